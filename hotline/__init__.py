@@ -1,0 +1,79 @@
+"""hotline: open case management for a city's 12345 citizen-request hotline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Assemble the app: settings from the environment (or ``config`` in tests), extensions,
+    blueprints. Nothing else happens here: no migrations, no network, no prompts."""
+    from hotline import broker, logs, web
+    from hotline.config import load_settings, resolve_paths
+    from hotline.extensions import db, login_manager
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_relative_config=True,
+    )
+    settings = load_settings()
+    if config:
+        settings.update(config)
+    resolve_paths(settings, Path(app.instance_path))
+    app.config.update(settings)
+    app.config.update(_flask_settings(app.config))
+
+    logs.init_app(app)
+    db.init_app(app)
+    _tune_sqlite(app)
+    login_manager.init_app(app)
+    broker.init_app(app)
+    web.init_app(app)
+    return app
+
+
+def _flask_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": config["DATABASE_URL"],
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(config["DATABASE_URL"]),
+        "MAX_CONTENT_LENGTH": config["MAX_REQUEST_BYTES"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "JSON_AS_ASCII": False,
+    }
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # The busy timeout makes a second writer wait instead of failing with "locked".
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL lets readers and one writer work at once; agents never see 'database is locked'."""
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    from hotline.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()

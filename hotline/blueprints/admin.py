@@ -1,0 +1,113 @@
+"""Admin pages: departments, staff accounts, categories, time limits and the holiday calendar."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from hotline.blueprints.guards import role_required
+from hotline.extensions import db
+from hotline.i18n import gettext as _
+from hotline.models import CalendarDay, RequestType, Role, SlaPolicy, Urgency, utcnow
+from hotline.services import directory, sla
+from hotline.services.errors import ServiceError
+from hotline.web import translate_error
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _attempt(action, success: str) -> None:
+    """Run one admin change; flash its outcome in the page's language."""
+    try:
+        action()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(translate_error(exc), "error")
+    else:
+        flash(success, "success")
+
+
+@bp.get("")
+@role_required("admin")
+def index():
+    return render_template("admin/index.html", missing_years=sla.calendar_warnings(utcnow()),
+                           departments=directory.list_departments(),
+                           users=directory.list_users(),
+                           categories=directory.list_categories())
+
+
+@bp.route("/departments", methods=["GET", "POST"])
+@role_required("admin")
+def departments():
+    if request.method == "POST":
+        form = request.form
+        if form.get("op") == "update":
+            _attempt(lambda: directory.update_department(
+                form["code"], name=form.get("name", ""), district=form.get("district"),
+                active=form.get("active") == "1"), _("已保存"))
+        else:
+            _attempt(lambda: directory.add_department(
+                form.get("code", ""), form.get("name", ""), parent=form.get("parent") or None,
+                district=form.get("district") or None), _("已添加"))
+        return redirect(url_for("admin.departments"), code=303)
+    return render_template("admin/departments.html", departments=directory.list_departments())
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@role_required("admin")
+def users():
+    if request.method == "POST":
+        form = request.form
+        if form.get("op") == "toggle":
+            _attempt(lambda: directory.set_user_active(form["username"],
+                                                       form.get("active") == "1"), _("已保存"))
+        else:
+            _attempt(lambda: directory.add_user(
+                form.get("username", ""), role=form.get("role", ""),
+                password=form.get("password", ""), display_name=form.get("display_name"),
+                department=form.get("department") or None), _("已添加"))
+        return redirect(url_for("admin.users"), code=303)
+    return render_template("admin/users.html", users=directory.list_users(), roles=list(Role),
+                           departments=directory.list_departments(active_only=True))
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@role_required("admin")
+def categories():
+    if request.method == "POST":
+        form = request.form
+        if form.get("op") == "update":
+            _attempt(lambda: directory.update_category(
+                form["code"], name=form.get("name", ""), department=form.get("department") or None,
+                local_routing=form.get("local_routing") == "1",
+                active=form.get("active") == "1"), _("已保存"))
+        else:
+            _attempt(lambda: directory.add_category(
+                form.get("code", ""), form.get("name", ""), parent=form.get("parent") or None,
+                department=form.get("department") or None,
+                local_routing=form.get("local_routing") == "1"), _("已添加"))
+        return redirect(url_for("admin.categories"), code=303)
+    return render_template("admin/categories.html", categories=directory.list_categories(),
+                           departments=directory.list_departments(active_only=True))
+
+
+@bp.route("/sla", methods=["GET", "POST"])
+@role_required("admin")
+def sla_policies():
+    if request.method == "POST":
+        form = request.form
+        if form.get("op") == "calendar":
+            _attempt(lambda: sla.import_calendar(form.get("csv", "")), _("已导入"))
+        else:
+            _attempt(lambda: sla.set_policy(
+                form.get("name", "") or "policy", urgency=form.get("urgency") or None,
+                request_type=form.get("type") or None, accept=form.get("accept", ""),
+                handle=form.get("handle", ""), warn_percent=form.get("warn", "75"),
+                calendar=form.get("calendar", "workday")), _("已保存"))
+        return redirect(url_for("admin.sla_policies"), code=303)
+    policies = db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.id)).all()
+    days = db.session.scalars(select(CalendarDay).order_by(CalendarDay.day.desc())
+                              .limit(60)).all()
+    return render_template("admin/sla.html", policies=policies, days=days,
+                           urgencies=list(Urgency), types=list(RequestType),
+                           missing_years=sla.calendar_warnings(utcnow()))

@@ -1,0 +1,101 @@
+"""The agent console: log a call while the caller is still on the line, and dispatch it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from hotline.blueprints.guards import current_actor, role_required
+from hotline.extensions import db
+from hotline.i18n import gettext as _
+from hotline.i18n import label
+from hotline.models import Case, Channel, Citizen, RequestType, Urgency
+from hotline.services import cases, directory, routing
+from hotline.services.errors import ServiceError
+from hotline.services.validation import mask_phone
+from hotline.web import localtime, translate_error
+
+bp = Blueprint("agent", __name__, url_prefix="/agent")
+INTAKE_FIELDS = ("phone", "name", "title", "content", "address", "type", "urgency",
+                 "category", "department")
+
+
+def _form_context(form: dict) -> dict:
+    return {
+        "form": form,
+        "categories": directory.list_categories(leaves_only=True, active_only=True),
+        "departments": directory.list_departments(active_only=True),
+        "types": list(RequestType),
+        "urgencies": list(Urgency),
+        "recent": db.session.scalars(
+            select(Case).where(Case.created_by_id == current_user.id)
+            .order_by(Case.id.desc()).limit(10)).all(),
+    }
+
+
+@bp.get("")
+@role_required("agent", "supervisor", "admin")
+def console():
+    return render_template("agent/console.html", **_form_context({"phone": request.args.get(
+        "phone", "")}))
+
+
+@bp.post("/cases")
+@role_required("agent", "supervisor", "admin")
+def register():
+    form = {k: request.form.get(k, "") for k in INTAKE_FIELDS}
+    dispatch_now = request.form.get("dispatch") == "1"
+    new = cases.NewCase(
+        content=form["content"], channel=Channel.PHONE.value, title=form["title"],
+        citizen_name=form["name"], citizen_phone=form["phone"], address=form["address"],
+        request_type=form["type"], urgency=form["urgency"], category=form["category"] or None,
+        department=form["department"] if dispatch_now and form["department"] else None,
+        external_ref=request.form.get("call_id") or None,
+    )
+    try:
+        case = cases.register_case(current_actor(), new)
+    except ServiceError as exc:
+        flash(translate_error(exc), "error")
+        return render_template("agent/console.html", error_field=exc.field,
+                               **_form_context(form)), exc.status
+    flash(_("已登记工单 {number}，查询码 {code}", number=case.number, code=case.query_code),
+          "success")
+    return redirect(url_for("agent.console", created=case.number), code=303)
+
+
+@bp.get("/lookup")
+@role_required("agent", "supervisor", "admin")
+def lookup():
+    """Earlier cases of the caller, found by the phone number as it is typed."""
+    digits = "".join(ch for ch in request.args.get("phone", "") if ch.isdigit())
+    if len(digits) < 7:
+        return jsonify(items=[])
+    rows = db.session.execute(
+        select(Case.number, Case.title, Case.status, Case.created_at, Citizen.name, Citizen.phone)
+        .join(Citizen, Case.citizen_id == Citizen.id)
+        .where(Citizen.phone.startswith(digits))
+        .order_by(Case.id.desc()).limit(10)
+    ).all()
+    return jsonify(items=[{
+        "number": r.number, "title": r.title, "status": r.status.value,
+        "status_label": label(r.status), "created_at": localtime(r.created_at),
+        "name": r.name or "", "phone": mask_phone(r.phone),
+        "url": url_for("cases.detail", number=r.number),
+    } for r in rows])
+
+
+@bp.get("/suggest")
+@role_required("agent", "supervisor", "admin")
+def suggest():
+    """The department a category and place route to (the classifier refines this)."""
+    category = next((c for c in directory.list_categories() if c.code == request.args.get(
+        "category")), None)
+    place = routing.locate(request.args.get("address"), request.args.get("content"))
+    department = routing.department_for(category, place.district if place else None)
+    return jsonify(
+        department=department.code if department else None,
+        department_name=department.name if department else None,
+        district=place.district if place else None,
+        street=place.street if place else None,
+    )

@@ -1,0 +1,144 @@
+"""Endpoints of the integration API v1; see the README's "Integration API" section."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, g, request
+
+from hotline.blueprints.api.serialize import case_detail, case_summary, public_case
+from hotline.blueprints.public import client_key
+from hotline.extensions import db
+from hotline.models import utcnow
+from hotline.services import cases, directory, queries, tracking
+from hotline.services.actors import Actor
+from hotline.services.errors import InvalidInput, ServiceError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+CASE_FIELDS = {"channel", "content", "title", "citizen", "address", "type", "urgency",
+               "category", "department", "external_ref", "recording_ref"}
+CITIZEN_FIELDS = {"name", "phone", "contact"}
+
+
+class MalformedRequest(ServiceError):
+    status = 400
+    code = "malformed"
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    code = "unauthorized"
+
+
+def token_required(view: Callable) -> Callable:
+    """Bearer-token authentication; sets ``g.actor`` to the token's user."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("缺少访问令牌：请在 Authorization 头中使用 Bearer <token>")
+        user = directory.user_for_token(token.strip())
+        if user is None:
+            raise Unauthorized("访问令牌无效或已撤销")
+        g.actor = Actor.from_user(user)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 400 that says what is wrong with it."""
+    if not request.is_json:
+        raise MalformedRequest("请求体必须是 JSON（Content-Type: application/json）")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise MalformedRequest("请求体不是有效的 JSON 对象")
+    return data
+
+
+def _reject_unknown(data: dict[str, Any], allowed: set[str], prefix: str = "") -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InvalidInput("未知字段：{names}", field=prefix + unknown[0],
+                           names=", ".join(prefix + u for u in unknown))
+
+
+def _detail(case) -> dict[str, Any]:
+    # Staff who may see the case may call the citizen back: the detail carries the number.
+    return case_detail(case, cases.timeline(case, public_only=False), full_phone=True)
+
+
+@bp.post("/cases")
+@token_required
+def create_case():
+    data = json_body()
+    _reject_unknown(data, CASE_FIELDS)
+    citizen = data.get("citizen") or {}
+    if not isinstance(citizen, dict):
+        raise InvalidInput("「{field}」必须是对象", field="citizen")
+    _reject_unknown(citizen, CITIZEN_FIELDS, "citizen.")
+    new = cases.NewCase(
+        content=data.get("content"), channel=data.get("channel") or "api",
+        title=data.get("title"), citizen_name=citizen.get("name"),
+        citizen_phone=citizen.get("phone"), citizen_contact=citizen.get("contact"),
+        address=data.get("address"), request_type=data.get("type"),
+        urgency=data.get("urgency"), category=data.get("category"),
+        department=data.get("department"), external_ref=data.get("external_ref"),
+        recording_ref=data.get("recording_ref"))
+    case = cases.register_case(g.actor, new)
+    return _detail(case), 201
+
+
+@bp.get("/cases")
+@token_required
+def list_cases():
+    args = request.args
+    flt = queries.CaseFilter(status=args.get("status"), department=args.get("department"),
+                             channel=args.get("channel"), date_from=args.get("from"),
+                             date_to=args.get("to"), overdue=args.get("overdue") == "1",
+                             text=args.get("q"))
+    page = queries.search(g.actor, flt, limit=args.get("limit"), cursor=args.get("cursor"))
+    return {"items": [case_summary(c) for c in page.items], "next_cursor": page.next_cursor}
+
+
+@bp.get("/cases/<number>")
+@token_required
+def get_case(number: str):
+    return _detail(cases.get_case(g.actor, number))
+
+
+@bp.post("/cases/<number>/<action>")
+@token_required
+def act(number: str, action: str):
+    data = json_body() if request.get_data() else {}
+    version = data.pop("version", None)
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise InvalidInput("「{field}」必须是整数", field="version")
+    case = cases.perform(g.actor, number, action.replace("-", "_"), data,
+                         expected_version=version)
+    return _detail(case)
+
+
+@bp.get("/track/<number>")
+def track(number: str):
+    case = tracking.find(number, request.args.get("code", ""), client_key())
+    return public_case(case, tracking.public_timeline(case))
+
+
+@bp.post("/track/<number>/feedback")
+def feedback(number: str):
+    data = json_body()
+    _reject_unknown(data, {"code", "satisfaction", "comment"})
+    case = tracking.give_feedback(number, data.get("code", ""), data.get("satisfaction"),
+                                  data.get("comment"), client_key())
+    return public_case(case, tracking.public_timeline(case))
+
+
+@bp.get("/health")
+def health():
+    """Liveness for load balancers: the database answers."""
+    db.session.execute(db.select(1))
+    return {"status": "ok", "time": utcnow().isoformat()}

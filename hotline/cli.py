@@ -1,0 +1,221 @@
+"""The ``hotline`` command: set-up, the embedded demo server, workers and admin chores."""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+
+import click
+
+from hotline import create_app
+from hotline.services.errors import ServiceError
+
+
+def with_app(command: Callable) -> Callable:
+    """Run the command inside an app context; a refused change is a clear CLI error."""
+    @functools.wraps(command)
+    def wrapped(*args, **kwargs):
+        app = create_app()
+        with app.app_context():
+            try:
+                return command(*args, **kwargs)
+            except ServiceError as exc:
+                from hotline.web import translate_error
+
+                raise click.ClickException(translate_error(exc)) from None
+    return wrapped
+
+
+@click.group()
+def main() -> None:
+    """hotline: the 12345 citizen-request platform."""
+
+
+@main.command("init-db")
+@with_app
+def init_db() -> None:
+    """Create or upgrade the database schema and seed time limits and the holiday calendar."""
+    from hotline import schema
+    from hotline.services import sla
+
+    schema.upgrade()
+    policies = sla.seed_default_policies()
+    days = sla.seed_official_calendar()
+    click.echo(f"database ready ({policies} policies, {days} calendar days added)")
+
+
+@main.command("seed-demo")
+@with_app
+def seed_demo() -> None:
+    """Load the demo city: departments, categories, accounts and sample cases (idempotent)."""
+    from hotline.demo import seed
+
+    summary = seed.load_demo()
+    click.echo(summary)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="RQ worker processes to start beside the web server.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the whole system on this machine: web, Redis (embedded if unset) and workers."""
+    app = create_app()
+    server = None
+    if not app.config.get("REDIS_URL"):
+        from hotline import broker
+
+        server = broker.start_embedded(app.config["INSTANCE_PATH"])
+        app.config["REDIS_URL"] = broker.embedded_url(server)
+    env = {**os.environ, "HOTLINE_REDIS_URL": app.config["REDIS_URL"]}
+    children = [subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env)
+                for _ in range(workers)]
+    _print_banner(host, port)
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(timeout=30)
+        if server is not None:
+            server.shutdown()
+        click.echo("hotline stopped")
+
+
+def _print_banner(host: str, port: int) -> None:
+    from hotline.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"\nhotline is running at http://{shown}:{port}/  (Ctrl-C stops it)")
+    click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
+    for username, role, _name, _dept in DEMO_ACCOUNTS:
+        click.echo(f"  {role:<11} {username}")
+    click.echo("")
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Work off the queues, then stop.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker with its scheduler; jieba and the model are loaded once, before forking."""
+    from workflows.worker import run_worker
+
+    run_worker(create_app(), burst=burst)
+
+
+@main.group()
+def department() -> None:
+    """Departments (承办单位)."""
+
+
+@department.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--parent", help="Code of the parent department.")
+@click.option("--district", help="District the department serves (for 属地 routing).")
+@with_app
+def department_add(code: str, name: str, parent: str | None, district: str | None) -> None:
+    """Add a department; CODE is how the API and routing name it."""
+    from hotline.services import directory
+
+    dept = directory.add_department(code, name, parent=parent, district=district)
+    click.echo(f"department {dept.code} added")
+
+
+@main.group()
+def user() -> None:
+    """Staff accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["agent", "department", "supervisor",
+                                                          "admin"]))
+@click.option("--department", help="Department code (required for department staff).")
+@click.option("--password", required=True)
+@click.option("--name", "display_name", help="Name shown in the timeline.")
+@with_app
+def user_add(username: str, role: str, department: str | None, password: str,
+             display_name: str | None) -> None:
+    """Add a staff account."""
+    from hotline.services import directory
+
+    account = directory.add_user(username, role=role, password=password,
+                                 display_name=display_name, department=department)
+    click.echo(f"user {account.username} ({account.role.value}) added")
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.argument("username")
+@click.option("--name", default="", help="What the token is for.")
+@with_app
+def token_create(username: str, name: str) -> None:
+    """Create an API token for USERNAME; the token is the last line printed."""
+    from hotline.services import directory
+
+    value = directory.create_token(username, name)
+    click.echo(f"token for {username} (shown once, store it safely):")
+    click.echo(value)
+
+
+@token.command("revoke")
+@click.argument("prefix")
+@with_app
+def token_revoke(prefix: str) -> None:
+    """Revoke tokens starting with PREFIX (the first 10 characters)."""
+    from hotline.services import directory
+
+    click.echo(f"{directory.revoke_token(prefix)} token(s) revoked")
+
+
+@main.group()
+def sla() -> None:
+    """Time limits (时限) and the holiday calendar."""
+
+
+@sla.command("set")
+@click.argument("name")
+@click.option("--urgency", type=click.Choice(["normal", "urgent"]))
+@click.option("--type", "request_type", type=click.Choice(
+    ["consultation", "help", "complaint", "report", "suggestion", "praise"]))
+@click.option("--accept", required=True, help="Time to sign for, e.g. 30m, 4h, 1d.")
+@click.option("--handle", required=True, help="Time to handle, e.g. 24h, 5d.")
+@click.option("--warn", default=75, show_default=True, help="Warn at this percent used.")
+@click.option("--calendar", default="workday", show_default=True,
+              type=click.Choice(["workday", "natural"]))
+@with_app
+def sla_set(name: str, urgency: str | None, request_type: str | None, accept: str, handle: str,
+            warn: int, calendar: str) -> None:
+    """Set the policy for an urgency and type (replacing the one they had)."""
+    from hotline.services import sla as sla_service
+
+    policy = sla_service.set_policy(name, urgency=urgency, request_type=request_type,
+                                    accept=accept, handle=handle, warn_percent=warn,
+                                    calendar=calendar)
+    click.echo(f"policy {policy.name}: accept {policy.accept}, handle {policy.handle}, "
+               f"warn {policy.warn_percent}%, {policy.calendar}")
+
+
+@sla.command("calendar-import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8"))
+@with_app
+def sla_calendar_import(csv_file) -> None:
+    """Add holidays and make-up working days from a CSV (date,kind,name)."""
+    from hotline.services import sla as sla_service
+
+    click.echo(f"{sla_service.import_calendar(csv_file.read())} day(s) imported")
+
+
+if __name__ == "__main__":
+    main()

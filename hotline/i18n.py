@@ -1,0 +1,94 @@
+"""Interface language: Chinese (zh_CN) is the source text, English a translation of it.
+
+Message ids are the Chinese strings themselves, so templates and services read naturally
+and a missing English entry falls back to Chinese rather than to a key. The English
+catalogue is ``translations/en.json``; a test checks that every message id has an entry.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, g, has_request_context, request
+
+from hotline.models.enums import LABELS_ZH
+
+LANGUAGES = ("zh_CN", "en")
+CATALOGUE_DIR = Path(__file__).parent / "translations"
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """The translations for a language (empty for Chinese, the source)."""
+    if lang == "zh_CN":
+        return {}
+    return json.loads((CATALOGUE_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def current_language() -> str:
+    """The language of this request: ``?lang=``, then the cookie, then the default.
+
+    API clients may ask for English with ``Accept-Language: en``.
+    """
+    if not has_request_context():
+        return current_app.config.get("LANGUAGE", "zh_CN")
+    if "lang" not in g:
+        g.lang = _pick_language()
+    return g.lang
+
+
+def _pick_language() -> str:
+    asked = request.args.get("lang") or request.cookies.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    if request.path.startswith("/api/"):
+        best = request.accept_languages.best_match(["zh", "en"])
+        if best == "en":
+            return "en"
+    return current_app.config.get("LANGUAGE", "zh_CN")
+
+
+def gettext(message: str, **params: Any) -> str:
+    """Translate a Chinese message id into the current language and fill its placeholders."""
+    text = catalogue(current_language()).get(message, message)
+    if params:
+        try:
+            text = text.format(**{k: label(v) if isinstance(v, str) else v
+                                  for k, v in params.items()})
+        except (KeyError, IndexError):
+            text = message
+    return text
+
+
+_ = gettext
+
+
+def label(value: Any) -> str:
+    """The display label of an enum value or action name (状态、渠道、类型...)."""
+    key = getattr(value, "value", value)
+    if not isinstance(key, str):
+        return str(value)
+    zh = LABELS_ZH.get(key) or ACTION_LABELS_ZH.get(key)
+    if zh is None:
+        return key
+    return catalogue(current_language()).get(zh, zh)
+
+
+ACTION_LABELS_ZH = {
+    "register": "登记", "dispatch": "派单", "accept": "签收", "return": "退单",
+    "extend": "申请延期", "approve_extension": "批准延期", "reject_extension": "驳回延期",
+    "reply": "答复", "resolve": "直接办结", "close": "办结", "supervise": "督办",
+    "reopen": "重办", "merge": "并单", "merged_in": "并入工单", "feedback": "市民评价",
+    "deadline_warning": "时限预警", "deadline_overdue": "已超时", "escalate": "自动督办",
+    "followup_sent": "发送回访", "followup_reminded": "回访提醒",
+    "followup_expired": "回访超时未评价",
+    "content": "诉求内容", "title": "标题", "phone": "电话", "name": "姓名", "address": "地址",
+    "department": "承办单位", "category": "分类", "type": "诉求类型", "urgency": "紧急程度",
+    "channel": "渠道", "reason": "理由", "days": "延期天数", "note": "说明", "into": "主工单号",
+    "satisfaction": "满意度", "comment": "意见", "code": "代码", "username": "用户名",
+    "password": "密码", "role": "角色", "status": "状态", "contact": "联系方式",
+    "limit": "条数", "cursor": "游标", "version": "版本",
+}

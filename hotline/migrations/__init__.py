@@ -1,0 +1,1 @@
+"""Alembic migrations, run by ``hotline init-db`` (see :mod:`hotline.schema`)."""

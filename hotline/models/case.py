@@ -1,0 +1,142 @@
+"""The case (工单) aggregate: the citizen, the case itself and its event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from hotline.models.base import Base, enum_column, utcnow
+from hotline.models.enums import CaseStatus, Channel, RequestType, Satisfaction, Urgency
+from hotline.models.org import Category, Department
+from hotline.models.user import User
+
+
+class Citizen(Base):
+    """A person who contacted the hotline; the phone number is personal data."""
+
+    __tablename__ = "citizen"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    contact: Mapped[str | None] = mapped_column(String(200))  # openid or e-mail address
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Case(Base):
+    """A citizen's request as the hotline handles it, from registration to closure."""
+
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    query_code: Mapped[str] = mapped_column(String(12))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(300))
+    district: Mapped[str | None] = mapped_column(String(40))
+    street: Mapped[str | None] = mapped_column(String(60))
+    request_type: Mapped[RequestType] = mapped_column(enum_column(RequestType))
+    urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.NORMAL)
+    status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    external_ref: Mapped[str | None] = mapped_column(String(120))  # call id, message id
+    recording_ref: Mapped[str | None] = mapped_column(String(200))
+
+    answer: Mapped[str | None] = mapped_column(Text)  # the reply or direct resolution
+    supervised: Mapped[bool] = mapped_column(default=False)
+    supervise_note: Mapped[str | None] = mapped_column(Text)
+    overdue: Mapped[bool] = mapped_column(default=False)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    return_count: Mapped[int] = mapped_column(default=0)
+    pending_extension_days: Mapped[int | None]
+    pending_extension_reason: Mapped[str | None] = mapped_column(Text)
+    extension_days: Mapped[int] = mapped_column(default=0)
+    satisfaction: Mapped[Satisfaction | None] = mapped_column(enum_column(Satisfaction))
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    dispatched_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    replied_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    # Deadlines and their warning points are set in the action's transaction
+    # (services.deadlines); the *_at markers record when a job fired them, so each fires once.
+    sign_warn_at: Mapped[datetime | None]
+    sign_deadline: Mapped[datetime | None]
+    handle_warn_at: Mapped[datetime | None]
+    handle_deadline: Mapped[datetime | None]
+    sign_warned_at: Mapped[datetime | None]
+    sign_overdue_at: Mapped[datetime | None]
+    handle_warned_at: Mapped[datetime | None]
+    handle_overdue_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    category: Mapped[Category | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+    citizen: Mapped[Citizen | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    merged_into: Mapped[Case | None] = relationship(remote_side=[id])
+    events: WriteOnlyMapped[CaseEvent] = relationship(
+        back_populates="case", order_by="CaseEvent.id", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_case_department_status_deadline", "department_id", "status", "handle_deadline"),
+        Index("ix_case_status_id", "status", "id"),
+        Index("ix_case_created_at", "created_at"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+
+class CaseEvent(Base):
+    """One thing that happened to a case: who, when, what, why.
+
+    The citizen's timeline (``public``) and the supervisors' audit trail are both read from
+    these rows; nothing changes a case without writing one.
+    """
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_label: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus))
+    to_status: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(default=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    department: Mapped[Department | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_case_event_case_id_id", "case_id", "id"),
+        Index("ix_case_event_action_at", "action", "at"),
+    )
+
+
+class CaseNumberCounter(Base):
+    """The last sequence number handed out on a local calendar day."""
+
+    __tablename__ = "case_number_counter"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)

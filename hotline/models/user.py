@@ -1,0 +1,65 @@
+"""People who sign in, and the API tokens that let systems act for them."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from hotline.models.base import Base, enum_column, utcnow
+from hotline.models.enums import Role
+from hotline.models.org import Department
+
+
+class User(UserMixin, Base):
+    """A staff account: agent, department staff, supervisor or admin."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        """Hash with werkzeug's scrypt, a memory-hard algorithm."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class ApiToken(Base):
+    """A bearer token for the integration API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def digest(token: str) -> str:
+        """The stored form of a token: a fast hash is enough for 256 random bits."""
+        return hashlib.sha256(token.encode()).hexdigest()

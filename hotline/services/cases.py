@@ -1,0 +1,500 @@
+"""The case lifecycle: registration and every action that moves a case between states.
+
+One table (:data:`RULES`) says who may take each action from which states; one handler per
+action checks its input, changes the case and records the event. :func:`perform` runs
+them in a single transaction, so a refused action writes nothing and two people acting on
+the same case at the same moment never both succeed (the row's version decides).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from hotline.extensions import db
+from hotline.models import (
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Category,
+    Channel,
+    Citizen,
+    Department,
+    RequestType,
+    Role,
+    Satisfaction,
+    Urgency,
+    utcnow,
+)
+from hotline.services import deadlines, routing, signals
+from hotline.services.actors import Actor
+from hotline.services.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
+from hotline.services.numbering import new_query_code, next_case_number
+from hotline.services.validation import (
+    choice,
+    optional_text,
+    phone_number,
+    required_text,
+    whole_number,
+)
+
+S = CaseStatus
+NOTE_MAX = 2000
+TITLE_MAX = 200
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    """Who may take an action, and from which states."""
+
+    roles: frozenset[Role]
+    sources: frozenset[CaseStatus]
+    citizen: bool = False
+
+
+def _rule(roles: set[Role], sources: set[CaseStatus], citizen: bool = False) -> ActionRule:
+    return ActionRule(frozenset(roles), frozenset(sources), citizen)
+
+
+CENTRE = {Role.AGENT, Role.SUPERVISOR, Role.ADMIN}
+OVERSIGHT = {Role.SUPERVISOR, Role.ADMIN}
+DEPT = {Role.DEPARTMENT}
+
+RULES: dict[str, ActionRule] = {
+    "dispatch": _rule(CENTRE, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS}),
+    "accept": _rule(DEPT, {S.DISPATCHED}),
+    "return": _rule(DEPT, {S.DISPATCHED, S.IN_PROGRESS}),
+    "extend": _rule(DEPT, {S.DISPATCHED, S.IN_PROGRESS}),
+    "approve_extension": _rule(OVERSIGHT, {S.DISPATCHED, S.IN_PROGRESS}),
+    "reject_extension": _rule(OVERSIGHT, {S.DISPATCHED, S.IN_PROGRESS}),
+    "reply": _rule(DEPT, {S.IN_PROGRESS}),
+    "resolve": _rule(CENTRE, {S.REGISTERED}),
+    "close": _rule(CENTRE, {S.REPLIED}, citizen=True),
+    "supervise": _rule(OVERSIGHT, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.REPLIED}),
+    "reopen": _rule(OVERSIGHT, {S.REPLIED, S.CLOSED}, citizen=True),
+    "merge": _rule(CENTRE, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS}),
+}
+ACTIONS = tuple(RULES)
+
+
+# ---------------------------------------------------------------- registration
+
+@dataclass
+class NewCase:
+    """A request as it arrives from any channel, before it is checked."""
+
+    content: Any
+    channel: Any = Channel.PHONE.value
+    title: Any = None
+    citizen_name: Any = None
+    citizen_phone: Any = None
+    citizen_contact: Any = None
+    address: Any = None
+    request_type: Any = None
+    urgency: Any = None
+    category: Any = None
+    department: Any = None
+    external_ref: Any = None
+    recording_ref: Any = None
+
+
+def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) -> Case:
+    """Check a new request, give it a number and query code, and dispatch it if a department
+    is named; all in one transaction."""
+    if not (actor.kind == "system" or actor.has_role(*CENTRE)):
+        raise Forbidden("只有话务员、督办员或管理员可以登记工单")
+    now = now or utcnow()
+    fields = _checked_new_case(new)
+    department = _department_by_code(new.department) if new.department else None
+    try:
+        case = _insert_case(actor, fields, now)
+        if department is not None:
+            _dispatch_to(case, actor, department, note=None, now=now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    signals.case_changed.send(case.id, action="register")
+    return case
+
+
+def _checked_new_case(new: NewCase) -> dict[str, Any]:
+    max_chars = current_app.config["CONTENT_MAX_CHARS"]
+    content = required_text(new.content, "content", max_chars=max_chars)
+    title = optional_text(new.title, "title", max_chars=TITLE_MAX) or _title_from(content)
+    category = _category_by_code(new.category) if new.category else None
+    return {
+        "content": content,
+        "title": title,
+        "channel": choice(new.channel, Channel, "channel", Channel.PHONE),
+        "request_type": choice(new.request_type, RequestType, "type", RequestType.CONSULTATION),
+        "urgency": choice(new.urgency, Urgency, "urgency", Urgency.NORMAL),
+        "address": optional_text(new.address, "address", max_chars=300),
+        "category": category,
+        "citizen_name": optional_text(new.citizen_name, "name", max_chars=100),
+        "citizen_phone": phone_number(new.citizen_phone),
+        "citizen_contact": optional_text(new.citizen_contact, "contact", max_chars=200),
+        "external_ref": optional_text(new.external_ref, "external_ref", max_chars=120),
+        "recording_ref": optional_text(new.recording_ref, "recording_ref", max_chars=200),
+    }
+
+
+def _title_from(content: str) -> str:
+    first_line = content.splitlines()[0]
+    return first_line[:30] + ("…" if len(first_line) > 30 else "")
+
+
+def _insert_case(actor: Actor, fields: dict[str, Any], now: datetime) -> Case:
+    citizen = _citizen_for(fields)
+    place = routing.locate(fields["address"], fields["content"])
+    case = Case(
+        number=next_case_number(db.session, now, current_app.config["TIMEZONE"]),
+        query_code=new_query_code(),
+        channel=fields["channel"],
+        title=fields["title"],
+        content=fields["content"],
+        address=fields["address"],
+        district=place.district if place else None,
+        street=place.street if place else None,
+        request_type=fields["request_type"],
+        urgency=fields["urgency"],
+        status=S.REGISTERED,
+        category=fields["category"],
+        citizen=citizen,
+        created_by_id=actor.user_id,
+        external_ref=fields["external_ref"],
+        recording_ref=fields["recording_ref"],
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(case)
+    db.session.flush()
+    record(case, actor, "register", from_status=None, now=now)
+    return case
+
+
+def _citizen_for(fields: dict[str, Any]) -> Citizen | None:
+    name, phone = fields["citizen_name"], fields["citizen_phone"]
+    contact = fields["citizen_contact"]
+    if not (name or phone or contact):
+        return None
+    citizen = Citizen(name=name, phone=phone, contact=contact)
+    db.session.add(citizen)
+    return citizen
+
+
+# ---------------------------------------------------------------- look-ups
+
+def visible_cases(actor: Actor):
+    """A SELECT of the cases the actor may see: a department sees only its own."""
+    query = select(Case)
+    if not actor.sees_everything:
+        query = query.where(Case.department_id == (actor.department_id or -1))
+    return query
+
+
+def get_case(actor: Actor, number: str) -> Case:
+    """The case with this number, or NotFound when it is unknown or not the actor's."""
+    case = db.session.scalars(visible_cases(actor).where(Case.number == str(number))).first()
+    if case is None:
+        raise NotFound("工单 {number} 不存在", number=number)
+    return case
+
+
+def timeline(case: Case, *, public_only: bool) -> list[CaseEvent]:
+    """The case's events in order; the citizen sees only the public ones."""
+    query = case.events.select().order_by(CaseEvent.id)
+    if public_only:
+        query = query.where(CaseEvent.public.is_(True))
+    return list(db.session.scalars(query))
+
+
+def record(case: Case, actor: Actor, action: str, *, from_status: CaseStatus | None,
+           note: str | None = None, public: bool = True, data: dict | None = None,
+           now: datetime | None = None) -> CaseEvent:
+    """Write the event for a change that is being made to a case in this transaction."""
+    event = CaseEvent(
+        case_id=case.id, at=now or utcnow(), actor_id=actor.user_id, actor_label=actor.label,
+        action=action, from_status=from_status, to_status=case.status,
+        department_id=case.department_id, note=note, public=public, data=data or {},
+    )
+    db.session.add(event)
+    return event
+
+
+# ---------------------------------------------------------------- actions
+
+def perform(actor: Actor, number: str, action: str, params: dict[str, Any] | None = None, *,
+            expected_version: int | None = None, now: datetime | None = None) -> Case:
+    """Take one action on a case, or refuse it with the reason and change nothing."""
+    params = params or {}
+    rule = RULES.get(action)
+    if rule is None:
+        raise NotFound("未知的操作：{action}", action=action)
+    now = now or utcnow()
+    try:
+        case = get_case(actor, number)
+        _check_allowed(actor, rule, action)
+        _check_version(case, expected_version)
+        if case.status not in rule.sources:
+            raise Conflict("工单当前状态为「{status}」，不能执行「{action}」",
+                           status=case.status.value, action=action)
+        HANDLERS[action](case, actor, params, now)
+        case.updated_at = now
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleVersion("工单已被他人修改，请刷新后重试") from None
+    except Exception:
+        db.session.rollback()
+        raise
+    signals.case_changed.send(case.id, action=action)
+    return case
+
+
+def _check_allowed(actor: Actor, rule: ActionRule, action: str) -> None:
+    if actor.kind == "system" or (actor.kind == "citizen" and rule.citizen):
+        return
+    if actor.role not in rule.roles:
+        raise Forbidden("您的角色不能执行「{action}」", action=action)
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and int(expected_version) != case.version:
+        raise StaleVersion("工单已被他人修改，请刷新后重试")
+
+
+def _note(params: dict[str, Any], field: str, *, required: bool) -> str | None:
+    check = required_text if required else optional_text
+    return check(params.get(field), field, max_chars=NOTE_MAX)
+
+
+def _dispatch(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    if case.status != S.REGISTERED and not actor.has_role(*OVERSIGHT) and actor.kind != "system":
+        raise Forbidden("只有督办员可以改派已派发的工单")
+    code = params.get("department")
+    if not code:
+        raise InvalidInput("「{field}」不能为空", field="department")
+    department = _department_by_code(code)
+    if department.id == case.department_id:
+        raise InvalidInput("工单已在该单位办理", field="department")
+    _dispatch_to(case, actor, department, note=_note(params, "note", required=False), now=now)
+
+
+def _dispatch_to(case: Case, actor: Actor, department: Department, *, note: str | None,
+                 now: datetime) -> None:
+    previous = case.status
+    case.department = department
+    case.department_id = department.id
+    case.status = S.DISPATCHED
+    case.dispatched_at = now
+    case.accepted_at = None
+    case.overdue = False
+    deadlines.on_dispatch(case, now)
+    record(case, actor, "dispatch", from_status=previous, note=note, now=now,
+           data={"department": department.code})
+
+
+def _accept(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    previous = case.status
+    case.status = S.IN_PROGRESS
+    case.accepted_at = now
+    record(case, actor, "accept", from_status=previous, now=now)
+
+
+def _return(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    reason = _note(params, "reason", required=True)
+    deadlines.check_return_allowed(case, now)
+    previous, department = case.status, case.department
+    case.status = S.REGISTERED
+    case.department_id = None
+    case.return_count += 1
+    case.pending_extension_days = case.pending_extension_reason = None
+    deadlines.clear(case)
+    record(case, actor, "return", from_status=previous, note=reason, public=False, now=now,
+           data={"department": department.code if department else None})
+
+
+def _extend(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    limit = deadlines.max_extension_days()
+    days = whole_number(params.get("days"), "days", minimum=1, maximum=limit)
+    reason = _note(params, "reason", required=True)
+    if case.pending_extension_days:
+        raise Conflict("已有待审批的延期申请")
+    case.pending_extension_days = days
+    case.pending_extension_reason = reason
+    record(case, actor, "extend", from_status=case.status, note=reason, public=False, now=now,
+           data={"days": days})
+
+
+def _decide_extension(approve: bool) -> Callable[[Case, Actor, dict[str, Any], datetime], None]:
+    def handler(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+        days = case.pending_extension_days
+        if not days:
+            raise Conflict("没有待审批的延期申请")
+        note = _note(params, "note", required=False)
+        if approve:
+            deadlines.extend(case, days)
+            case.extension_days += days
+        case.pending_extension_days = case.pending_extension_reason = None
+        action = "approve_extension" if approve else "reject_extension"
+        record(case, actor, action, from_status=case.status, note=note, public=approve,
+               now=now, data={"days": days})
+    return handler
+
+
+def _reply(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    content = required_text(params.get("content"), "content",
+                            max_chars=current_app.config["CONTENT_MAX_CHARS"])
+    previous = case.status
+    case.status = S.REPLIED
+    case.answer = content
+    case.replied_at = now
+    case.satisfaction = None
+    record(case, actor, "reply", from_status=previous, note=content, now=now)
+
+
+def _resolve(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    content = required_text(params.get("content"), "content",
+                            max_chars=current_app.config["CONTENT_MAX_CHARS"])
+    previous = case.status
+    case.status = S.CLOSED
+    case.answer = content
+    case.replied_at = case.closed_at = now
+    record(case, actor, "resolve", from_status=previous, note=content, now=now)
+
+
+def _close(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    previous = case.status
+    case.status = S.CLOSED
+    case.closed_at = now
+    record(case, actor, "close", from_status=previous, note=_note(params, "note", required=False),
+           now=now, data=params.get("data") or {})
+
+
+def _supervise(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    note = _note(params, "note", required=True)
+    case.supervised = True
+    case.supervise_note = note
+    record(case, actor, "supervise", from_status=case.status, note=note, public=False, now=now,
+           data=params.get("data") or {})
+
+
+def _reopen(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    reason = _note(params, "reason", required=True)
+    previous = case.status
+    case.status = S.IN_PROGRESS if case.department_id else S.REGISTERED
+    case.reopen_count += 1
+    case.closed_at = None
+    case.satisfaction = None
+    case.overdue = False
+    deadlines.on_reopen(case, now)
+    record(case, actor, "reopen", from_status=previous, note=reason, now=now)
+
+
+def _merge(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    into_number = params.get("into")
+    if not into_number:
+        raise InvalidInput("「{field}」不能为空", field="into")
+    target = db.session.scalars(select(Case).where(Case.number == str(into_number))).first()
+    if target is None:
+        raise InvalidInput("要并入的工单 {number} 不存在", field="into", number=into_number)
+    if target.id == case.id:
+        raise InvalidInput("不能把工单并入它自己", field="into")
+    if not target.is_open:
+        raise Conflict("只能并入未办结的工单，{number} 的状态为「{status}」",
+                       number=target.number, status=target.status.value)
+    previous = case.status
+    case.status = S.MERGED
+    case.merged_into_id = target.id
+    deadlines.clear(case)
+    note = _note(params, "note", required=False)
+    record(case, actor, "merge", from_status=previous, note=note, now=now,
+           data={"into": target.number})
+    record(target, actor, "merged_in", from_status=target.status, public=False, now=now,
+           data={"from": case.number})
+
+
+HANDLERS: dict[str, Callable[[Case, Actor, dict[str, Any], datetime], None]] = {
+    "dispatch": _dispatch,
+    "accept": _accept,
+    "return": _return,
+    "extend": _extend,
+    "approve_extension": _decide_extension(approve=True),
+    "reject_extension": _decide_extension(approve=False),
+    "reply": _reply,
+    "resolve": _resolve,
+    "close": _close,
+    "supervise": _supervise,
+    "reopen": _reopen,
+    "merge": _merge,
+}
+
+
+def allowed_actions(actor: Actor, case: Case) -> list[str]:
+    """The actions the actor could take on the case now: the buttons a page shows."""
+    allowed = []
+    for action, rule in RULES.items():
+        if actor.role in rule.roles and case.status in rule.sources:
+            allowed.append(action)
+    if "dispatch" in allowed and case.status != S.REGISTERED and not actor.has_role(*OVERSIGHT):
+        allowed.remove("dispatch")
+    if not case.pending_extension_days:
+        allowed = [a for a in allowed if a not in ("approve_extension", "reject_extension")]
+    elif "extend" in allowed:
+        allowed.remove("extend")
+    return allowed
+
+
+def rate(case: Case, satisfaction: Satisfaction, comment: str | None, *,
+         now: datetime | None = None, actor: Actor | None = None) -> Case:
+    """Record the citizen's rating; dissatisfied reopens, otherwise a replied case closes."""
+    now = now or utcnow()
+    actor = actor or Actor.citizen()
+    if case.status not in (S.REPLIED, S.CLOSED) or case.satisfaction is not None:
+        raise Conflict("该工单当前不能评价")
+    if case.status == S.CLOSED and case.answer is None:
+        raise Conflict("该工单当前不能评价")
+    try:
+        case.satisfaction = satisfaction
+        record(case, actor, "feedback", from_status=case.status, note=comment, public=True,
+               now=now, data={"satisfaction": satisfaction.value})
+        if satisfaction == Satisfaction.DISSATISFIED:
+            reason = "市民不满意" + (f"：{comment}" if comment else "")
+            _reopen(case, actor, {"reason": reason}, now)
+        elif case.status == S.REPLIED:
+            _close(case, actor, {}, now)
+        case.updated_at = now
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleVersion("工单已被他人修改，请刷新后重试") from None
+    except Exception:
+        db.session.rollback()
+        raise
+    signals.case_changed.send(case.id, action="feedback")
+    return case
+
+
+# ---------------------------------------------------------------- reference data
+
+def _department_by_code(code: Any) -> Department:
+    department = db.session.scalars(
+        select(Department).where(Department.code == str(code))
+    ).first()
+    if department is None or not department.active:
+        raise InvalidInput("未知的承办单位代码：{code}", field="department", code=str(code))
+    return department
+
+
+def _category_by_code(code: Any) -> Category:
+    category = db.session.scalars(select(Category).where(Category.code == str(code))).first()
+    if category is None or not category.active:
+        raise InvalidInput("未知的诉求分类代码：{code}", field="category", code=str(code))
+    return category

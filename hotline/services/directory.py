@@ -1,0 +1,173 @@
+"""Departments, categories, staff accounts and API tokens: the admins' reference data."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+
+from hotline.extensions import db
+from hotline.models import ApiToken, Category, Department, Role, User, utcnow
+from hotline.services.errors import Conflict, InvalidInput, NotFound
+from hotline.services.validation import choice, optional_text, required_text
+
+CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _code(value: Any, field: str = "code") -> str:
+    code = required_text(value, field, max_chars=40)
+    if not set(code) <= CODE_CHARS:
+        raise InvalidInput("「{field}」只能包含字母、数字、- 和 _", field=field)
+    return code
+
+
+def department_by_code(code: str) -> Department:
+    department = db.session.scalars(select(Department).where(Department.code == code)).first()
+    if department is None:
+        raise NotFound("未知的承办单位代码：{code}", code=code)
+    return department
+
+
+def add_department(code: str, name: str, *, parent: str | None = None,
+                   district: str | None = None) -> Department:
+    """Create a department; its code is how the API and routing rules name it."""
+    code = _code(code)
+    if db.session.scalars(select(Department).where(Department.code == code)).first():
+        raise Conflict("承办单位代码 {code} 已存在", code=code)
+    department = Department(
+        code=code, name=required_text(name, "name", max_chars=100),
+        parent=department_by_code(parent) if parent else None,
+        district=optional_text(district, "district", max_chars=40),
+    )
+    db.session.add(department)
+    db.session.commit()
+    return department
+
+
+def update_department(code: str, *, name: str, district: str | None, active: bool) -> Department:
+    department = department_by_code(code)
+    department.name = required_text(name, "name", max_chars=100)
+    department.district = optional_text(district, "district", max_chars=40)
+    department.active = active
+    db.session.commit()
+    return department
+
+
+def list_departments(*, active_only: bool = False) -> list[Department]:
+    query = select(Department).order_by(Department.parent_id.is_not(None), Department.id)
+    if active_only:
+        query = query.where(Department.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def add_category(code: str, name: str, *, parent: str | None = None,
+                 department: str | None = None, local_routing: bool = False) -> Category:
+    """Create a category; a leaf names its usual department and whether 属地 routing applies."""
+    code = _code(code)
+    if db.session.scalars(select(Category).where(Category.code == code)).first():
+        raise Conflict("分类代码 {code} 已存在", code=code)
+    parent_category = None
+    if parent:
+        parent_category = db.session.scalars(
+            select(Category).where(Category.code == parent)).first()
+        if parent_category is None:
+            raise InvalidInput("未知的上级分类：{code}", field="parent", code=parent)
+    category = Category(
+        code=code, name=required_text(name, "name", max_chars=100), parent=parent_category,
+        default_department=department_by_code(department) if department else None,
+        local_routing=local_routing,
+    )
+    db.session.add(category)
+    db.session.commit()
+    return category
+
+
+def update_category(code: str, *, name: str, department: str | None, local_routing: bool,
+                    active: bool) -> Category:
+    category = db.session.scalars(select(Category).where(Category.code == code)).first()
+    if category is None:
+        raise NotFound("未知的分类：{code}", code=code)
+    category.name = required_text(name, "name", max_chars=100)
+    category.default_department = department_by_code(department) if department else None
+    category.local_routing = local_routing
+    category.active = active
+    db.session.commit()
+    return category
+
+
+def list_categories(*, leaves_only: bool = False, active_only: bool = False) -> list[Category]:
+    categories = list(db.session.scalars(select(Category).order_by(Category.id)))
+    if active_only:
+        categories = [c for c in categories if c.active]
+    if leaves_only:
+        parents = {c.parent_id for c in categories}
+        categories = [c for c in categories if c.id not in parents]
+    return categories
+
+
+def add_user(username: str, *, role: str, password: str, display_name: str | None = None,
+             department: str | None = None) -> User:
+    """Create a staff account; department staff must belong to a department."""
+    username = _code(username, "username")
+    role_value = choice(role, Role, "role")
+    if len(password or "") < 8:
+        raise InvalidInput("密码至少 8 位", field="password")
+    if db.session.scalars(select(User).where(User.username == username)).first():
+        raise Conflict("用户名 {username} 已存在", username=username)
+    dept = department_by_code(department) if department else None
+    if role_value == Role.DEPARTMENT and dept is None:
+        raise InvalidInput("承办单位人员必须指定所属单位", field="department")
+    user = User(username=username, display_name=display_name or username, role=role_value,
+                department=dept)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def set_user_active(username: str, active: bool) -> User:
+    user = user_by_username(username)
+    user.active = active
+    db.session.commit()
+    return user
+
+
+def user_by_username(username: str) -> User:
+    user = db.session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound("用户 {username} 不存在", username=username)
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.role, User.username)))
+
+
+def create_token(username: str, name: str = "") -> str:
+    """Issue a new API token for a user; the token is shown once, only its hash is kept."""
+    user = user_by_username(username)
+    token = "hl_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, name=name, token_hash=ApiToken.digest(token),
+                            prefix=token[:10]))
+    db.session.commit()
+    return token
+
+
+def revoke_token(prefix: str) -> int:
+    """Revoke every live token that starts with the given prefix; returns how many."""
+    tokens = db.session.scalars(select(ApiToken).where(ApiToken.prefix == prefix[:10],
+                                                       ApiToken.revoked_at.is_(None))).all()
+    for token in tokens:
+        token.revoked_at = utcnow()
+    db.session.commit()
+    return len(tokens)
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a live token belongs to, or None."""
+    row = db.session.scalars(select(ApiToken).where(
+        ApiToken.token_hash == ApiToken.digest(token), ApiToken.revoked_at.is_(None))).first()
+    if row is None or not row.user.active:
+        return None
+    return row.user

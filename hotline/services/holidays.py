@@ -1,0 +1,128 @@
+"""Holiday and make-up working day (调休) data that seeds the working-time calendar.
+
+The official arrangement comes from the ``chinese_calendar`` package, which only covers the years
+the State Council has published; admins extend it (next year's notice, local holidays) with a
+small CSV, parsed here into the same :class:`CalendarDay` records.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import chinese_calendar
+
+DayKind = Literal["holiday", "workday"]
+
+# Admins write either the English kind or the 休/班 marks used on Chinese calendars.
+_KIND_ALIASES: dict[str, DayKind] = {
+    "holiday": "holiday",
+    "休": "holiday",
+    "workday": "workday",
+    "班": "workday",
+}
+_DATE_RE = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
+_HEADER = ["date", "kind", "name"]
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One special day: a public ``holiday``, or a ``workday`` (调休, a weekend day worked)."""
+
+    day: date
+    kind: DayKind
+    name: str
+
+
+def known_official_years() -> list[int]:
+    """Years for which ``chinese_calendar`` has the official holiday arrangement."""
+    years = [d.year for d in chinese_calendar.holidays]
+    return list(range(min(years), max(years) + 1))
+
+
+def official_days(years: Iterable[int]) -> list[CalendarDay]:
+    """Official holidays and 调休 workdays for ``years``, sorted; years without data are skipped."""
+    wanted = set(years) & set(known_official_years())
+    days = [
+        CalendarDay(day, kind, _chinese_name(english))
+        for kind, table in (
+            ("holiday", chinese_calendar.holidays),
+            ("workday", chinese_calendar.workdays),
+        )
+        for day, english in table.items()
+        if day.year in wanted
+    ]
+    return sorted(days, key=lambda d: d.day)
+
+
+def _chinese_name(english: str) -> str:
+    """The Chinese name (春节, 国庆节...) that chinese_calendar keeps beside its English value."""
+    try:
+        return chinese_calendar.Holiday(english).chinese
+    except ValueError:
+        # A future chinese_calendar may add a name this code has not seen; keep what it gave.
+        return english
+
+
+def parse_calendar_csv(text: str) -> list[CalendarDay]:
+    """Parse an admin's ``date,kind,name`` CSV (kind: holiday/workday or 休/班) into days.
+
+    An optional header row, blank lines and ``#`` comments are skipped; the name may be empty.
+    A bad row raises ``ValueError`` naming its line number, so the admin can fix it.
+    """
+    days: list[CalendarDay] = []
+    seen: dict[date, int] = {}
+    for index, (line_no, row) in enumerate(_rows(text)):
+        if index == 0 and [cell.strip().lower() for cell in row] == _HEADER:
+            continue
+        day = _parse_row(line_no, row)
+        if day.day in seen:
+            raise ValueError(
+                f"line {line_no}: {day.day.isoformat()} is already given on line {seen[day.day]}"
+            )
+        seen[day.day] = line_no
+        days.append(day)
+    return sorted(days, key=lambda d: d.day)
+
+
+def _rows(text: str) -> Iterable[tuple[int, list[str]]]:
+    """Non-blank, non-comment CSV rows with their 1-based line numbers."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))  # Excel saves UTF-8 with a BOM
+    for row in reader:
+        line_no = reader.line_num
+        if not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
+            continue
+        yield line_no, row
+
+
+def _parse_row(line_no: int, row: list[str]) -> CalendarDay:
+    cells = [cell.strip() for cell in row]
+    if len(cells) == 2:
+        cells.append("")
+    if len(cells) != 3:
+        raise ValueError(
+            f"line {line_no}: expected 3 columns 'date,kind,name', got {len(cells)}: {row!r}"
+        )
+    raw_date, raw_kind, name = cells
+    day = _parse_date(line_no, raw_date)
+    kind = _KIND_ALIASES.get(raw_kind.lower())
+    if kind is None:
+        raise ValueError(
+            f"line {line_no}: unknown kind {raw_kind!r}: expected holiday, workday, 休 or 班"
+        )
+    return CalendarDay(day, kind, name)
+
+
+def _parse_date(line_no: int, raw: str) -> date:
+    match = _DATE_RE.fullmatch(raw)
+    if match is None:
+        raise ValueError(f"line {line_no}: bad date {raw!r}: expected YYYY-MM-DD")
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError as exc:
+        raise ValueError(f"line {line_no}: bad date {raw!r}: {exc}") from None

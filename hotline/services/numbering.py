@@ -1,0 +1,35 @@
+"""Case numbers: local date plus a per-day sequence, e.g. 20261124000123; and query codes."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from hotline.models import CaseNumberCounter
+
+SEQUENCE_DIGITS = 6
+
+
+def next_case_number(session: Session, now: datetime, tz: str) -> str:
+    """Hand out the next number of the local day atomically (an upsert, safe under concurrency)."""
+    day = now.astimezone(ZoneInfo(tz)).strftime("%Y%m%d")
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(CaseNumberCounter)
+        .values(day=day, last=1)
+        .on_conflict_do_update(index_elements=["day"],
+                               set_={"last": CaseNumberCounter.last + 1})
+        .returning(CaseNumberCounter.last)
+    )
+    sequence = session.execute(stmt).scalar_one()
+    return f"{day}{sequence:0{SEQUENCE_DIGITS}d}"
+
+
+def new_query_code() -> str:
+    """Six random digits: easy to read out on the phone, guarded by rate limits when tracked."""
+    return f"{secrets.randbelow(10**6):06d}"

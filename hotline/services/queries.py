@@ -1,0 +1,137 @@
+"""Finding cases: the filters and keyset pages shared by the staff pages and the API."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy import case as sql_case
+
+from hotline.extensions import db
+from hotline.models import OPEN_STATUSES, Case, CaseStatus, Channel, Department, utcnow
+from hotline.services.actors import Actor
+from hotline.services.cases import visible_cases
+from hotline.services.errors import InvalidInput
+from hotline.services.validation import choice, optional_text, whole_number
+
+
+@dataclass
+class CaseFilter:
+    """What a supervisor (or an API client) asks of the case list; all optional."""
+
+    status: str | None = None
+    department: str | None = None
+    channel: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    overdue: bool = False
+    text: str | None = None
+
+
+@dataclass
+class Page:
+    items: list[Case]
+    next_cursor: str | None
+
+
+def encode_cursor(case_id: int) -> str:
+    return base64.urlsafe_b64encode(str(case_id).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("「{field}」无效", field="cursor") from None
+
+
+def _local_day_start(value: str, field: str) -> datetime:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("「{field}」必须是 YYYY-MM-DD 格式的日期", field=field) from None
+    return datetime.combine(day, time(), ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def overdue_condition(now: datetime):
+    """Cases whose running clock has passed its deadline."""
+    return or_(
+        and_(Case.status == CaseStatus.DISPATCHED, Case.sign_deadline < now),
+        and_(Case.status == CaseStatus.IN_PROGRESS, Case.handle_deadline < now),
+    )
+
+
+def _apply(query, flt: CaseFilter):
+    if flt.status:
+        query = query.where(Case.status == choice(flt.status, CaseStatus, "status"))
+    if flt.channel:
+        query = query.where(Case.channel == choice(flt.channel, Channel, "channel"))
+    if flt.department:
+        dept_id = db.session.scalar(select(Department.id).where(
+            Department.code == flt.department))
+        if dept_id is None:
+            raise InvalidInput("未知的承办单位代码：{code}", field="department",
+                               code=flt.department)
+        query = query.where(Case.department_id == dept_id)
+    if flt.date_from:
+        query = query.where(Case.created_at >= _local_day_start(flt.date_from, "from"))
+    if flt.date_to:
+        query = query.where(
+            Case.created_at < _local_day_start(flt.date_to, "to") + timedelta(days=1))
+    if flt.overdue:
+        query = query.where(overdue_condition(utcnow()))
+    text = optional_text(flt.text, "q", max_chars=100)
+    if text:
+        pattern = f"%{text}%"
+        query = query.where(or_(Case.number == text, Case.title.ilike(pattern),
+                                Case.content.ilike(pattern), Case.address.ilike(pattern)))
+    return query
+
+
+def search(actor: Actor, flt: CaseFilter, *, limit: int | str | None = None,
+           cursor: str | None = None) -> Page:
+    """One page of the cases the actor may see, newest first, with a cursor to the next."""
+    size = whole_number(limit or current_app.config["PAGE_SIZE"], "limit", minimum=1,
+                        maximum=200)
+    query = _apply(visible_cases(actor), flt)
+    if cursor:
+        query = query.where(Case.id < decode_cursor(cursor))
+    rows = list(db.session.scalars(query.order_by(Case.id.desc()).limit(size + 1)))
+    next_cursor = encode_cursor(rows[size - 1].id) if len(rows) > size else None
+    return Page(items=rows[:size], next_cursor=next_cursor)
+
+
+def workbench(department_id: int, *, limit: int = 50) -> list[Case]:
+    """A department's cases to act on, the most pressing deadline first."""
+    running_deadline = sql_case(
+        (Case.status == CaseStatus.DISPATCHED, Case.sign_deadline), else_=Case.handle_deadline)
+    query = (select(Case)
+             .where(Case.department_id == department_id,
+                    Case.status.in_([CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS]))
+             .order_by(running_deadline.asc().nulls_last(), Case.id)
+             .limit(limit))
+    return list(db.session.scalars(query))
+
+
+def workbench_counts(department_id: int) -> dict[str, int]:
+    """How many of the department's cases wait for sign-for, are in hand, or are overdue."""
+    now = utcnow()
+    base = (Case.department_id == department_id) & Case.status.in_(
+        [CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS])
+    row = db.session.execute(select(
+        func.count().filter(Case.status == CaseStatus.DISPATCHED),
+        func.count().filter(Case.status == CaseStatus.IN_PROGRESS),
+        func.count().filter(overdue_condition(now)),
+        func.count().filter(Case.pending_extension_days.is_not(None)),
+    ).where(base)).one()
+    return {"dispatched": row[0], "in_progress": row[1], "overdue": row[2],
+            "pending_extension": row[3]}
+
+
+def open_count() -> int:
+    return db.session.scalar(select(func.count()).where(Case.status.in_(OPEN_STATUSES))) or 0

@@ -1,0 +1,102 @@
+"""Admin side of time limits: SLA policies and the holiday calendar, kept as data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from hotline.extensions import db
+from hotline.models import CalendarDay, RequestType, SlaPolicy, Urgency
+from hotline.services import deadlines, holidays
+from hotline.services.errors import InvalidInput
+from hotline.services.validation import choice, whole_number
+from hotline.services.workcalendar import Duration
+
+DEFAULT_POLICIES: tuple[tuple[str, Urgency | None, RequestType | None, str, str, str], ...] = (
+    ("紧急", Urgency.URGENT, None, "30m", "24h", "natural"),
+    ("一般", None, None, "1d", "5d", "workday"),
+    ("一般咨询", Urgency.NORMAL, RequestType.CONSULTATION, "1d", "3d", "workday"),
+    ("一般求助", Urgency.NORMAL, RequestType.HELP, "1d", "3d", "workday"),
+    ("一般投诉", Urgency.NORMAL, RequestType.COMPLAINT, "1d", "5d", "workday"),
+    ("一般举报", Urgency.NORMAL, RequestType.REPORT, "1d", "5d", "workday"),
+    ("一般建议", Urgency.NORMAL, RequestType.SUGGESTION, "1d", "10d", "workday"),
+    ("一般表扬", Urgency.NORMAL, RequestType.PRAISE, "1d", "3d", "workday"),
+)
+
+
+def _duration(value: str, field: str) -> str:
+    try:
+        return str(Duration.parse(value))
+    except ValueError:
+        raise InvalidInput("「{field}」不是有效的时长：{value}（例如 30m、4h、3d）",
+                           field=field, value=value) from None
+
+
+def set_policy(name: str, *, urgency: str | None, request_type: str | None, accept: str,
+               handle: str, warn_percent: int = 75, calendar: str = "workday") -> SlaPolicy:
+    """Create or replace the policy for an urgency and type (the pair is the key)."""
+    urgency_value = choice(urgency, Urgency, "urgency") if urgency else None
+    type_value = choice(request_type, RequestType, "type") if request_type else None
+    if calendar not in ("workday", "natural"):
+        raise InvalidInput("「{field}」必须是 workday 或 natural", field="calendar")
+    same_urgency = (SlaPolicy.urgency.is_(None) if urgency_value is None
+                    else SlaPolicy.urgency == urgency_value)
+    same_type = (SlaPolicy.request_type.is_(None) if type_value is None
+                 else SlaPolicy.request_type == type_value)
+    policy = (db.session.scalars(select(SlaPolicy).where(same_urgency, same_type)).first()
+              or SlaPolicy(urgency=urgency_value, request_type=type_value))
+    policy.name = name
+    policy.accept = _duration(accept, "accept")
+    policy.handle = _duration(handle, "handle")
+    policy.warn_percent = whole_number(warn_percent, "warn", minimum=1, maximum=99)
+    policy.calendar = calendar
+    db.session.add(policy)
+    db.session.commit()
+    deadlines.invalidate()
+    return policy
+
+
+def seed_default_policies() -> int:
+    """Create the default policies where none exist yet; returns how many were added."""
+    if db.session.scalars(select(SlaPolicy).limit(1)).first() is not None:
+        return 0
+    for name, urgency, request_type, accept, handle, kind in DEFAULT_POLICIES:
+        db.session.add(SlaPolicy(name=name, urgency=urgency, request_type=request_type,
+                                 accept=accept, handle=handle, warn_percent=75, calendar=kind))
+    db.session.commit()
+    deadlines.invalidate()
+    return len(DEFAULT_POLICIES)
+
+
+def seed_official_calendar() -> int:
+    """Copy the official holidays and 调休 days that the chinese_calendar package knows,
+    without touching days an admin entered; returns how many days were added."""
+    existing = set(db.session.scalars(select(CalendarDay.day)))
+    added = 0
+    for day in holidays.official_days(holidays.known_official_years()):
+        if day.day not in existing:
+            db.session.add(CalendarDay(day=day.day, kind=day.kind, name=day.name,
+                                       source="official"))
+            added += 1
+    db.session.commit()
+    deadlines.invalidate()
+    return added
+
+
+def import_calendar(text: str) -> int:
+    """Add or replace days from an admin's CSV (date,kind,name); returns how many rows."""
+    try:
+        days = holidays.parse_calendar_csv(text)
+    except ValueError as exc:
+        raise InvalidInput("日历文件有误：{reason}", field="calendar", reason=str(exc)) from None
+    for day in days:
+        db.session.merge(CalendarDay(day=day.day, kind=day.kind, name=day.name, source="admin"))
+    db.session.commit()
+    deadlines.invalidate()
+    return len(days)
+
+
+def calendar_warnings(now: datetime) -> list[int]:
+    """Years about to be used with no holiday data (weekends only): shown to admins."""
+    return deadlines.years_without_calendar(now)
