@@ -18,6 +18,8 @@ def with_app(command: Callable) -> Callable:
     """Run the command inside an app context; a refused change is a clear CLI error."""
     @functools.wraps(command)
     def wrapped(*args, **kwargs):
+        from hotline.extensions import db
+
         app = create_app()
         with app.app_context():
             try:
@@ -26,6 +28,9 @@ def with_app(command: Callable) -> Callable:
                 from hotline.web import translate_error
 
                 raise click.ClickException(translate_error(exc)) from None
+            finally:
+                db.session.remove()
+                db.engine.dispose()
     return wrapped
 
 

@@ -56,10 +56,11 @@ def _pg_schema() -> Iterator[None]:
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.session.commit()
         Base.metadata.create_all(db.engine)
+        db.engine.dispose()
     yield
 
 
-def test_config(tmp_path, redis_url: str) -> dict:
+def app_config(tmp_path, redis_url: str) -> dict:
     return {
         "TESTING": True,
         "DATABASE_URL": PG_URL or f"sqlite:///{tmp_path / 'test.db'}",
@@ -74,7 +75,7 @@ def test_config(tmp_path, redis_url: str) -> dict:
 @pytest.fixture
 def app(tmp_path, redis_url, _pg_schema) -> Iterator[Flask]:
     """An app with an empty schema, the default time limits and the official calendar."""
-    app = create_app(test_config(tmp_path, redis_url))
+    app = create_app(app_config(tmp_path, redis_url))
     with app.app_context():
         if not PG_URL:
             Base.metadata.create_all(db.engine)

@@ -91,8 +91,9 @@ def _count_failure(client: str, number: str) -> None:
     try:
         pipe = get_redis().pipeline()
         for key in keys:
+            # the window starts at the first failure (SET NX works on every Redis version)
+            pipe.set(key, 0, ex=window, nx=True)
             pipe.incr(key)
-            pipe.expire(key, window, nx=True)
         pipe.execute()
     except redis.RedisError:
         for key in keys:

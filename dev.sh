@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The two set-up commands of the README:
+#   ./dev.sh start   install, create the database, load the demo city, run web + Redis + worker
+#   ./dev.sh test    install the test tools and run the whole test suite
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+        "$PYTHON" -m venv "$VENV"
+      else
+        echo "Python's venv module is missing: sudo apt-get install python3-venv" >&2
+        exit 1
+      fi
+    fi
+  fi
+  # Reinstall only when the dependencies changed.
+  local stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
+  if [ ! -f "$stamp" ]; then
+    "$VENV/bin/pip" install -q --upgrade pip
+    "$VENV/bin/pip" install -q -e ".[test]"
+    rm -f "$VENV"/.installed-* && touch "$stamp"
+  fi
+}
+
+case "${1:-}" in
+  start)
+    ensure_venv
+    "$VENV/bin/hotline" init-db
+    "$VENV/bin/hotline" seed-demo
+    exec "$VENV/bin/hotline" serve --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"
+    ;;
+  test)
+    ensure_venv
+    shift
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  *)
+    echo "usage: ./dev.sh start | ./dev.sh test [pytest arguments]" >&2
+    exit 2
+    ;;
+esac
