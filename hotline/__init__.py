@@ -17,6 +17,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from hotline import broker, logs, web
     from hotline.config import load_settings, resolve_paths
     from hotline.extensions import db, login_manager
+    from workflows import scheduling
 
     app = Flask(
         __name__,
@@ -37,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     broker.init_app(app)
     web.init_app(app)
+    scheduling.init_app(app)
     return app
 
 

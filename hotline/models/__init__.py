@@ -12,12 +12,13 @@ from hotline.models.enums import (
     Urgency,
 )
 from hotline.models.org import Category, Department
+from hotline.models.outbox import Notification, OutboxMessage
 from hotline.models.sla import CalendarDay, SlaPolicy
 from hotline.models.user import ApiToken, User
 
 __all__ = [
     "OPEN_STATUSES", "ApiToken", "Base", "CalendarDay", "SlaPolicy", "Case", "CaseEvent",
-    "CaseNumberCounter", "CaseStatus",
-    "Category", "Channel", "Citizen", "Department", "RequestType", "Role", "Satisfaction",
-    "Urgency", "User", "utcnow",
+    "CaseNumberCounter", "CaseStatus", "Category", "Channel", "Citizen", "Department",
+    "Notification", "OutboxMessage", "RequestType", "Role", "Satisfaction", "Urgency", "User",
+    "utcnow",
 ]

@@ -32,7 +32,7 @@ from hotline.models import (
     Urgency,
     utcnow,
 )
-from hotline.services import deadlines, routing, signals
+from hotline.services import deadlines, followup, routing, signals
 from hotline.services.actors import Actor
 from hotline.services.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
 from hotline.services.numbering import new_query_code, next_case_number
@@ -357,6 +357,7 @@ def _reply(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> N
     case.answer = content
     case.replied_at = now
     case.satisfaction = None
+    followup.on_reply(case, now)
     record(case, actor, "reply", from_status=previous, note=content, now=now)
 
 

@@ -1,0 +1,208 @@
+"""What happens when time passes: deadline warnings, overdue marks, automatic supervision,
+and the follow-up survey's send, reminder and expiry.
+
+Each point in a case's life is a due time column and a marker column. Deciding what is due
+is pure (:func:`due_points`); firing a point sets its marker with a compare-and-set in the
+same transaction as its event, so however many jobs and sweeps look at a case at once,
+every point fires exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import and_, select, union_all, update
+
+from hotline.extensions import db
+from hotline.models import Case, CaseStatus, Notification, Role, Satisfaction, utcnow
+from hotline.services import deadlines, followup
+from hotline.services.actors import Actor
+from hotline.services.cases import record
+from hotline.services.workcalendar import Duration
+
+S = CaseStatus
+SYSTEM = Actor.system()
+
+
+@dataclass(frozen=True)
+class Point:
+    """A moment in a case's life that a job must act on once."""
+
+    kind: str  # deadline_warning | deadline_overdue | escalate | followup_* (the event name)
+    stage: str | None  # sign | handle for deadlines
+    due: str  # the column holding when it falls due
+    marker: str | None  # the column set when it fired (None: the status change marks it)
+    statuses: frozenset[CaseStatus]
+
+
+OPEN = frozenset({S.DISPATCHED, S.IN_PROGRESS})
+POINTS: tuple[Point, ...] = (
+    Point("deadline_warning", "sign", "sign_warn_at", "sign_warned_at", frozenset({S.DISPATCHED})),
+    Point("deadline_overdue", "sign", "sign_deadline", "sign_overdue_at",
+          frozenset({S.DISPATCHED})),
+    Point("deadline_warning", "handle", "handle_warn_at", "handle_warned_at", OPEN),
+    Point("deadline_overdue", "handle", "handle_deadline", "handle_overdue_at", OPEN),
+    Point("escalate", "handle", "escalate_at", "escalated_at", OPEN),
+    Point("followup_sent", None, "followup_due_at", "followup_sent_at", frozenset({S.REPLIED})),
+    Point("followup_reminded", None, "followup_remind_at", "followup_reminded_at",
+          frozenset({S.REPLIED})),
+    Point("followup_expired", None, "followup_expire_at", None, frozenset({S.REPLIED})),
+)
+
+
+def due_points(case: Case, now: datetime) -> list[Point]:
+    """The points of this case that have passed and not fired yet (pure)."""
+    return [p for p in POINTS if _is_due(case, p, now)]
+
+
+def upcoming(case: Case, now: datetime) -> list[datetime]:
+    """When this case's unfired points fall due, for scheduling precise jobs."""
+    times = []
+    for point in POINTS:
+        at = getattr(case, point.due)
+        if at is not None and case.status in point.statuses and not _fired(case, point):
+            times.append(max(at, now))
+    return sorted(set(times))
+
+
+def _fired(case: Case, point: Point) -> bool:
+    return point.marker is not None and getattr(case, point.marker) is not None
+
+
+def _is_due(case: Case, point: Point, now: datetime) -> bool:
+    at = getattr(case, point.due)
+    return (at is not None and at <= now and case.status in point.statuses
+            and not _fired(case, point))
+
+
+def due_case_ids(now: datetime, limit: int = 5000) -> list[int]:
+    """Every case with a passed, unfired point: one partial-index scan per point."""
+    selects = []
+    for point in POINTS:
+        column = getattr(Case, point.due)
+        conditions = [column <= now, Case.status.in_(point.statuses)]
+        if point.marker:
+            conditions.append(getattr(Case, point.marker).is_(None))
+        # each branch is its own subquery: SQLite allows no LIMIT inside a bare UNION member
+        branch = select(Case.id).where(and_(*conditions)).limit(limit).subquery()
+        selects.append(select(branch.c.id))
+    query = union_all(*selects).subquery()
+    return sorted(set(db.session.scalars(select(query.c.id).distinct().limit(limit))))
+
+
+def process_due(case_id: int, now: datetime | None = None) -> list[str]:
+    """Fire every passed point of one case; returns what fired (empty when nothing did)."""
+    now = now or utcnow()
+    case = db.session.get(Case, case_id)
+    if case is None:
+        return []
+    fired = []
+    for point in due_points(case, now):
+        if _claim(case, point, now):
+            db.session.refresh(case)
+            FIRE[point.kind](case, point, now)
+            fired.append(f"{point.kind}:{point.stage}" if point.stage else point.kind)
+    db.session.commit()
+    return fired
+
+
+def _claim(case: Case, point: Point, now: datetime) -> bool:
+    """Compare-and-set the point's marker; only one transaction ever wins it."""
+    due_column = getattr(Case, point.due)
+    conditions = [Case.id == case.id, due_column <= now, Case.status.in_(point.statuses)]
+    values: dict = {}
+    if point.marker:
+        conditions.append(getattr(Case, point.marker).is_(None))
+        values[point.marker] = now
+    else:  # expiry closes the case: the status is the marker
+        values.update(status=S.CLOSED, closed_at=now, satisfaction=Satisfaction.NOT_RATED)
+    if point.kind in ("escalate", "followup_expired"):
+        values["version"] = Case.version + 1  # a visible change: concurrent editors must reload
+    result = db.session.execute(update(Case).where(*conditions).values(**values)
+                                .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _warning(case: Case, point: Point, now: datetime) -> None:
+    record(case, SYSTEM, "deadline_warning", from_status=case.status, public=False, now=now,
+           data={"stage": point.stage, "deadline": getattr(case, point.due.replace(
+               "_warn_at", "_deadline")).isoformat()})
+    _notify(case, "deadline_warning", department=True, now=now,
+            message=f"{case.number} 即将超过{_stage_label(point.stage)}时限")
+
+
+def _overdue(case: Case, point: Point, now: datetime) -> None:
+    case.overdue = True
+    if point.stage == "handle":
+        case.escalate_at = deadlines.calendar().add(
+            case.handle_deadline, Duration.parse(current_app.config["ESCALATE_AFTER"]))
+    record(case, SYSTEM, "deadline_overdue", from_status=case.status, public=False, now=now,
+           data={"stage": point.stage, "deadline": getattr(case, point.due).isoformat()})
+    message = f"{case.number} 已超过{_stage_label(point.stage)}时限"
+    _notify(case, "deadline_overdue", department=True, now=now, message=message)
+    _notify(case, "deadline_overdue", role=Role.SUPERVISOR, now=now, message=message)
+
+
+def _escalate(case: Case, point: Point, now: datetime) -> None:
+    note = "超过办理时限仍未办结，系统自动督办"
+    case.supervised = True
+    case.supervise_note = note
+    record(case, SYSTEM, "supervise", from_status=case.status, note=note, public=False,
+           now=now, data={"automatic": True})
+    _notify(case, "escalate", department=True, now=now, message=f"{case.number} {note}")
+    _notify(case, "escalate", role=Role.SUPERVISOR, now=now, message=f"{case.number} {note}")
+
+
+def _followup_sent(case: Case, point: Point, now: datetime) -> None:
+    method = followup.send_survey(case, reminder=False)
+    case.followup_remind_at = followup.remind_at(now)
+    record(case, SYSTEM, "followup_sent", from_status=case.status, public=True, now=now,
+           data={"method": method})
+
+
+def _followup_reminded(case: Case, point: Point, now: datetime) -> None:
+    method = followup.send_survey(case, reminder=True)
+    record(case, SYSTEM, "followup_reminded", from_status=case.status, public=True, now=now,
+           data={"method": method})
+
+
+def _followup_expired(case: Case, point: Point, now: datetime) -> None:
+    record(case, SYSTEM, "followup_expired", from_status=S.REPLIED, public=True, now=now,
+           data={"satisfaction": Satisfaction.NOT_RATED.value})
+    record(case, SYSTEM, "close", from_status=S.REPLIED, now=now,
+           note="回访期内未评价，按未评价办结")
+
+
+FIRE: dict[str, Callable[[Case, Point, datetime], None]] = {
+    "deadline_warning": _warning,
+    "deadline_overdue": _overdue,
+    "escalate": _escalate,
+    "followup_sent": _followup_sent,
+    "followup_reminded": _followup_reminded,
+    "followup_expired": _followup_expired,
+}
+
+
+def _stage_label(stage: str | None) -> str:
+    return "签收" if stage == "sign" else "办理"
+
+
+def _notify(case: Case, kind: str, *, now: datetime, message: str, department: bool = False,
+            role: Role | None = None) -> None:
+    db.session.add(Notification(
+        department_id=case.department_id if department else None,
+        role=role.value if role else None, case_id=case.id, kind=kind, message=message,
+        created_at=now))
+
+
+def unread_notifications(*, department_id: int | None, role: Role, limit: int = 20):
+    """The newest unread notices for a department's staff or for a role."""
+    query = select(Notification).where(Notification.read_at.is_(None))
+    if role == Role.DEPARTMENT:
+        query = query.where(Notification.department_id == department_id)
+    else:
+        query = query.where(Notification.role == role.value)
+    return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))

@@ -1,0 +1,97 @@
+"""The outbox: stored with the decision, delivered once, retried with back-off, never lost."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from hotline.extensions import db
+from hotline.gateways import GatewayError, PermanentGatewayError
+from hotline.models import OutboxMessage, utcnow
+from hotline.services import outbox
+
+
+def stored(key: str = "k1", channel: str = "sms") -> OutboxMessage:
+    message = outbox.enqueue(channel, "13800001111", "您的工单已受理", idempotency_key=key)
+    db.session.commit()
+    return message
+
+
+def sent_lines(app) -> list[dict]:
+    folder = Path(app.config["INSTANCE_PATH"]) / "outbox"
+    return [json.loads(line) for f in sorted(folder.glob("*.jsonl"))
+            for line in f.read_text(encoding="utf-8").splitlines()]
+
+
+def test_same_key_is_stored_once(app):
+    first = stored("same")
+    second = stored("same")
+    assert first.id == second.id
+    assert db.session.query(OutboxMessage).count() == 1
+
+
+def test_delivered_once_even_when_the_job_runs_twice(app):
+    message = stored()
+    assert outbox.deliver(message.id).outcome == "sent"
+    assert outbox.deliver(message.id).outcome == "skipped"
+    lines = sent_lines(app)
+    assert len(lines) == 1
+    assert lines[0]["idempotency_key"] == "k1"
+    db.session.refresh(message)
+    assert message.status == "sent" and message.attempts == 1
+
+
+class Flaky:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls = 0
+
+    def send(self, message) -> str:
+        self.calls += 1
+        raise self.error
+
+
+@pytest.fixture
+def gateway(monkeypatch):
+    def install(fake):
+        monkeypatch.setattr(outbox, "gateways", lambda: {"sms": fake, "console": fake})
+        return fake
+    return install
+
+
+def test_a_failed_send_is_retried_later_with_backoff(app, gateway):
+    fake = gateway(Flaky(GatewayError("gateway timeout")))
+    message = stored()
+    now = utcnow()
+    assert outbox.deliver(message.id, now=now).outcome == "retry"
+    db.session.refresh(message)
+    assert message.status == "pending"
+    assert message.last_error == "gateway timeout"
+    assert message.next_attempt_at >= now + timedelta(seconds=30)
+    # not due yet: a second job does nothing
+    assert outbox.deliver(message.id, now=now + timedelta(seconds=5)).outcome == "skipped"
+    assert outbox.due_ids(now + timedelta(seconds=5)) == []
+    assert outbox.due_ids(now + timedelta(seconds=31)) == [message.id]
+    assert fake.calls == 1
+
+
+def test_a_permanent_refusal_is_not_retried(app, gateway):
+    gateway(Flaky(PermanentGatewayError("invalid number")))
+    message = stored()
+    assert outbox.deliver(message.id).outcome == "dead"
+    assert outbox.due_ids(utcnow() + timedelta(days=1)) == []
+
+
+def test_a_send_stuck_in_progress_is_taken_up_again(app):
+    message = stored()
+    message.status, message.claimed_at = "sending", utcnow() - timedelta(minutes=30)
+    db.session.commit()
+    assert outbox.due_ids(utcnow()) == [message.id]
+    assert outbox.deliver(message.id).outcome == "sent"
+
+
+def test_backoff_grows_and_is_capped():
+    assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 10)] == [30, 60, 120, 3600]

@@ -1,0 +1,29 @@
+"""RQ job functions: each takes ids, runs in the worker's app context, calls one service.
+
+A job that fails raises: RQ records it in the failed registry, where supervisors see it.
+"""
+
+from __future__ import annotations
+
+from hotline.services import escalation, outbox
+from workflows.context import job
+
+
+@job
+def process_case(case_id: int) -> list[str]:
+    """Fire whatever deadline or follow-up points of the case have passed."""
+    return escalation.process_due(case_id)
+
+
+@job
+def deliver_message(message_id: int) -> str:
+    """Send one outbox message if it is due and nobody else is sending it."""
+    return outbox.deliver(message_id).outcome
+
+
+@job
+def sweep() -> dict:
+    """Re-derive all due work from the database (see :mod:`workflows.sweep`)."""
+    from workflows.sweep import run
+
+    return run()

@@ -1,0 +1,73 @@
+"""After a commit, put the next due moments of the changed case on the RQ schedule.
+
+This is an optimisation for punctuality only: the database holds every deadline, and the
+sweep finds anything Redis forgot. So a Redis error here is logged, never raised into the
+action that a person just took.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import redis
+from flask import Flask, current_app
+from rq import Retry
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from hotline.extensions import db
+from hotline.models import Case, utcnow
+from hotline.services import escalation, signals
+from workflows import jobs
+from workflows.queues import DEFAULT, HIGH, get_queue
+
+log = logging.getLogger(__name__)
+NEW_MESSAGES = "hotline.outbox_new"
+
+
+def init_app(app: Flask) -> None:
+    """Listen for committed changes (idempotent: receivers are connected once)."""
+    signals.case_changed.connect(on_case_changed)
+    if not event.contains(Session, "after_commit", _deliver_new_messages):
+        event.listen(Session, "after_commit", _deliver_new_messages)
+
+
+def on_case_changed(case_id: int, action: str | None = None) -> None:
+    if not current_app.config.get("SCHEDULING"):
+        return
+    case = db.session.get(Case, case_id)
+    if case is None:
+        return
+    try:
+        schedule_case(case, utcnow())
+    except redis.RedisError as exc:
+        log.warning("could not schedule case %s (the sweep will catch up): %s", case_id, exc)
+
+
+def schedule_case(case: Case, now: datetime) -> int:
+    """Enqueue a job at each upcoming point of the case; ids make repeats harmless."""
+    queue = get_queue(HIGH)
+    times = escalation.upcoming(case, now)
+    for at in times:
+        job_id = f"due-{case.id}-{int(at.timestamp())}"
+        if at <= now:
+            queue.enqueue(jobs.process_case, case.id, job_id=job_id)
+        else:
+            queue.enqueue_at(at, jobs.process_case, case.id, job_id=job_id)
+    return len(times)
+
+
+def _deliver_new_messages(session: Session) -> None:
+    """After the transaction that stored outbox messages commits, enqueue their delivery."""
+    message_ids = session.info.pop(NEW_MESSAGES, None)
+    if not message_ids or not current_app or not current_app.config.get("SCHEDULING"):
+        return
+    try:
+        queue = get_queue(DEFAULT)
+        for message_id in message_ids:
+            queue.enqueue(jobs.deliver_message, message_id, job_id=f"outbox-{message_id}",
+                          retry=Retry(max=3, interval=[10, 60, 300]))
+    except redis.RedisError as exc:
+        log.warning("could not enqueue messages %s (the sweep will send them): %s",
+                    message_ids, exc)
