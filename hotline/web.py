@@ -20,9 +20,20 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inlin
 
 
 def init_app(app: Flask) -> None:
-    from hotline.blueprints import admin, agent, api, auth, cases, public, workbench
+    from hotline.blueprints import (
+        admin,
+        agent,
+        api,
+        auth,
+        cases,
+        followups,
+        public,
+        queues,
+        workbench,
+    )
 
-    for blueprint in (auth.bp, public.bp, agent.bp, cases.bp, workbench.bp, admin.bp, api.bp):
+    for blueprint in (auth.bp, public.bp, agent.bp, cases.bp, workbench.bp, admin.bp, api.bp,
+                      followups.bp, queues.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -1,13 +1,13 @@
-"""The department workbench: its cases, the most pressing deadline first."""
+"""The department workbench: its cases, the most pressing deadline first, and its notices."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from hotline.blueprints.guards import role_required
+from hotline.blueprints.guards import current_actor, role_required
 from hotline.models import utcnow
-from hotline.services import deadlines, queries
+from hotline.services import deadlines, notices, queries
 
 bp = Blueprint("workbench", __name__, url_prefix="/workbench")
 
@@ -19,4 +19,12 @@ def index():
     return render_template(
         "workbench/index.html", cases=queries.workbench(department_id),
         counts=queries.workbench_counts(department_id), now=utcnow(),
-        deadline_state=deadlines.deadline_state)
+        notices=notices.unread(current_actor()), deadline_state=deadlines.deadline_state)
+
+
+@bp.post("/notices/read")
+@role_required("department", "supervisor", "admin")
+def read_notices():
+    notices.mark_read(current_actor())
+    target = "workbench.index" if current_user.role.value == "department" else "queues.index"
+    return redirect(url_for(target), code=303)

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, utcnow
+from hotline.models.case import Case
 
 
 class OutboxMessage(Base):
@@ -54,6 +55,8 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship(lazy="joined")
 
     __table_args__ = (
         Index("ix_notification_department_read", "department_id", "read_at"),

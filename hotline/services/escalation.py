@@ -197,12 +197,3 @@ def _notify(case: Case, kind: str, *, now: datetime, message: str, department: b
         role=role.value if role else None, case_id=case.id, kind=kind, message=message,
         created_at=now))
 
-
-def unread_notifications(*, department_id: int | None, role: Role, limit: int = 20):
-    """The newest unread notices for a department's staff or for a role."""
-    query = select(Notification).where(Notification.read_at.is_(None))
-    if role == Role.DEPARTMENT:
-        query = query.where(Notification.department_id == department_id)
-    else:
-        query = query.where(Notification.role == role.value)
-    return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))

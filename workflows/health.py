@@ -1,0 +1,69 @@
+"""A snapshot of the job system for supervisors: queues, failures, workers, the last sweep."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import redis
+from rq import Worker
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+from sqlalchemy import func, select
+
+from hotline.broker import get_redis
+from hotline.extensions import db
+from hotline.models import OutboxMessage
+from workflows.queues import QUEUE_NAMES, get_queue
+from workflows.sweep import last_sweep
+
+
+@dataclass
+class QueueState:
+    name: str
+    queued: int
+    started: int
+    scheduled: int
+    failed: int
+    failures: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Health:
+    reachable: bool
+    queues: list[QueueState]
+    workers: int
+    last_sweep: dict | None
+    outbox: dict[str, int]
+    error: str | None = None
+
+
+def snapshot(failures_shown: int = 5) -> Health:
+    """Read queue sizes and recent failures; an unreachable Redis is reported, not raised."""
+    outbox = dict(db.session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    try:
+        connection = get_redis()
+        queues = [_queue_state(name, failures_shown) for name in QUEUE_NAMES]
+        workers = len(Worker.all(connection=connection))
+        return Health(True, queues, workers, last_sweep(), outbox)
+    except redis.RedisError as exc:
+        return Health(False, [], 0, None, outbox, error=str(exc))
+
+
+def _queue_state(name: str, failures_shown: int) -> QueueState:
+    queue = get_queue(name)
+    failed = FailedJobRegistry(queue=queue)
+    failures = []
+    for job in queue.job_class.fetch_many(failed.get_job_ids(0, failures_shown - 1),
+                                          connection=queue.connection):
+        if job is not None:
+            failures.append({"id": job.id, "function": job.func_name,
+                             "ended_at": job.ended_at, "error": _error_of(job)[-400:]})
+    return QueueState(name=name, queued=queue.count,
+                      started=StartedJobRegistry(queue=queue).count,
+                      scheduled=ScheduledJobRegistry(queue=queue).count,
+                      failed=failed.count, failures=failures)
+
+
+def _error_of(job) -> str:
+    result = job.latest_result()
+    return (getattr(result, "exc_string", None) or "") if result is not None else ""
