@@ -11,8 +11,13 @@ from workflows.context import job
 
 @job
 def process_case(case_id: int) -> list[str]:
-    """Fire whatever deadline or follow-up points of the case have passed."""
-    return escalation.process_due(case_id)
+    """Fire whatever deadline or follow-up points of the case have passed, then put the
+    case's next point on the schedule."""
+    fired = escalation.process_due(case_id)
+    from workflows.scheduling import on_case_changed
+
+    on_case_changed(case_id)
+    return fired
 
 
 @job

@@ -45,17 +45,27 @@ def on_case_changed(case_id: int, action: str | None = None) -> None:
         log.warning("could not schedule case %s (the sweep will catch up): %s", case_id, exc)
 
 
-def schedule_case(case: Case, now: datetime) -> int:
-    """Enqueue a job at each upcoming point of the case; ids make repeats harmless."""
-    queue = get_queue(HIGH)
+def schedule_case(case: Case, now: datetime) -> datetime | None:
+    """Put one job at the case's next unfired point, in a single Redis round trip.
+
+    Only the next point is scheduled: the job that fires it schedules the one after, so an
+    action costs one pipelined write however many deadlines the case has. The job id is
+    derived from the case and the moment, which makes a repeated schedule harmless.
+    """
     times = escalation.upcoming(case, now)
-    for at in times:
-        job_id = f"due-{case.id}-{int(at.timestamp())}"
+    if not times:
+        return None
+    at = times[0]
+    queue = get_queue(HIGH)
+    job_id = f"due-{case.id}-{int(at.timestamp())}"
+    with queue.connection.pipeline() as pipe:
+        job = queue.create_job(jobs.process_case, args=(case.id,), job_id=job_id)
         if at <= now:
-            queue.enqueue(jobs.process_case, case.id, job_id=job_id)
+            queue.enqueue_job(job, pipeline=pipe)
         else:
-            queue.enqueue_at(at, jobs.process_case, case.id, job_id=job_id)
-    return len(times)
+            queue.schedule_job(job, at, pipeline=pipe)
+        pipe.execute()
+    return at
 
 
 def _deliver_new_messages(session: Session) -> None:

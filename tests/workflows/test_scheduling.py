@@ -1,0 +1,50 @@
+"""After a commit the case's next point is on the RQ schedule; Redis trouble never hurts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import redis
+from rq import Queue
+from rq.registry import ScheduledJobRegistry
+
+from hotline.broker import get_redis
+from hotline.extensions import db
+from hotline.models import User, utcnow
+from hotline.services import cases
+from hotline.services.actors import Actor
+from workflows import scheduling
+
+
+def agent() -> Actor:
+    return Actor.from_user(db.session.query(User).filter_by(username="agent").one())
+
+
+def test_dispatch_schedules_the_next_point_once(app, world):
+    app.config["SCHEDULING"] = True
+    case = cases.register_case(agent(), cases.NewCase(content="x", department="URBAN"))
+    registry = ScheduledJobRegistry(queue=Queue("hotline-high", connection=get_redis()))
+    job_ids = registry.get_job_ids()
+    assert job_ids == [f"due-{case.id}-{int(case.sign_warn_at.timestamp())}"]
+    scheduling.schedule_case(case, utcnow())  # again: same id, still one job
+    assert registry.get_job_ids() == job_ids
+
+
+def test_a_passed_point_is_queued_at_once(app, world):
+    case = cases.register_case(agent(), cases.NewCase(content="x", department="URBAN"),
+                               now=utcnow() - timedelta(days=3))
+    at = scheduling.schedule_case(case, utcnow())
+    assert at is not None
+    assert Queue("hotline-high", connection=get_redis()).count == 1
+
+
+def test_redis_down_does_not_fail_the_action(app, world, monkeypatch):
+    app.config["SCHEDULING"] = True
+
+    def refuse(*args, **kwargs):
+        raise redis.ConnectionError("redis is down")
+
+    monkeypatch.setattr(scheduling, "schedule_case", refuse)
+    case = cases.register_case(agent(), cases.NewCase(content="x", department="URBAN"))
+    assert case.status.value == "dispatched"
+    assert case.sign_deadline is not None  # the database keeps the deadline for the sweep
