@@ -56,7 +56,8 @@ def gettext(message: str, **params: Any) -> str:
     text = catalogue(current_language()).get(message, message)
     if params:
         try:
-            text = text.format(**{k: label(v) if isinstance(v, str) else v
+            # only vocabulary placeholders are labels; user data (names, codes) stays as given
+            text = text.format(**{k: label(v) if k in LABELLED_PARAMS else v
                                   for k, v in params.items()})
         except (KeyError, IndexError):
             text = message
@@ -64,6 +65,8 @@ def gettext(message: str, **params: Any) -> str:
 
 
 _ = gettext
+
+LABELLED_PARAMS = frozenset({"status", "action", "field", "kind"})
 
 
 def label(value: Any) -> str:
@@ -91,4 +94,6 @@ ACTION_LABELS_ZH = {
     "satisfaction": "满意度", "comment": "意见", "code": "代码", "username": "用户名",
     "password": "密码", "role": "角色", "status": "状态", "contact": "联系方式",
     "limit": "条数", "cursor": "游标", "version": "版本",
+    "repeat": "重复来件", "supplement": "市民补充", "attachments": "附件", "answer": "验证答案",
+    "call_id": "通话编号", "caller": "来电号码", "recording": "录音", "after": "起始编号",
 }
