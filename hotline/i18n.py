@@ -94,6 +94,8 @@ ACTION_LABELS_ZH = {
     "satisfaction": "满意度", "comment": "意见", "code": "代码", "username": "用户名",
     "password": "密码", "role": "角色", "status": "状态", "contact": "联系方式",
     "limit": "条数", "cursor": "游标", "version": "版本",
+    "training": "训练中", "ready": "待启用", "active": "启用中", "retired": "已停用",
+    "failed": "失败", "starter": "初始语料", "cases": "已办结工单", "csv": "CSV 文件",
     "repeat": "重复来件", "supplement": "市民补充", "attachments": "附件", "answer": "验证答案",
     "call_id": "通话编号", "caller": "来电号码", "recording": "录音", "after": "起始编号",
 }

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from rq import Queue, Worker
 
 from hotline.broker import get_redis
 from workflows import context
-from workflows.queues import HIGH, QUEUE_NAMES
+from workflows.queues import HIGH, LOW, QUEUE_NAMES
 
 log = logging.getLogger(__name__)
 TICK_KEY = "hotline:sweep:tick"
@@ -61,6 +63,20 @@ def _maybe_enqueue_sweep(interval: int, *, force: bool) -> None:
     redis = get_redis()
     if force or redis.set(TICK_KEY, os.getpid(), nx=True, ex=max(1, interval - 2)):
         Queue(HIGH, connection=redis).enqueue(jobs.sweep)
+    _maybe_enqueue_nightly_retrain(redis)
+
+
+def _maybe_enqueue_nightly_retrain(redis) -> None:
+    """Once a night, at the configured local hour, one worker enqueues the retraining."""
+    from workflows.retrain import retrain
+
+    app = context.get_app()
+    hour = int(app.config["RETRAIN_HOUR"])
+    now = datetime.now(ZoneInfo(app.config["TIMEZONE"]))
+    if hour < 0 or now.hour != hour:
+        return
+    if redis.set(f"hotline:retrain:{now:%Y%m%d}", os.getpid(), nx=True, ex=86400):
+        Queue(LOW, connection=redis).enqueue(retrain, job_timeout=3600)
 
 
 def run_worker(app: Flask, *, burst: bool = False) -> None:

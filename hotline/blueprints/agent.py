@@ -11,7 +11,7 @@ from hotline.extensions import db
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import Case, Channel, Citizen, RequestType, Urgency
-from hotline.services import cases, directory, routing
+from hotline.services import cases, directory, routing, suggestions
 from hotline.services.errors import ServiceError
 from hotline.services.validation import mask_phone
 from hotline.web import localtime, translate_error
@@ -52,6 +52,7 @@ def register():
         request_type=form["type"], urgency=form["urgency"], category=form["category"] or None,
         department=form["department"] if dispatch_now and form["department"] else None,
         external_ref=request.form.get("call_id") or None,
+        recording_ref=request.form.get("recording_ref") or None,
     )
     try:
         case = cases.register_case(current_actor(), new)
@@ -59,9 +60,25 @@ def register():
         flash(translate_error(exc), "error")
         return render_template("agent/console.html", error_field=exc.field,
                                **_form_context(form)), exc.status
+    _record_correction(case)
     flash(_("已登记工单 {number}，查询码 {code}", number=case.number, code=case.query_code),
           "success")
     return redirect(url_for("agent.console", created=case.number), code=303)
+
+
+def _record_correction(case) -> None:
+    """The agent chose another category or department than suggested: keep it for training."""
+    form = request.form
+    if not (form.get("suggested_category") or form.get("suggested_department")):
+        return
+    correction = suggestions.record_correction(
+        case.id, suggested_category=form.get("suggested_category") or None,
+        chosen_category=case.category.code if case.category else None,
+        suggested_department=form.get("suggested_department") or None,
+        chosen_department=case.department.code if case.department else None,
+        source="intake", actor_id=current_user.id)
+    if correction is not None:
+        db.session.commit()
 
 
 @bp.get("/lookup")
@@ -88,14 +105,28 @@ def lookup():
 @bp.get("/suggest")
 @role_required("agent", "supervisor", "admin")
 def suggest():
-    """The department a category and place route to (the classifier refines this)."""
-    category = next((c for c in directory.list_categories() if c.code == request.args.get(
-        "category")), None)
-    place = routing.locate(request.args.get("address"), request.args.get("content"))
-    department = routing.department_for(category, place.district if place else None)
+    """Suggested categories, department and place while the agent types; the agent's own
+    choice of category wins over the model's."""
+    content, address = request.args.get("content", ""), request.args.get("address")
+    chosen = request.args.get("category")
+    suggestion = suggestions.suggest(content, address)
+    if chosen:
+        category = next((c for c in directory.list_categories() if c.code == chosen), None)
+        department = routing.department_for(category, suggestion.district)
+    else:
+        department = next((d for d in directory.list_departments()
+                           if d.code == suggestion.department), None)
+    emergency = suggestion.emergency
     return jsonify(
+        categories=[{"code": c.code, "name": c.name, "score": c.score}
+                    for c in suggestion.categories],
+        suggested_category=suggestion.category,
+        suggested_department=suggestion.department,
         department=department.code if department else None,
         department_name=department.name if department else None,
-        district=place.district if place else None,
-        street=place.street if place else None,
+        district=suggestion.district,
+        street=suggestion.street,
+        emergency=_("紧急情况：请立即将来电转接 {number}（{kind}）",
+                    number=emergency["transfer_to"], kind=emergency["kind"])
+        if emergency else None,
     )

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from hotline.extensions import db
 from hotline.models import Case, Department, Role, Satisfaction, User, utcnow
-from hotline.services import cases, directory
+from hotline.services import cases, directory, suggestions
 from hotline.services.actors import Actor
 
 CITY = Path(__file__).parent / "city.json"
@@ -77,8 +77,10 @@ ANSWERS = {
 
 def load_demo() -> str:
     """Load the demo city if it is not there yet, and say what was done."""
+    trained = suggestions.ensure_starter_model()  # first: a failure here leaves no half demo
+    note = " (starter routing model trained)" if trained else ""
     if db.session.scalar(select(func.count()).select_from(Department)):
-        return "demo data already present"
+        return "demo data already present" + note
     city = json.loads(CITY.read_text(encoding="utf-8"))
     for dept in city["departments"]:
         directory.add_department(dept["code"], dept["name"], parent=dept.get("parent"),
@@ -93,7 +95,7 @@ def load_demo() -> str:
     made = _demo_cases(utcnow())
     return (f"demo loaded: {len(city['departments'])} departments, "
             f"{len(city['categories'])} categories, {len(DEMO_ACCOUNTS)} accounts, "
-            f"{made} cases")
+            f"{made} cases{note}")
 
 
 def _actor(username: str) -> Actor:

@@ -6,15 +6,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
 from hotline.blueprints.api.serialize import case_detail, case_summary, public_case
 from hotline.blueprints.public import client_key
 from hotline.extensions import db
 from hotline.models import utcnow
-from hotline.services import cases, directory, queries, tracking
+from hotline.services import cases, directory, queries, suggestions, tracking
 from hotline.services.actors import Actor
 from hotline.services.errors import InvalidInput, ServiceError
+from hotline.services.validation import optional_text, required_text
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -89,7 +90,22 @@ def create_case():
         department=data.get("department"), external_ref=data.get("external_ref"),
         recording_ref=data.get("recording_ref"))
     case = cases.register_case(g.actor, new)
-    return _detail(case), 201
+    body = _detail(case)
+    if case.status.value == "registered":  # not routed by the caller: say where it could go
+        body["suggestion"] = suggestions.suggest(case.content, case.address).as_dict()
+    return body, 201
+
+
+@bp.post("/suggest")
+@token_required
+def suggest():
+    """Routing suggestions for a text (and address) without creating a case."""
+    data = json_body()
+    _reject_unknown(data, {"text", "address"})
+    text = required_text(data.get("text"), "text",
+                         max_chars=current_app.config["CONTENT_MAX_CHARS"])
+    address = optional_text(data.get("address"), "address", max_chars=300)
+    return suggestions.suggest(text, address).as_dict()
 
 
 @bp.get("/cases")

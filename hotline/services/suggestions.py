@@ -1,0 +1,325 @@
+"""Routing suggestions: the centre's rules, the trained model and the gazetteer together.
+
+The model (``classifier`` package) ranks categories; the rules the centre controls can force
+a category or department and flag emergencies; the gazetteer finds the district for 属地
+routing. Below the confidence threshold nothing is dispatched automatically: the case waits
+for an agent. Every time a person chooses differently, the correction is recorded and
+feeds the next training.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time as clock
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from hotline.extensions import db
+from hotline.models import (
+    Case,
+    CaseStatus,
+    Category,
+    ClassifierModel,
+    Department,
+    RoutingCorrection,
+    utcnow,
+)
+from hotline.services import routing
+from hotline.services.actors import Actor
+from hotline.services.errors import Conflict, NotFound
+
+log = logging.getLogger(__name__)
+CHECK_ACTIVE_EVERY = 30.0  # seconds between looks at which model version is active
+_lock = threading.Lock()
+_loaded: dict[str, Any] = {"version": None, "model": None, "checked": 0.0}
+
+
+@dataclass(frozen=True)
+class CategoryOption:
+    code: str
+    name: str
+    score: float
+
+
+@dataclass
+class Suggestion:
+    """Where a request should go, how sure we are, and whether it is an emergency."""
+
+    categories: list[CategoryOption] = field(default_factory=list)
+    category: str | None = None
+    department: str | None = None
+    department_name: str | None = None
+    district: str | None = None
+    street: str | None = None
+    emergency: dict[str, Any] | None = None
+    forced_by_rule: bool = False
+    confident: bool = False
+    model_version: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------- loading
+
+def models_dir() -> Path:
+    path = Path(current_app.config.get("MODEL_DIR") or
+                Path(current_app.config["INSTANCE_PATH"]) / "models")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def active_record() -> ClassifierModel | None:
+    return db.session.scalars(select(ClassifierModel).where(
+        ClassifierModel.status == "active")).first()
+
+
+def current_model():
+    """The active model, loaded once per process and reloaded when another is activated."""
+    now = clock.monotonic()
+    if _loaded["model"] is not None and now - _loaded["checked"] < CHECK_ACTIVE_EVERY:
+        return _loaded["model"]
+    record = active_record()
+    _loaded["checked"] = now
+    if record is None or record.path is None:
+        _loaded.update(version=None, model=None)
+        return None
+    if record.version != _loaded["version"]:
+        with _lock:
+            if record.version != _loaded["version"]:
+                _loaded.update(version=record.version, model=_load(record.path))
+    return _loaded["model"]
+
+
+def _load(path: str):
+    from classifier import ModelLoadError, load_model
+
+    try:
+        return load_model(path)
+    except ModelLoadError as exc:
+        log.error("active model %s cannot be loaded: %s", path, exc)
+        return None
+
+
+def forget_loaded_model() -> None:
+    _loaded.update(version=None, model=None, checked=0.0)
+
+
+def preload() -> None:
+    """Load jieba, the model, the rules and the gazetteer now (a worker parent calls this)."""
+    current_model()
+    rules()
+    routing.locate(None, "")
+
+
+def rules():
+    """The centre's keyword and emergency rules."""
+    return _rules(rules_path())
+
+
+def rules_path() -> str:
+    configured = current_app.config.get("CLASSIFIER_RULES")
+    if configured:
+        return configured
+    import classifier
+
+    return str(Path(classifier.__file__).parent / "data" / "rules.json")
+
+
+@lru_cache(maxsize=4)
+def _rules(path: str):
+    from classifier.rules import RuleSet
+
+    return RuleSet.load(path)
+
+
+# ---------------------------------------------------------------- suggesting
+
+def suggest(text: str, address: str | None = None, *, k: int = 3) -> Suggestion:
+    """Rank categories for a request and resolve its department and place."""
+    result = Suggestion()
+    text = text or ""
+    rule = rules().apply(text) if text.strip() else None
+    model = current_model()
+    if model is not None and text.strip():
+        names = _category_names()
+        result.categories = [CategoryOption(code, names.get(code, code), round(score, 4))
+                             for code, score in model.suggest(text, k=k)]
+        result.model_version = _loaded["version"]
+    if rule is not None and rule.emergency is not None:
+        result.emergency = {"kind": rule.emergency.kind, "transfer_to": rule.emergency.transfer_to,
+                            "matched": rule.emergency.matched}
+    result.category = (rule.category if rule and rule.category else
+                       result.categories[0].code if result.categories else None)
+    result.forced_by_rule = bool(rule and (rule.category or rule.department))
+    _resolve_place_and_department(result, text, address, rule)
+    threshold = float(current_app.config["CLASSIFIER_THRESHOLD"])
+    top = result.categories[0].score if result.categories else 0.0
+    result.confident = result.department is not None and (result.forced_by_rule
+                                                          or top >= threshold)
+    return result
+
+
+def _resolve_place_and_department(result: Suggestion, text: str, address: str | None,
+                                  rule) -> None:
+    place = routing.locate(address, text)
+    if place is not None:
+        result.district, result.street = place.district, place.street
+    department = None
+    if rule is not None and rule.department:
+        department = db.session.scalars(select(Department).where(
+            Department.code == rule.department)).first()
+    if department is None and result.category:
+        category = db.session.scalars(select(Category).where(
+            Category.code == result.category)).first()
+        department = routing.department_for(category, result.district)
+    if department is not None:
+        result.department, result.department_name = department.code, department.name
+
+
+def _category_names() -> dict[str, str]:
+    return dict(db.session.execute(select(Category.code, Category.name)).all())
+
+
+def auto_dispatch(case: Case) -> bool:
+    """Dispatch a mailbox or chat case when the suggestion is confident; else leave it
+    registered for an agent (the manual-routing queue). Returns whether it was dispatched."""
+    from hotline.services import cases
+
+    if case.status != CaseStatus.REGISTERED:
+        return False
+    suggestion = suggest(case.content, case.address)
+    if not suggestion.confident:
+        return False
+    params = {"department": suggestion.department, "category": suggestion.category,
+              "note": f"智能分派（模型 {suggestion.model_version or '规则'}）"}
+    cases.perform(Actor.system("智能分派"), case.number, "dispatch", params)
+    return True
+
+
+# ---------------------------------------------------------------- corrections
+
+def record_correction(case_id: int, *, suggested_category: str | None,
+                      chosen_category: str | None, suggested_department: str | None,
+                      chosen_department: str | None, source: str,
+                      actor_id: int | None) -> RoutingCorrection | None:
+    """Keep what a person chose when it differs from the suggestion (caller commits)."""
+    if (suggested_category or None) == (chosen_category or None) and \
+            (suggested_department or None) == (chosen_department or None):
+        return None
+    correction = RoutingCorrection(
+        case_id=case_id, suggested_category=suggested_category, chosen_category=chosen_category,
+        suggested_department=suggested_department, chosen_department=chosen_department,
+        source=source, actor_id=actor_id)
+    db.session.add(correction)
+    return correction
+
+
+def confusion_report(limit: int = 50) -> list[tuple[str | None, str | None, int]]:
+    """Suggested → chosen category pairs, most frequent first: where the model errs."""
+    rows = db.session.execute(
+        select(RoutingCorrection.suggested_category, RoutingCorrection.chosen_category,
+               func.count())
+        .where(RoutingCorrection.suggested_category.is_distinct_from(
+            RoutingCorrection.chosen_category))
+        .group_by(RoutingCorrection.suggested_category, RoutingCorrection.chosen_category)
+        .order_by(func.count().desc()).limit(limit)).all()
+    return [(a, b, n) for a, b, n in rows]
+
+
+# ---------------------------------------------------------------- training and versions
+
+def training_data_from_cases() -> tuple[list[str], list[str]]:
+    """Finished cases with their final category (after every correction) as the label."""
+    rows = db.session.execute(
+        select(Case.title, Case.content, Category.code)
+        .join(Category, Case.category_id == Category.id)
+        .where(Case.status == CaseStatus.CLOSED)).all()
+    return [f"{title}。{content}" for title, content, _ in rows], [code for *_, code in rows]
+
+
+def starter_corpus_path() -> str:
+    import classifier
+
+    return str(Path(classifier.__file__).parent / "data" / "starter_corpus.csv")
+
+
+def train(source: str, texts: list[str], labels: list[str], *, activate: bool = False,
+          job_id: str | None = None, progress=None) -> ClassifierModel:
+    """Train, save as a new version, and record it (ready, or active when asked).
+
+    A failure is recorded on the version and raised; the active model stays as it was.
+    """
+    from classifier import train_model
+
+    version = utcnow().strftime("%Y%m%dT%H%M%S%f")
+    record = ClassifierModel(version=version, source=source, status="training",
+                             n_samples=len(texts), job_id=job_id)
+    db.session.add(record)
+    db.session.commit()
+    try:
+        _progress(progress, 10, "training")
+        model = train_model(texts, labels)
+        _progress(progress, 80, "saving")
+        path = models_dir() / f"{version}.joblib"
+        model.save(str(path))
+    except Exception as exc:
+        record.status, record.error = "failed", str(exc)
+        db.session.commit()
+        raise
+    record.path, record.status = str(path), "ready"
+    record.metrics = dict(model.metadata.get("metrics") or {})
+    db.session.commit()
+    _progress(progress, 100, "done")
+    if activate:
+        activate_version(version)
+    return record
+
+
+def _progress(progress, percent: int, stage: str) -> None:
+    if progress is not None:
+        progress(percent, stage)
+
+
+def activate_version(version: str) -> ClassifierModel:
+    """Make a trained version the active one (also how an admin rolls back)."""
+    record = db.session.scalars(select(ClassifierModel).where(
+        ClassifierModel.version == version)).first()
+    if record is None:
+        raise NotFound("模型版本 {version} 不存在", version=version)
+    if record.status not in ("ready", "retired", "active") or record.path is None:
+        raise Conflict("模型版本 {version} 不可启用（状态：{status}）", version=version,
+                       status=record.status)
+    for other in db.session.scalars(select(ClassifierModel).where(
+            ClassifierModel.status == "active")):
+        other.status = "retired"
+    record.status, record.activated_at = "active", utcnow()
+    db.session.commit()
+    forget_loaded_model()
+    return record
+
+
+def versions(limit: int = 20) -> list[ClassifierModel]:
+    return list(db.session.scalars(select(ClassifierModel).order_by(
+        ClassifierModel.id.desc()).limit(limit)))
+
+
+def ensure_starter_model() -> ClassifierModel | None:
+    """Train and activate the shipped starter model when no model is active yet."""
+    if active_record() is not None:
+        return None
+    from classifier import read_training_csv
+
+    texts, labels = read_training_csv(starter_corpus_path())
+    return train("starter", texts, labels, activate=True)
+
+
+def last_trained_at() -> datetime | None:
+    return db.session.scalar(select(func.max(ClassifierModel.created_at)))
