@@ -32,7 +32,7 @@ from hotline.models import (
     Urgency,
     utcnow,
 )
-from hotline.services import deadlines, followup, routing, signals
+from hotline.services import deadlines, followup, routing, signals, suggestions
 from hotline.services.actors import Actor
 from hotline.services.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
 from hotline.services.numbering import new_query_code, next_case_number
@@ -113,9 +113,16 @@ def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) ->
     fields = _checked_new_case(new)
     department = _department_by_code(new.department) if new.department else None
     try:
-        case = _insert_case(actor, fields, now)
-        if department is not None:
-            _dispatch_to(case, actor, department, note=None, now=now)
+        # Nothing is written before the commit: one INSERT carries the case as it ends up
+        # (registered, or dispatched at once) instead of an INSERT then an UPDATE. The day's
+        # counter row stays locked from the number's upsert to the commit, so the number is
+        # taken last: concurrent registrations then wait for one short flush, not for the
+        # routing and deadline work above.
+        with db.session.no_autoflush:
+            case = _insert_case(actor, fields, now)
+            if department is not None:
+                _dispatch_to(case, actor, department, note=None, now=now)
+            case.number = next_case_number(db.session, now, current_app.config["TIMEZONE"])
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -154,7 +161,6 @@ def _insert_case(actor: Actor, fields: dict[str, Any], now: datetime) -> Case:
     citizen = _citizen_for(fields)
     place = routing.locate(fields["address"], fields["content"])
     case = Case(
-        number=next_case_number(db.session, now, current_app.config["TIMEZONE"]),
         query_code=new_query_code(),
         channel=fields["channel"],
         title=fields["title"],
@@ -174,7 +180,7 @@ def _insert_case(actor: Actor, fields: dict[str, Any], now: datetime) -> Case:
         updated_at=now,
     )
     db.session.add(case)
-    db.session.flush()
+    # no flush: the event points at the case object and gets its id when both are written
     record(case, actor, "register", from_status=None, now=now)
     return case
 
@@ -220,7 +226,7 @@ def record(case: Case, actor: Actor, action: str, *, from_status: CaseStatus | N
            now: datetime | None = None) -> CaseEvent:
     """Write the event for a change that is being made to a case in this transaction."""
     event = CaseEvent(
-        case_id=case.id, at=now or utcnow(), actor_id=actor.user_id, actor_label=actor.label,
+        case=case, at=now or utcnow(), actor_id=actor.user_id, actor_label=actor.label,
         action=action, from_status=from_status, to_status=case.status,
         department_id=case.department_id, note=note, public=public, data=data or {},
     )
@@ -284,6 +290,16 @@ def _dispatch(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -
     department = _department_by_code(code)
     if department.id == case.department_id:
         raise InvalidInput("工单已在该单位办理", field="department")
+    before = (case.category.code if case.category else None,
+              case.department.code if case.department else None)
+    if params.get("category"):
+        case.category = _category_by_code(params["category"])
+    if before[1] is not None:  # a re-dispatch corrects the earlier routing
+        suggestions.record_correction(
+            case.id, suggested_category=before[0],
+            chosen_category=case.category.code if case.category else None,
+            suggested_department=before[1], chosen_department=department.code,
+            source="redispatch", actor_id=actor.user_id)
     _dispatch_to(case, actor, department, note=_note(params, "note", required=False), now=now)
 
 
@@ -298,7 +314,8 @@ def _dispatch_to(case: Case, actor: Actor, department: Department, *, note: str 
     case.overdue = False
     deadlines.on_dispatch(case, now)
     record(case, actor, "dispatch", from_status=previous, note=note, now=now,
-           data={"department": department.code})
+           data={"department": department.code,
+                 "category": case.category.code if case.category else None})
 
 
 def _accept(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:

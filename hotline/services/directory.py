@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from hotline.extensions import db
 from hotline.models import ApiToken, Category, Department, Role, User, utcnow
@@ -166,7 +167,7 @@ def revoke_token(prefix: str) -> int:
 
 def user_for_token(token: str) -> User | None:
     """The active user a live token belongs to, or None."""
-    row = db.session.scalars(select(ApiToken).where(
+    row = db.session.scalars(select(ApiToken).options(joinedload(ApiToken.user)).where(
         ApiToken.token_hash == ApiToken.digest(token), ApiToken.revoked_at.is_(None))).first()
     if row is None or not row.user.active:
         return None

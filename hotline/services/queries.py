@@ -8,11 +8,20 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy import case as sql_case
+from sqlalchemy import and_, func, or_, select, union_all
 
 from hotline.extensions import db
-from hotline.models import OPEN_STATUSES, Case, CaseStatus, Channel, Department, utcnow
+from hotline.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseStatus,
+    Category,
+    Channel,
+    Department,
+    RequestType,
+    utcnow,
+)
+from hotline.services import stats
 from hotline.services.actors import Actor
 from hotline.services.cases import visible_cases
 from hotline.services.errors import InvalidInput
@@ -30,6 +39,11 @@ class CaseFilter:
     date_to: str | None = None
     overdue: bool = False
     text: str | None = None
+    # oversight drill-down: "-" asks for cases without a category / district / department
+    category: str | None = None
+    district: str | None = None
+    request_type: str | None = None
+    kpi: str | None = None  # a figure of services.stats: the cases behind it
 
 
 @dataclass
@@ -71,13 +85,27 @@ def _apply(query, flt: CaseFilter):
         query = query.where(Case.status == choice(flt.status, CaseStatus, "status"))
     if flt.channel:
         query = query.where(Case.channel == choice(flt.channel, Channel, "channel"))
-    if flt.department:
+    dept_id = None
+    if flt.department == "-":
+        query = query.where(Case.department_id.is_(None))
+    elif flt.department:
         dept_id = db.session.scalar(select(Department.id).where(
             Department.code == flt.department))
         if dept_id is None:
             raise InvalidInput("未知的承办单位代码：{code}", field="department",
                                code=flt.department)
-        query = query.where(Case.department_id == dept_id)
+        if flt.kpi not in stats.EVENT_DEPARTMENT_KPIS:
+            query = query.where(Case.department_id == dept_id)
+    if flt.category:
+        query = query.where(Case.category_id.is_(None) if flt.category == "-" else
+                            Case.category_id == _category_id(flt.category))
+    if flt.district:
+        query = query.where(Case.district.is_(None) if flt.district == "-" else
+                            Case.district == flt.district)
+    if flt.request_type:
+        query = query.where(Case.request_type == choice(flt.request_type, RequestType, "type"))
+    if flt.kpi:
+        query = query.where(stats.kpi_condition(flt.kpi, now=utcnow(), department_id=dept_id))
     if flt.date_from:
         query = query.where(Case.created_at >= _local_day_start(flt.date_from, "from"))
     if flt.date_to:
@@ -91,6 +119,13 @@ def _apply(query, flt: CaseFilter):
         query = query.where(or_(Case.number == text, Case.title.ilike(pattern),
                                 Case.content.ilike(pattern), Case.address.ilike(pattern)))
     return query
+
+
+def _category_id(code: str) -> int:
+    category_id = db.session.scalar(select(Category.id).where(Category.code == code))
+    if category_id is None:
+        raise InvalidInput("未知的分类：{code}", field="category", code=code)
+    return category_id
 
 
 def search(actor: Actor, flt: CaseFilter, *, limit: int | str | None = None,
@@ -107,13 +142,24 @@ def search(actor: Actor, flt: CaseFilter, *, limit: int | str | None = None,
 
 
 def workbench(department_id: int, *, limit: int = 50) -> list[Case]:
-    """A department's cases to act on, the most pressing deadline first."""
-    running_deadline = sql_case(
-        (Case.status == CaseStatus.DISPATCHED, Case.sign_deadline), else_=Case.handle_deadline)
-    query = (select(Case)
-             .where(Case.department_id == department_id,
-                    Case.status.in_([CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS]))
-             .order_by(running_deadline.asc().nulls_last(), Case.id)
+    """A department's cases to act on, the most pressing deadline first.
+
+    Each state's running clock has its own index (department, status, deadline): the first
+    ``limit`` cases of each state are read in deadline order and merged, instead of fetching
+    and sorting every open case of the department (thousands in a big city bureau).
+    """
+    firsts = [
+        select(Case.id.label("id"), deadline.label("deadline"))
+        .where(Case.department_id == department_id, Case.status == status)
+        .order_by(deadline.asc().nulls_last(), Case.id)
+        .limit(limit)
+        .subquery()
+        for status, deadline in ((CaseStatus.DISPATCHED, Case.sign_deadline),
+                                 (CaseStatus.IN_PROGRESS, Case.handle_deadline))
+    ]
+    both = union_all(*(select(first.c.id, first.c.deadline) for first in firsts)).subquery()
+    query = (select(Case).join(both, both.c.id == Case.id)
+             .order_by(both.c.deadline.asc().nulls_last(), Case.id)
              .limit(limit))
     return list(db.session.scalars(query))
 

@@ -42,12 +42,27 @@ def gazetteer_path() -> str:
     return str(Path(classifier.__file__).parent / "data" / "gazetteer.csv")
 
 
-def locate(address: str | None, text: str | None) -> Place | None:
-    """The district and street a request concerns, from its address or else its text."""
+_UNAVAILABLE: set[str] = set()
+
+
+def _loaded_gazetteer():
+    """The gazetteer, or None when it cannot be loaded: said once per process, not retried
+    (and logged) on every registration."""
+    key = current_app.config.get("GAZETTEER") or ""
+    if key in _UNAVAILABLE:
+        return None
     try:
-        gazetteer = _gazetteer(gazetteer_path())
+        return _gazetteer(gazetteer_path())
     except (ImportError, OSError) as exc:  # no gazetteer: routing falls back to categories
         log.warning("gazetteer unavailable: %s", exc)
+        _UNAVAILABLE.add(key)
+        return None
+
+
+def locate(address: str | None, text: str | None) -> Place | None:
+    """The district and street a request concerns, from its address or else its text."""
+    gazetteer = _loaded_gazetteer()
+    if gazetteer is None:
         return None
     location = gazetteer.locate(address, text)
     if location is None:
