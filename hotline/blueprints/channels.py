@@ -1,0 +1,120 @@
+"""Gateways of the channels (``/channels``): the WeChat Official Account push and the SMS
+gateway's webhook. Each checks its secret before anything is stored; a failed check is 403
+and counted; a channel without a configured secret is 404, never open."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from flask import Blueprint, Response, current_app, request
+
+from hotline.channels import SignatureError
+from hotline.channels import sms as sms_channel
+from hotline.channels import wechat as wechat_channel
+from hotline.models import utcnow
+from hotline.services import gate, intake
+from hotline.services.errors import ServiceError
+
+bp = Blueprint("channels", __name__, url_prefix="/channels")
+
+
+class ChannelDisabled(ServiceError):
+    status = 404
+    code = "channel_disabled"
+
+
+class SignatureRefused(ServiceError):
+    status = 403
+    code = "bad_signature"
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+    code = "too_large"
+
+
+def _secret(setting: str, channel: str) -> str:
+    value = current_app.config.get(setting)
+    if not value:
+        raise ChannelDisabled("{kind}渠道未启用：请设置 {setting}", kind=channel,
+                              setting=f"HOTLINE_{setting}")
+    return value
+
+
+def _refuse(channel: str) -> SignatureRefused:
+    gate.count_rejection(channel)
+    return SignatureRefused("签名校验失败")
+
+
+def _body(limit: int) -> bytes:
+    """The request body, refused (413) beyond ``limit`` bytes before it is read."""
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge("消息过大：上限为 {limit} KB", limit=limit // 1024)
+    data = request.get_data(cache=False)
+    if len(data) > limit:
+        raise PayloadTooLarge("消息过大：上限为 {limit} KB", limit=limit // 1024)
+    return data
+
+
+# ---------------------------------------------------------------- WeChat
+
+
+def _wechat_signed(token: str) -> bool:
+    args = request.args
+    return wechat_channel.check_signature(token, args.get("signature"), args.get("timestamp"),
+                                          args.get("nonce"), now=utcnow())
+
+
+@bp.get("/wechat")
+def wechat_verify():
+    """The platform's URL check: echo ``echostr`` when the signature is right."""
+    token = _secret("WECHAT_TOKEN", "wechat")
+    if not _wechat_signed(token):
+        raise _refuse("wechat")
+    return Response(request.args.get("echostr", ""), mimetype="text/plain")
+
+
+@bp.post("/wechat")
+def wechat_push():
+    """A citizen's message: stored, made a case, answered with a passive reply."""
+    token = _secret("WECHAT_TOKEN", "wechat")
+    if not _wechat_signed(token):
+        raise _refuse("wechat")
+    body = _body(wechat_channel.DEFAULT_MAX_BYTES)
+    receipt = intake.receive_wechat(body)
+    # Only a body the parser accepted (screened for DTDs) has a reply: parse it again.
+    message = receipt.message
+    account = _account(body) if message.reply and message.sender else None
+    if account is None:
+        return Response("success", mimetype="text/plain")  # the platform's "no reply"
+    xml = wechat_channel.text_reply(message.sender, account, message.reply, utcnow())
+    return Response(xml, mimetype="application/xml")
+
+
+def _account(body: bytes) -> str | None:
+    """The Official Account's id (ToUserName) a reply must come from."""
+    try:
+        return (ET.fromstring(body.decode("utf-8-sig")).findtext("ToUserName") or "").strip() \
+            or None
+    except (ET.ParseError, UnicodeDecodeError):
+        return None
+
+
+# ---------------------------------------------------------------- SMS
+
+
+@bp.post("/sms")
+def sms_webhook():
+    """An inbound SMS: stored and acknowledged; the case (or review item) follows."""
+    secret = _secret("SMS_SECRET", "sms")
+    body = _body(sms_channel.DEFAULT_MAX_BYTES)
+    try:
+        sms_channel.verify_signature(secret, body,
+                                     request.headers.get(sms_channel.SIGNATURE_HEADER))
+    except SignatureError:
+        raise _refuse("sms") from None
+    receipt = intake.receive_sms(body)
+    # Queued (the usual case): the status is known without reading the row back.
+    status = receipt.status if receipt.status == intake.RECEIVED else receipt.message.status
+    return {"accepted": True, "id": receipt.id, "duplicate": receipt.duplicate,
+            "status": status}

@@ -1,0 +1,180 @@
+"""Citizens' own ways in, no account: the mayor's mailbox (市长信箱) with attachments and an
+offline challenge, the web chat, and the files of a case for the citizen holding its code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+
+from hotline.blueprints.public import client_key
+from hotline.channels import challenge
+from hotline.extensions import db
+from hotline.models import Attachment, RequestType, utcnow
+from hotline.services import chat, gate, intake, storage, tracking
+from hotline.services.errors import InvalidInput, ServiceError
+from hotline.web import error_body, translate_error
+
+bp = Blueprint("mailbox", __name__)
+LETTER_FIELDS = ("name", "phone", "address", "title", "content", "type")
+
+
+@bp.app_template_global()
+def case_files(case) -> list[Attachment]:
+    """The files of a case, for the citizen's tracking page."""
+    return storage.of_case(case.id)
+
+
+# ---------------------------------------------------------------- the mayor's mailbox
+
+
+def _form_page(form: dict, *, error: str | None = None, error_field: str | None = None,
+               status: int = 200):
+    issued = challenge.issue(current_app.config["SECRET_KEY"], utcnow())
+    return render_template("public/mailbox.html", form=form, error=error,
+                           error_field=error_field, challenge=issued,
+                           honeypot=challenge.HONEYPOT_FIELD, types=list(RequestType),
+                           max_files=current_app.config["UPLOAD_MAX_FILES"],
+                           max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)), status
+
+
+@bp.get("/mailbox")
+def mailbox():
+    return _form_page({"type": "complaint"})
+
+
+@bp.post("/mailbox")
+def mailbox_submit():
+    form = {k: request.form.get(k, "") for k in LETTER_FIELDS}
+    client = client_key()
+    files = [(f.filename or "", f.read()) for f in request.files.getlist("attachments")
+             if f.filename]
+    try:
+        challenge.check_honeypot(request.form.get(challenge.HONEYPOT_FIELD))
+    except challenge.ChallengeError:
+        gate.count_rejection("mailbox")
+        abort(403)
+    try:
+        letter, uploads = intake.check_letter(form, files)
+    except InvalidInput as exc:
+        return _form_page(form, error=translate_error(exc), error_field=exc.field, status=422)
+    token = request.form.get("challenge_token", "")
+    try:
+        token_id = challenge.token_id(token)
+    except challenge.ChallengeError as exc:
+        gate.count_rejection("mailbox")
+        return _form_page(form, error=exc.message, error_field="answer", status=403)
+    earlier = intake.find_message("mailbox", token_id)
+    if earlier is not None and earlier.sender == letter.phone:  # the same letter sent again
+        return _result(earlier)
+    try:
+        if not gate.use_token_once(token_id, challenge.DEFAULT_MAX_AGE):
+            raise challenge.ChallengeError("expired")
+        challenge.verify(current_app.config["SECRET_KEY"], token, request.form.get("answer"),
+                         utcnow())
+        gate.throttle_public("mailbox", client)
+    except challenge.ChallengeError as exc:
+        gate.count_rejection("mailbox")
+        status = 403 if exc.code == "tampered" else 422
+        return _form_page(form, error=exc.message, error_field="answer", status=status)
+    receipt = intake.receive_letter(letter, uploads, token_id, client)
+    return _result(receipt.message)
+
+
+def _result(message):
+    case = message.case
+    repeat = message.status == intake.APPENDED
+    attachments = storage.of_case(case.id) if case is not None else []
+    return render_template("public/mailbox_done.html", message=message, case=case,
+                           repeat=repeat, attachments=attachments)
+
+
+@bp.get("/track/<number>/files/<int:attachment_id>")
+def citizen_file(number: str, attachment_id: int):
+    """A file of the citizen's case, for whoever holds the case's query code."""
+    case = tracking.find(number, request.args.get("code", ""), client_key())
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.case_id != case.id:
+        abort(404)
+    return send_attachment(attachment)
+
+
+def send_attachment(attachment: Attachment):
+    """Serve a stored file with its sniffed type; never rendered as a page of this site."""
+    response = send_file(storage.path_of(attachment), mimetype=attachment.content_type,
+                         as_attachment=attachment.content_type == "application/pdf",
+                         download_name=attachment.filename, max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------- web chat
+
+
+@bp.get("/chat")
+def chat_page():
+    return render_template("public/chat.html")
+
+
+def json_errors(view: Callable) -> Callable:
+    """Chat endpoints answer in JSON, refusals included."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except ServiceError as exc:
+            headers = {}
+            if "retry_after" in exc.params:
+                headers["Retry-After"] = str(exc.params["retry_after"])
+            return error_body(exc.code, translate_error(exc), exc.field), exc.status, headers
+    return wrapped
+
+
+def _data() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("「{field}」不能为空", field="content")
+    return data
+
+
+def _line(line) -> dict:
+    return {"id": line.id, "author": line.author, "body": line.body,
+            "at": line.created_at.isoformat().replace("+00:00", "Z"),
+            "label": line.author_label if line.author == "agent" else None}
+
+
+def _token() -> str | None:
+    return request.headers.get("X-Chat-Token")
+
+
+@bp.post("/chat/conversations")
+@json_errors
+def chat_start():
+    data = _data()
+    conversation, token = chat.start(data.get("text"), data.get("name"), data.get("phone"),
+                                     client_key())
+    return {"id": conversation.public_id, "token": token, "status": conversation.status,
+            "lines": [_line(line) for line in chat.lines(conversation)]}, 201
+
+
+@bp.post("/chat/conversations/<public_id>/lines")
+@json_errors
+def chat_say(public_id: str):
+    conversation = chat.for_citizen(public_id, _token())
+    line = chat.citizen_says(conversation, _data().get("text"))
+    return {"line": _line(line)}, 201
+
+
+@bp.get("/chat/conversations/<public_id>/lines")
+@json_errors
+def chat_lines(public_id: str):
+    conversation = chat.for_citizen(public_id, _token())
+    try:
+        after = int(request.args.get("after", 0))
+    except ValueError:
+        raise InvalidInput("「{field}」必须是整数", field="after") from None
+    return {"status": conversation.status,
+            "case": conversation.case.number if conversation.case_id else None,
+            "lines": [_line(line) for line in chat.lines(conversation, after)]}

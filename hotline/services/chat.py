@@ -1,0 +1,199 @@
+"""Web chat (网页在线咨询): a citizen opens a conversation from the public pages, an agent
+picks it up and answers, and may turn it into a case; both sides poll for new lines.
+
+The citizen proves a conversation is theirs with a random token only their browser holds
+(the database keeps its SHA-256); a wrong token answers like an unknown conversation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from hotline.extensions import db
+from hotline.models import ChatMessage, Conversation, utcnow
+from hotline.services import cases, gate, intake
+from hotline.services.actors import Actor
+from hotline.services.errors import Conflict, NotFound
+from hotline.services.validation import optional_text, phone_number, required_text
+
+MESSAGE_MAX = 1000
+MAX_MESSAGES = 300
+OPEN = ("waiting", "active")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start(text: Any, name: Any, phone: Any, client: str) -> tuple[Conversation, str]:
+    """Open a conversation with the citizen's first line; returns it and the secret token."""
+    body = required_text(text, "content", max_chars=MESSAGE_MAX)
+    name = optional_text(name, "name", max_chars=100)
+    phone = phone_number(phone)
+    gate.throttle_public("chat", client)
+    token = secrets.token_urlsafe(24)
+    now = utcnow()
+    conversation = Conversation(public_id=secrets.token_hex(12), token_hash=_hash(token),
+                                citizen_name=name, citizen_phone=phone, status="waiting",
+                                created_at=now, last_message_at=now)
+    db.session.add(conversation)
+    db.session.flush()
+    db.session.add(ChatMessage(conversation_id=conversation.id, author="citizen", body=body,
+                               created_at=now))
+    db.session.commit()
+    return conversation, token
+
+
+def for_citizen(public_id: str, token: str | None) -> Conversation:
+    """The conversation if the token is its own; NotFound otherwise."""
+    conversation = db.session.scalars(select(Conversation).where(
+        Conversation.public_id == str(public_id))).first()
+    if conversation is None or not token or not hmac.compare_digest(
+            conversation.token_hash, _hash(token)):
+        raise NotFound("会话不存在或已失效")
+    return conversation
+
+
+def get(conversation_id: int) -> Conversation:
+    """A conversation for staff, or NotFound."""
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound("会话不存在或已失效")
+    return conversation
+
+
+def _say(conversation: Conversation, author: str, body: str, *,
+         actor: Actor | None = None) -> ChatMessage:
+    count = db.session.scalar(select(func.count()).select_from(ChatMessage).where(
+        ChatMessage.conversation_id == conversation.id)) or 0
+    if count >= MAX_MESSAGES:
+        raise Conflict("会话消息过多，请拨打12345热线")
+    now = utcnow()
+    line = ChatMessage(conversation_id=conversation.id, author=author, body=body,
+                       user_id=actor.user_id if actor else None,
+                       author_label=actor.label if actor else None, created_at=now)
+    conversation.last_message_at = now
+    db.session.add(line)
+    return line
+
+
+def citizen_says(conversation: Conversation, text: Any) -> ChatMessage:
+    """Add the citizen's line (stored before the browser is answered)."""
+    body = required_text(text, "content", max_chars=MESSAGE_MAX)
+    if conversation.status not in OPEN:
+        raise Conflict("会话已结束，如需继续咨询请重新发起")
+    line = _say(conversation, "citizen", body)
+    db.session.commit()
+    return line
+
+
+def lines(conversation: Conversation, after: int = 0) -> list[ChatMessage]:
+    """The conversation's lines after the one with id ``after``, in order."""
+    return list(db.session.scalars(
+        select(ChatMessage).where(ChatMessage.conversation_id == conversation.id,
+                                  ChatMessage.id > after)
+        .order_by(ChatMessage.id).limit(500)))
+
+
+def queue() -> list[Conversation]:
+    """Open conversations for agents: waiting ones first, then the most recently active."""
+    return list(db.session.scalars(
+        select(Conversation).where(Conversation.status.in_(OPEN))
+        .order_by(Conversation.status.desc(), Conversation.last_message_at.desc()).limit(200)))
+
+
+def recent_closed(limit: int = 20) -> list[Conversation]:
+    """The last conversations that ended."""
+    return list(db.session.scalars(
+        select(Conversation).where(Conversation.status == "closed")
+        .order_by(Conversation.closed_at.desc()).limit(limit)))
+
+
+def waiting_count() -> int:
+    """Conversations nobody has picked up yet (for the navigation badge)."""
+    return db.session.scalar(select(func.count()).select_from(Conversation).where(
+        Conversation.status == "waiting")) or 0
+
+
+def take(actor: Actor, conversation_id: int) -> Conversation:
+    """An agent picks up a waiting conversation (one agent wins if two click at once)."""
+    conversation = get(conversation_id)
+    result = db.session.execute(
+        update(Conversation).where(Conversation.id == conversation_id,
+                                   Conversation.status == "waiting")
+        .values(status="active", agent_id=actor.user_id)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("该会话已由其他话务员接待")
+    _say(conversation, "system", f"{actor.label} 为您服务")
+    db.session.commit()
+    db.session.refresh(conversation)
+    return conversation
+
+
+def agent_says(actor: Actor, conversation_id: int, text: Any) -> ChatMessage:
+    """An agent answers; answering a waiting conversation picks it up."""
+    conversation = get(conversation_id)
+    body = required_text(text, "content", max_chars=MESSAGE_MAX)
+    if conversation.status == "waiting":
+        conversation = take(actor, conversation_id)
+    if conversation.status != "active":
+        raise Conflict("会话已结束")
+    line = _say(conversation, "agent", body, actor=actor)
+    db.session.commit()
+    return line
+
+
+def close(actor: Actor, conversation_id: int) -> Conversation:
+    """End a conversation; the citizen sees that it ended."""
+    conversation = get(conversation_id)
+    if conversation.status == "closed":
+        return conversation
+    conversation.status = "closed"
+    conversation.closed_at = utcnow()
+    _say(conversation, "system", "本次会话已结束，感谢您的咨询")
+    db.session.commit()
+    return conversation
+
+
+def to_case(actor: Actor, conversation_id: int, fields: dict[str, Any]):
+    """Register a case from the conversation; the citizen sees its number and query code in
+    the chat, written in the same transaction as the case."""
+    conversation = get(conversation_id)
+    if conversation.case_id is not None:
+        raise Conflict("该会话已登记为工单 {number}", number=conversation.case.number)
+    ref = f"chat:{conversation.public_id}"
+    new = cases.NewCase(
+        content=fields.get("content"), channel="webchat", title=fields.get("title"),
+        citizen_name=fields.get("name"), citizen_phone=fields.get("phone"),
+        address=fields.get("address"), request_type=fields.get("type") or None,
+        category=fields.get("category") or None, department=fields.get("department") or None,
+        external_ref=ref)
+
+    def finish(session) -> None:
+        case = intake.registered_case(session, ref)
+        result = db.session.execute(
+            update(Conversation).where(Conversation.id == conversation.id,
+                                       Conversation.case_id.is_(None))
+            .values(case_id=case.id).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise Conflict("该会话已登记为工单")
+        _say(conversation, "system", f"已为您登记工单，工单号 {case.number}，查询码 "
+                                     f"{case.query_code}。可在首页输入工单号和查询码查看办理进度。")
+
+    with intake.in_commit_of(finish):
+        case = cases.register_case(actor, new)
+    db.session.refresh(conversation)
+    intake.auto_dispatch(case)
+    return case
+
+
+def transcript(conversation: Conversation) -> str:
+    """The citizen's lines joined, to prefill a case."""
+    return "\n".join(line.body for line in lines(conversation) if line.author == "citizen")

@@ -1,0 +1,73 @@
+"""Files citizens send, kept under the instance folder (never the web root) and served only
+to staff who may see the case or to the citizen holding its query code."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from hotline.channels import Attachment as UploadedFile
+from hotline.channels.uploads import extension_for
+from hotline.extensions import db
+from hotline.models import Attachment, utcnow
+
+
+def uploads_dir() -> Path:
+    """The folder attachments live in: ``<instance>/uploads``."""
+    return Path(current_app.config["INSTANCE_PATH"]) / "uploads"
+
+
+def write_file(upload: UploadedFile) -> tuple[str, str]:
+    """Write a screened file to disk (atomically) and return (relative path, sha256)."""
+    digest = hashlib.sha256(upload.data).hexdigest()
+    today = utcnow().strftime("%Y/%m")
+    relative = f"{today}/{secrets.token_hex(16)}{extension_for(upload.content_type)}"
+    target = uploads_dir() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(target.suffix + ".part")
+    with open(temporary, "wb") as handle:
+        handle.write(upload.data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, target)
+    return relative, digest
+
+
+def keep(upload: UploadedFile, *, message_id: int | None = None,
+         case_id: int | None = None) -> Attachment:
+    """Write the file and add its row to the current transaction."""
+    relative, digest = write_file(upload)
+    row = Attachment(case_id=case_id, message_id=message_id, filename=upload.filename[:200],
+                     content_type=upload.content_type, size=len(upload.data), sha256=digest,
+                     path=relative)
+    db.session.add(row)
+    return row
+
+
+def path_of(attachment: Attachment) -> Path:
+    """Where an attachment's bytes are; refuses paths that would leave the uploads folder."""
+    root = uploads_dir().resolve()
+    target = (root / attachment.path).resolve()
+    if root not in target.parents:
+        raise ValueError(f"attachment {attachment.id} points outside the uploads folder")
+    return target
+
+
+def remove_files(relative_paths: list[str]) -> None:
+    """Delete files written for a transaction that did not commit."""
+    for relative in relative_paths:
+        try:
+            (uploads_dir() / relative).unlink()
+        except OSError:
+            pass
+
+
+def of_case(case_id: int) -> list[Attachment]:
+    """A case's attachments, oldest first."""
+    return list(db.session.scalars(
+        select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)))
