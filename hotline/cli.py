@@ -222,5 +222,165 @@ def sla_calendar_import(csv_file) -> None:
     click.echo(f"{sla_service.import_calendar(csv_file.read())} day(s) imported")
 
 
+
+@main.group()
+def mail() -> None:
+    """Inbound e-mail: import .eml files or poll the IMAP mailbox once."""
+
+
+@mail.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@with_app
+def mail_import(files: tuple[str, ...]) -> None:
+    """Store each FILE.eml as an inbound mail and turn it into a case (or a review item)."""
+    from pathlib import Path
+
+    from workflows.mail import PollResult, import_mail
+
+    result = PollResult()
+    for name in files:
+        receipt = import_mail(Path(name).read_bytes(), result)
+        message = receipt.message
+        case = f" {message.case.number}" if message.case is not None else ""
+        again = " (already imported)" if receipt.duplicate else ""
+        reason = f" - {message.reason}" if message.reason else ""
+        click.echo(f"{name}: {message.status}{case}{again}{reason}")
+    click.echo(f"{result.stored} stored, {result.duplicates} already there")
+
+
+@mail.command("poll")
+@with_app
+def mail_poll() -> None:
+    """Fetch the unseen mail of HOTLINE_IMAP_FOLDER once (workers poll it regularly)."""
+    from workflows.mail import MailNotConfigured, poll_imap
+
+    try:
+        result = poll_imap()
+    except MailNotConfigured as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{result.fetched} fetched, {result.stored} stored, "
+               f"{result.duplicates} already there")
+
+
+@main.group()
+def classifier() -> None:
+    """The routing classifier: train, evaluate, predict, activate versions."""
+
+
+@classifier.command("train")
+@click.option("--data", "data_path", type=click.Path(dir_okay=False),
+              help="UTF-8 CSV with a text and a label column.")
+@click.option("--from-cases", is_flag=True, help="Train from the database's finished cases.")
+@click.option("--text-column", default="text", show_default=True)
+@click.option("--label-column", default="label", show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="Write the model here (default: a new version in the model folder).")
+@click.option("--activate", is_flag=True, help="Make the new version the active one.")
+def classifier_train(data_path, from_cases, text_column, label_column, out_path, activate):
+    """Train a model from a CSV file or from finished cases; a bad file changes nothing."""
+    if bool(data_path) == bool(from_cases):
+        raise click.UsageError("give exactly one of --data CSV or --from-cases")
+    from classifier import TrainingDataError, read_training_csv
+
+    try:
+        if data_path:
+            texts, labels = read_training_csv(data_path, text_column=text_column,
+                                              label_column=label_column)
+        else:
+            texts, labels = _case_training_data()
+        _train_and_save(texts, labels, "csv" if data_path else "cases", out_path, activate)
+    except TrainingDataError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@with_app
+def _case_training_data():
+    from hotline.services import suggestions
+
+    return suggestions.training_data_from_cases()
+
+
+@with_app
+def _train_and_save(texts, labels, source, out_path, activate) -> None:
+    from classifier import train_model
+    from hotline.services import suggestions
+
+    if out_path:
+        model = train_model(texts, labels)
+        model.save(out_path)
+        metrics = model.metadata.get("metrics") or {}
+        click.echo(f"model written to {out_path} ({len(texts)} samples, "
+                   f"macro-F1 {metrics.get('macro_f1', 'n/a')})")
+        return
+    record = suggestions.train(source, texts, labels, activate=activate)
+    click.echo(f"version {record.version} trained on {record.n_samples} samples "
+               f"({'active' if activate else 'ready'}); metrics: {record.metrics}")
+
+
+@classifier.command("evaluate")
+@click.option("--model", "model_path", required=True, type=click.Path(exists=True))
+@click.option("--data", "data_path", required=True, type=click.Path(exists=True))
+@click.option("--text-column", default="text", show_default=True)
+@click.option("--label-column", default="label", show_default=True)
+def classifier_evaluate(model_path, data_path, text_column, label_column):
+    """Print accuracy, macro-F1 and per-class figures as JSON."""
+    import json
+
+    from classifier import (
+        ModelLoadError,
+        TrainingDataError,
+        evaluate,
+        load_model,
+        read_training_csv,
+    )
+
+    try:
+        model = load_model(model_path)
+        texts, labels = read_training_csv(data_path, text_column=text_column,
+                                          label_column=label_column)
+    except (ModelLoadError, TrainingDataError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(evaluate(model, texts, labels), ensure_ascii=False, indent=2))
+
+
+@classifier.command("predict")
+@click.option("--model", "model_path", required=True, type=click.Path(exists=True))
+@click.option("-k", default=3, show_default=True)
+@click.argument("text")
+def classifier_predict(model_path, k, text):
+    """Print the top suggestions for TEXT."""
+    from classifier import ModelLoadError, load_model
+
+    try:
+        model = load_model(model_path)
+    except ModelLoadError as exc:
+        raise click.ClickException(str(exc)) from None
+    for label, score in model.suggest(text, k=k):
+        click.echo(f"{score:.3f}\t{label}")
+
+
+@classifier.command("versions")
+@with_app
+def classifier_versions() -> None:
+    """List trained versions, newest first."""
+    from hotline.services import suggestions
+
+    for record in suggestions.versions():
+        macro = (record.metrics or {}).get("macro_f1")
+        click.echo(f"{record.version}\t{record.status}\t{record.source}\t"
+                   f"{record.n_samples}\tmacro_f1={macro}")
+
+
+@classifier.command("activate")
+@click.argument("version")
+@with_app
+def classifier_activate(version: str) -> None:
+    """Make VERSION the active model (also how to roll back)."""
+    from hotline.services import suggestions
+
+    suggestions.activate_version(version)
+    click.echo(f"version {version} is active")
+
+
 if __name__ == "__main__":
     main()

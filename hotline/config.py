@@ -99,6 +99,40 @@ def _duration(value: str) -> str:
     return value.strip()
 
 
+ASSESSMENT_PARTS = ("sign", "completion", "resolution", "satisfaction", "return", "reopen")
+
+
+def _fraction(value: str) -> float:
+    """A number from 0 to 1."""
+    number = parse_float(value)
+    if not 0 <= number <= 1:
+        raise ConfigError(f"must be between 0 and 1, got {value!r}")
+    return number
+
+
+def parse_weights(value: str) -> dict[str, float]:
+    """Assessment weights like ``sign=15,completion=25``; parts left out weigh nothing."""
+    weights: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, _, number = item.partition("=")
+        if name.strip() not in ASSESSMENT_PARTS:
+            raise ConfigError(f"unknown assessment part {name.strip()!r} "
+                              f"(use {', '.join(ASSESSMENT_PARTS)})")
+        weights[name.strip()] = parse_float(number)
+        if weights[name.strip()] < 0:
+            raise ConfigError(f"negative weight for {name.strip()!r}")
+    if not any(weights.values()):
+        raise ConfigError(f"no positive weight in {value!r}")
+    return weights
+
+
+def _clock(value: str) -> str:
+    """A local time of day, HH:MM."""
+    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
+        raise ConfigError(f"not a time of day: {value!r} (use e.g. 01:30)")
+    return value.strip()
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", _text, None,
             "SQLAlchemy URL. Unset: a SQLite file in the instance folder."),
@@ -133,9 +167,67 @@ SETTINGS: tuple[Setting, ...] = (
             "A replied case not rated this long after the reply closes as not rated."),
     Setting("SWEEP_INTERVAL_SECONDS", parse_int, 60,
             "How often workers re-derive due deadlines and messages from the database."),
+    Setting("CLASSIFIER_THRESHOLD", parse_float, 0.6,
+            "Top suggestion score (0-1) from which mailbox and chat cases are auto-dispatched."),
+    Setting("CLASSIFIER_RULES", _text, None,
+            "JSON file of keyword and emergency rules. Unset: the shipped demo rules."),
+    Setting("GAZETTEER", _text, None,
+            "CSV gazetteer (district, street, keywords). Unset: the shipped demo city."),
+    Setting("MODEL_DIR", _text, None, "Folder of trained routing models (instance/models)."),
+    Setting("RETRAIN_HOUR", parse_int, 2,
+            "Local hour at which workers retrain the routing model nightly (-1: never)."),
+    Setting("OUTBOX_DIR", _text, None,
+            "Where the file gateway writes messages no real gateway takes (instance/outbox)."),
+    Setting("SMS_GATEWAY_URL", _text, None, "HTTP SMS gateway for outbound SMS. Unset: files."),
+    Setting("SMS_GATEWAY_API_KEY", _text, None, "Bearer key for the SMS gateway."),
+    Setting("SMS_GATEWAY_SECRET", _text, None, "HMAC key signing requests to the SMS gateway."),
+    Setting("SMTP_HOST", _text, None, "SMTP server for outbound e-mail. Unset: files."),
+    Setting("SMTP_PORT", parse_int, 25, "SMTP port (465: implicit TLS)."),
+    Setting("SMTP_USERNAME", _text, None, "SMTP user name."),
+    Setting("SMTP_PASSWORD", _text, None, "SMTP password."),
+    Setting("SMTP_SENDER", _text, None, "From address of outbound e-mail."),
+    Setting("SMTP_USE_TLS", parse_boolean, False, "Use TLS (STARTTLS, or implicit on 465)."),
+    Setting("WECHAT_APP_ID", _text, None, "Official Account app id for template messages."),
+    Setting("WECHAT_APP_SECRET", _text, None, "Official Account app secret."),
+    Setting("WECHAT_TEMPLATE_ID", _text, None, "Template id of the follow-up message."),
     Setting("SCHEDULING", parse_boolean, True,
             "Enqueue deadline and follow-up jobs on Redis after each action."),
     Setting("LOG_LEVEL", _text, "INFO", "Python logging level."),
+    Setting("WECHAT_TOKEN", _text, None,
+            "Token of the WeChat Official Account's server settings. Unset: WeChat is off."),
+    Setting("SMS_SECRET", _text, None,
+            "HMAC-SHA256 key the SMS gateway signs its webhook with. Unset: SMS is off."),
+    Setting("IMAP_HOST", _text, None, "IMAP server of the hotline's mailbox. Unset: no polling."),
+    Setting("IMAP_PORT", parse_int, 993, "IMAP port."),
+    Setting("IMAP_SSL", parse_boolean, True, "Connect to IMAP over TLS."),
+    Setting("IMAP_USER", _text, None, "IMAP user name."),
+    Setting("IMAP_PASSWORD", _text, None, "IMAP password."),
+    Setting("IMAP_FOLDER", _text, "INBOX", "IMAP folder to read new mail from."),
+    Setting("IMAP_POLL_SECONDS", parse_int, 60, "How often workers poll the IMAP folder."),
+    Setting("INTAKE_QUEUE", parse_boolean, True,
+            "SMS: acknowledge once stored, create the case in a worker."),
+    Setting("REPEAT_WINDOW_DAYS", parse_int, 30,
+            "Same citizen, similar request within this many days: linked as a repeat."),
+    Setting("REPEAT_SIMILARITY", parse_float, 0.3,
+            "Similarity (0-1) from which a request is shown as a possible repeat."),
+    Setting("UPLOAD_MAX_BYTES", parse_int, 10 * 1024 * 1024,
+            "Largest single attachment (mailbox upload or e-mail attachment)."),
+    Setting("UPLOAD_MAX_FILES", parse_int, 5, "Most attachments on one mailbox letter."),
+    Setting("PUBLIC_SUBMIT_PER_HOUR", parse_int, 20,
+            "Mailbox letters and new web chats accepted per client address per hour."),
+    Setting("BASICALLY_SATISFIED_WEIGHT", _fraction, 1.0,
+            "How much a 'basically satisfied' rating counts in the satisfaction rate (0-1)."),
+    Setting("ASSESSMENT_WEIGHTS", parse_weights,
+            parse_weights("sign=15,completion=25,resolution=20,satisfaction=30,return=5,reopen=5"),
+            "Weights of the monthly department assessment score, name=weight,..."),
+    Setting("ASSESSMENT_MIN_CASES", parse_int, 10,
+            "Departments with fewer cases in the period are listed but not ranked."),
+    Setting("STATS_REFRESH_AT", _clock, "01:30",
+            "Local time of the nightly rebuild of the statistics rollup."),
+    Setting("HOTSPOT_WINDOW_DAYS", parse_int, 14,
+            "Open cases registered within this many days are searched for clusters."),
+    Setting("HOTSPOT_MIN_CLUSTER", parse_int, 3,
+            "Fewest similar requests at one place that make a cluster."),
 )
 
 

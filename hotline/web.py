@@ -26,14 +26,20 @@ def init_app(app: Flask) -> None:
         api,
         auth,
         cases,
+        channels,
         followups,
+        inbox,
+        mailbox,
+        models_admin,
+        oversight,
         public,
         queues,
         workbench,
     )
 
     for blueprint in (auth.bp, public.bp, agent.bp, cases.bp, workbench.bp, admin.bp, api.bp,
-                      followups.bp, queues.bp):
+                      followups.bp, queues.bp, models_admin.bp, channels.bp, mailbox.bp, inbox.bp,
+                      oversight.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -25,7 +25,9 @@ def index():
         status=args.get("status") or None, department=args.get("department") or None,
         channel=args.get("channel") or None, date_from=args.get("from") or None,
         date_to=args.get("to") or None, overdue=args.get("overdue") == "1",
-        text=args.get("q") or None)
+        text=args.get("q") or None, category=args.get("category") or None,
+        district=args.get("district") or None, request_type=args.get("type") or None,
+        kpi=args.get("kpi") or None)
     page = queries.search(current_actor(), flt, cursor=args.get("cursor") or None)
     return render_template(
         "cases/list.html", page=page, args=args, statuses=list(CaseStatus),

@@ -2,6 +2,7 @@
 
 from hotline.models.base import Base, utcnow
 from hotline.models.case import Case, CaseEvent, CaseNumberCounter, Citizen
+from hotline.models.channel import Attachment, ChatMessage, Conversation, InboundMessage
 from hotline.models.enums import (
     OPEN_STATUSES,
     CaseStatus,
@@ -13,12 +14,17 @@ from hotline.models.enums import (
 )
 from hotline.models.org import Category, Department
 from hotline.models.outbox import Notification, OutboxMessage
+from hotline.models.routing import ClassifierModel, RoutingCorrection
 from hotline.models.sla import CalendarDay, SlaPolicy
+from hotline.models.stats import StatsDaily, StatsMonthly, StatsState
 from hotline.models.user import ApiToken, User
 
 __all__ = [
+    "ClassifierModel", "RoutingCorrection",
+    "Attachment", "ChatMessage", "Conversation", "InboundMessage",
     "OPEN_STATUSES", "ApiToken", "Base", "CalendarDay", "SlaPolicy", "Case", "CaseEvent",
-    "CaseNumberCounter", "CaseStatus", "Category", "Channel", "Citizen", "Department",
-    "Notification", "OutboxMessage", "RequestType", "Role", "Satisfaction", "Urgency", "User",
-    "utcnow",
+    "CaseNumberCounter", "CaseStatus",
+    "Category", "Channel", "Citizen", "Department", "Notification", "OutboxMessage",
+    "RequestType", "Role", "Satisfaction", "StatsDaily", "StatsMonthly", "StatsState",
+    "Urgency", "User", "utcnow",
 ]
