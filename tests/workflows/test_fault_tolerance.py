@@ -42,11 +42,15 @@ def start_worker(app, tmp_path: Path, name: str) -> subprocess.Popen:
 
 
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """Stop a worker and its work horse; a warm shutdown that hangs is cut short."""
     try:
         os.killpg(process.pid, sig)
+        process.wait(timeout=30)
     except ProcessLookupError:
         return
-    process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
 
 
 def make_cases(app) -> None:
