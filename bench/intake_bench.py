@@ -1,6 +1,6 @@
 """Inbound SMS webhook throughput under gunicorn on PostgreSQL, and proof that nothing is lost.
 
-    .venv/bin/python bench/intake_bench.py                     # 20,000 messages, 3 runs
+    .venv/bin/python bench/intake_bench.py                     # 10,000 messages, 3 runs
     .venv/bin/python bench/intake_bench.py --messages 5000 --runs 1 --inline
 
 Concurrent senders post signed SMS webhooks (``POST /channels/sms``) as fast as gunicorn
@@ -397,7 +397,7 @@ def check(prefix: str, result: dict, expected: int) -> int:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages", type=int, default=20_000, help="messages per run")
+    parser.add_argument("--messages", type=int, default=10_000, help="messages per run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent senders")
     parser.add_argument("--gunicorn", default="3x8", help="workers x threads")
@@ -409,7 +409,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--drain-timeout", type=float, default=900.0)
     parser.add_argument("--inline", action="store_true",
                         help="also measure case creation inside the request")
-    parser.add_argument("--inline-messages", type=int, default=5000)
+    parser.add_argument("--inline-messages", type=int, default=2000)
     return parser.parse_args()
 
 

@@ -248,6 +248,18 @@ def mail_import(files: tuple[str, ...]) -> None:
     click.echo(f"{result.stored} stored, {result.duplicates} already there")
 
 
+@mail.command("schedule")
+@with_app
+def mail_schedule() -> None:
+    """Put the IMAP poll on the workers' schedule; it then repeats every
+    HOTLINE_IMAP_POLL_SECONDS (run once after setting up the mailbox)."""
+    from workflows.mail import schedule_poll
+
+    if not schedule_poll():
+        raise click.ClickException("set HOTLINE_IMAP_HOST to poll a mailbox")
+    click.echo("IMAP poll scheduled")
+
+
 @mail.command("poll")
 @with_app
 def mail_poll() -> None:

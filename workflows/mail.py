@@ -110,6 +110,8 @@ def drain_inbound() -> int:
     from hotline.broker import get_redis
 
     get_redis().delete(intake.DRAIN_FLAG)  # a message stored from now on queues a new drain
-    done = intake.drain()
+    done = intake.drain(seconds=intake.DRAIN_SECONDS)
+    if intake.waiting_count():
+        intake.kick_drain()  # time is up but messages wait: the next job takes them
     log.info("inbound drain: %s message(s) processed", done)
     return done

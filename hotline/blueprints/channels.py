@@ -19,16 +19,19 @@ bp = Blueprint("channels", __name__, url_prefix="/channels")
 
 
 class ChannelDisabled(ServiceError):
+    """The channel has no secret configured: it answers 404, never open."""
     status = 404
     code = "channel_disabled"
 
 
 class SignatureRefused(ServiceError):
+    """The gateway's secret or signature did not check out (403, counted)."""
     status = 403
     code = "bad_signature"
 
 
 class PayloadTooLarge(ServiceError):
+    """The body is larger than any real message of the channel (413)."""
     status = 413
     code = "too_large"
 

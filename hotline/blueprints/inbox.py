@@ -71,6 +71,7 @@ def _form_context() -> dict:
 @bp.get("/agent/review")
 @role_required(*CENTRE)
 def review():
+    """The review queue: waiting messages, stuck ones, recent decisions, refused gateway calls."""
     return render_template("agent/review.html", items=intake.review_queue(),
                            waiting=intake.waiting(), handled=intake.recently_handled(),
                            counts=intake.status_counts(), rejected=gate.rejection_counts())
@@ -79,6 +80,7 @@ def review():
 @bp.get("/agent/review/<int:message_id>")
 @role_required(*CENTRE)
 def review_item(message_id: int):
+    """One message with its text, raw payload and the make-a-case and discard forms."""
     message = intake.get_message(message_id)
     return render_template("agent/review_item.html", message=message,
                            form=intake.review_defaults(message), raw=intake.raw_text(message),
@@ -88,6 +90,7 @@ def review_item(message_id: int):
 @bp.get("/agent/review/<int:message_id>/raw")
 @role_required(*CENTRE)
 def review_raw(message_id: int):
+    """The stored bytes of a message, as a download (never rendered)."""
     message = intake.get_message(message_id)
     suffix = {"email": "eml", "wechat": "xml", "sms": "json", "mailbox": "json"}.get(
         message.channel, "bin")
@@ -99,6 +102,7 @@ def review_raw(message_id: int):
 @bp.post("/agent/review/<int:message_id>/case")
 @role_required(*CENTRE)
 def review_case(message_id: int):
+    """Make a case of a queued message."""
     fields = {k: request.form.get(k, "") for k in CASE_FIELDS}
     if request.form.get("dispatch") != "1":
         fields["department"] = ""
@@ -120,6 +124,7 @@ def review_case(message_id: int):
 @bp.post("/agent/review/<int:message_id>/discard")
 @role_required(*CENTRE)
 def review_discard(message_id: int):
+    """Discard a queued message with a reason."""
     try:
         intake.discard(current_actor(), message_id, request.form.get("reason"))
     except ServiceError as exc:
@@ -134,6 +139,7 @@ def review_discard(message_id: int):
 @bp.post("/agent/review/<int:message_id>/retry")
 @role_required(*CENTRE)
 def review_retry(message_id: int):
+    """Process a queued or stuck message again."""
     try:
         message = intake.retry(message_id)
     except ServiceError as exc:
@@ -154,6 +160,7 @@ def review_retry(message_id: int):
 @bp.get("/agent/chats")
 @role_required(*CENTRE)
 def chats():
+    """Open web-chat conversations, waiting ones first."""
     return render_template("agent/chats.html", conversations=chat.queue(),
                            closed=chat.recent_closed())
 
@@ -161,6 +168,7 @@ def chats():
 @bp.get("/agent/chats/<int:conversation_id>")
 @role_required(*CENTRE)
 def chat_view(conversation_id: int):
+    """One conversation: its lines, the reply box and the case form."""
     conversation = chat.get(conversation_id)
     form = {"content": chat.transcript(conversation), "name": conversation.citizen_name or "",
             "phone": conversation.citizen_phone or "", "type": "consultation"}
@@ -188,12 +196,14 @@ def _chat_action(conversation_id: int, action) -> Response:
 @bp.post("/agent/chats/<int:conversation_id>/take")
 @role_required(*CENTRE)
 def chat_take(conversation_id: int):
+    """Pick up a waiting conversation."""
     return _chat_action(conversation_id, lambda: chat.take(current_actor(), conversation_id))
 
 
 @bp.post("/agent/chats/<int:conversation_id>/say")
 @role_required(*CENTRE)
 def chat_say(conversation_id: int):
+    """Answer the citizen (JSON for the page's script, a redirect without it)."""
     return _chat_action(conversation_id, lambda: chat.agent_says(
         current_actor(), conversation_id, request.form.get("text")))
 
@@ -201,12 +211,14 @@ def chat_say(conversation_id: int):
 @bp.post("/agent/chats/<int:conversation_id>/close")
 @role_required(*CENTRE)
 def chat_close(conversation_id: int):
+    """End a conversation."""
     return _chat_action(conversation_id, lambda: chat.close(current_actor(), conversation_id))
 
 
 @bp.post("/agent/chats/<int:conversation_id>/case")
 @role_required(*CENTRE)
 def chat_case(conversation_id: int):
+    """Register a case from a conversation."""
     fields = {k: request.form.get(k, "") for k in CASE_FIELDS}
     if request.form.get("dispatch") != "1":
         fields["department"] = ""
@@ -217,6 +229,7 @@ def chat_case(conversation_id: int):
 @bp.get("/agent/chats/<int:conversation_id>/lines")
 @role_required(*CENTRE)
 def chat_lines(conversation_id: int):
+    """New lines of a conversation, for the agent page's poll."""
     conversation = chat.get(conversation_id)
     after = request.args.get("after", "0")
     lines = chat.lines(conversation, int(after) if after.isdigit() else 0)

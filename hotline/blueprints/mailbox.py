@@ -41,11 +41,14 @@ def _form_page(form: dict, *, error: str | None = None, error_field: str | None 
 
 @bp.get("/mailbox")
 def mailbox():
+    """The mayor's-mailbox form with a fresh challenge."""
     return _form_page({"type": "complaint"})
 
 
 @bp.post("/mailbox")
 def mailbox_submit():
+    """Check the letter, its files and the challenge; store it, make it a case, show the number and
+    code."""
     form = {k: request.form.get(k, "") for k in LETTER_FIELDS}
     client = client_key()
     files = [(f.filename or "", f.read()) for f in request.files.getlist("attachments")
@@ -115,6 +118,7 @@ def send_attachment(attachment: Attachment):
 
 @bp.get("/chat")
 def chat_page():
+    """The web chat on a page of its own."""
     return render_template("public/chat.html")
 
 
@@ -152,6 +156,7 @@ def _token() -> str | None:
 @bp.post("/chat/conversations")
 @json_errors
 def chat_start():
+    """Open a conversation with the citizen's first line; answers its id and secret token."""
     data = _data()
     conversation, token = chat.start(data.get("text"), data.get("name"), data.get("phone"),
                                      client_key())
@@ -162,6 +167,7 @@ def chat_start():
 @bp.post("/chat/conversations/<public_id>/lines")
 @json_errors
 def chat_say(public_id: str):
+    """Add the citizen's line to their conversation."""
     conversation = chat.for_citizen(public_id, _token())
     line = chat.citizen_says(conversation, _data().get("text"))
     return {"line": _line(line)}, 201
@@ -170,6 +176,7 @@ def chat_say(public_id: str):
 @bp.get("/chat/conversations/<public_id>/lines")
 @json_errors
 def chat_lines(public_id: str):
+    """The conversation's new lines (the citizen's browser polls this)."""
     conversation = chat.for_citizen(public_id, _token())
     try:
         after = int(request.args.get("after", 0))

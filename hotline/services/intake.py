@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -74,6 +75,8 @@ FINISHED = frozenset({CASE, APPENDED, ANSWERED, IGNORED, DISCARDED})
 STALE_AFTER = timedelta(minutes=10)
 CLAIM_BATCH = 50
 DRAIN_FLAG = "hotline:intake:drain"
+DRAIN_SECONDS = 120  # one drain job works this long, then queues the next one
+DRAIN_JOB_TIMEOUT = 600
 SUMMARY_CHARS = 1000
 RATINGS = {1: Satisfaction.SATISFIED, 2: Satisfaction.BASICALLY_SATISFIED,
            3: Satisfaction.DISSATISFIED}
@@ -416,6 +419,8 @@ def process(message_id: int, *, claimed: bool = False, passive: bool = False) ->
         _to_review(message_id, _service_reason(exc))
     except Exception as exc:  # noqa: BLE001 - kept for a person, never lost
         db.session.rollback()
+        if _is_job_timeout(exc):  # not the message's fault: it is taken again later
+            raise
         log.exception("processing inbound message %s failed", message_id)
         _to_review(message_id, f"处理出错 / processing failed: {exc!r}"[:2000])
     return True
@@ -453,10 +458,20 @@ def claim_batch(limit: int = CLAIM_BATCH, now: datetime | None = None) -> list[i
     return sorted(ids)
 
 
-def drain(limit: int | None = None) -> int:
-    """Process waiting messages until none is left (or ``limit`` were done)."""
+def _is_job_timeout(exc: Exception) -> bool:
+    try:
+        from rq.timeouts import BaseTimeoutException
+    except ImportError:  # pragma: no cover - rq is a dependency
+        return False
+    return isinstance(exc, BaseTimeoutException)
+
+
+def drain(limit: int | None = None, seconds: float | None = None) -> int:
+    """Process waiting messages until none is left (or ``limit`` were done, or ``seconds``
+    have passed: a worker job stays well within its time limit and queues the rest)."""
     done = 0
-    while limit is None or done < limit:
+    deadline = time.monotonic() + seconds if seconds is not None else None
+    while (limit is None or done < limit) and (deadline is None or time.monotonic() < deadline):
         batch = claim_batch(CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - done))
         if not batch:
             break
@@ -464,6 +479,12 @@ def drain(limit: int | None = None) -> int:
             process(message_id, claimed=True)
             done += 1
     return done
+
+
+def waiting_count() -> int:
+    """Messages stored and not yet taken by a worker."""
+    return db.session.scalar(select(func.count()).select_from(InboundMessage).where(
+        InboundMessage.status == RECEIVED)) or 0
 
 
 def kick_drain() -> None:
@@ -476,7 +497,8 @@ def kick_drain() -> None:
             from workflows.mail import drain_inbound
             from workflows.queues import DEFAULT
 
-            Queue(DEFAULT, connection=connection).enqueue(drain_inbound)
+            Queue(DEFAULT, connection=connection).enqueue(drain_inbound,
+                                                          job_timeout=DRAIN_JOB_TIMEOUT)
     except redis.RedisError as exc:
         log.warning("could not queue inbound processing (shown as waiting on /agent/review): "
                     "%s", exc)

@@ -32,6 +32,7 @@ def window_start(now: datetime) -> datetime:
 
 
 def threshold() -> float:
+    """The similarity from which two requests count as alike (``REPEAT_SIMILARITY``)."""
     return float(current_app.config["REPEAT_SIMILARITY"])
 
 

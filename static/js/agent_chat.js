@@ -34,7 +34,13 @@
   function fetchNew() {
     return fetch(d.linesUrl + "?after=" + last, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data) { data.lines.forEach(render); } })
+      .then(function (data) {
+        if (!data) { return; }
+        data.lines.forEach(render);
+        var state = document.getElementById("chat-state");
+        var text = d["state" + data.status.charAt(0).toUpperCase() + data.status.slice(1)];
+        if (state && text) { state.textContent = text; }
+      })
       .catch(function () { /* next time */ });
   }
 

@@ -232,3 +232,24 @@ def _case_fields(number: str) -> dict:
             "title": "路灯", "content": "路灯不亮", "request_type": RequestType.HELP,
             "status": "dispatched", "created_at": utcnow(),
             "citizen": Citizen(contact="1234567890@qq.com")}
+
+
+def test_poll_job_polls_and_schedules_the_next_poll(app, world, imap, monkeypatch):
+    from rq.registry import ScheduledJobRegistry
+
+    from hotline.broker import get_redis
+    from workflows import context
+
+    context.use_app(app)
+    try:
+        result = mail_jobs.poll_mailbox()
+    finally:
+        context.use_app(None)
+    assert result["stored"] == 3
+    registry = ScheduledJobRegistry("hotline", connection=get_redis())
+    assert registry.get_job_ids() == [mail_jobs.POLL_JOB_ID]
+    monkeypatch.setattr("hotline.cli.create_app", lambda: app)
+    from hotline.cli import main
+
+    assert CliRunner().invoke(main, ["mail", "schedule"]).exit_code == 0
+    assert registry.get_job_ids() == [mail_jobs.POLL_JOB_ID]  # still one scheduled poll

@@ -104,3 +104,30 @@ def test_redis_down_keeps_the_message_waiting_visibly(app, client, queued, monke
     db.session.query(InboundMessage).update({"received_at": utcnow() - timedelta(minutes=5)})
     db.session.commit()
     assert [m.id for m in intake.waiting()] == [message.id]
+
+
+def test_a_drain_job_that_runs_out_of_time_queues_the_rest(client, queued, monkeypatch):
+    for i in range(3):
+        post_sms(client, sms_body(message_id=f"t-{i}", sender=f"1370000{i:04d}"))
+    get_redis().delete(intake.DRAIN_FLAG)
+    Queue(DEFAULT, connection=get_redis()).empty()
+    monkeypatch.setattr(intake, "DRAIN_SECONDS", 0)
+    assert mail_jobs.drain_inbound() == 0
+    assert len(drain_jobs()) == 1  # the next job takes over
+    monkeypatch.setattr(intake, "DRAIN_SECONDS", 120)
+    assert mail_jobs.drain_inbound() == 3
+    assert len(all_cases()) == 3
+
+
+def test_job_timeout_while_processing_is_not_the_messages_fault(client, queued, monkeypatch):
+    from rq.timeouts import JobTimeoutException
+
+    def timeout(*args, **kwargs):
+        raise JobTimeoutException("Task exceeded maximum timeout value (180 seconds)")
+
+    post_sms(client, sms_body(message_id="slow"))
+    monkeypatch.setattr(intake.repeats, "open_cases_of", timeout)
+    with pytest.raises(JobTimeoutException):
+        intake.drain()
+    [message] = messages()
+    assert message.status == "processing"  # taken again once stale, never sent to review
