@@ -8,7 +8,8 @@ the same case at the same moment never both succeed (the row's version decides).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -244,7 +245,7 @@ def perform(actor: Actor, number: str, action: str, params: dict[str, Any] | Non
     if rule is None:
         raise NotFound("未知的操作：{action}", action=action)
     now = now or utcnow()
-    try:
+    with _unit_of_work():
         case = get_case(actor, number)
         _check_allowed(actor, rule, action)
         _check_version(case, expected_version)
@@ -253,6 +254,16 @@ def perform(actor: Actor, number: str, action: str, params: dict[str, Any] | Non
                            status=case.status.value, action=action)
         HANDLERS[action](case, actor, params, now)
         case.updated_at = now
+    signals.case_changed.send(case.id, action=action)
+    return case
+
+
+@contextmanager
+def _unit_of_work() -> Iterator[None]:
+    """Commit the change to a case, or roll it all back: a refusal writes nothing, and a
+    concurrent change (the row's version moved) is a conflict."""
+    try:
+        yield
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -260,8 +271,6 @@ def perform(actor: Actor, number: str, action: str, params: dict[str, Any] | Non
     except Exception:
         db.session.rollback()
         raise
-    signals.case_changed.send(case.id, action=action)
-    return case
 
 
 def _check_allowed(actor: Actor, rule: ActionRule, action: str) -> None:
@@ -479,7 +488,7 @@ def rate(case: Case, satisfaction: Satisfaction, comment: str | None, *,
         raise Conflict("该工单当前不能评价")
     if case.status == S.CLOSED and case.answer is None:
         raise Conflict("该工单当前不能评价")
-    try:
+    with _unit_of_work():
         case.satisfaction = satisfaction
         record(case, actor, "feedback", from_status=case.status, note=comment, public=True,
                now=now, data={"satisfaction": satisfaction.value})
@@ -489,13 +498,6 @@ def rate(case: Case, satisfaction: Satisfaction, comment: str | None, *,
         elif case.status == S.REPLIED:
             _close(case, actor, {}, now)
         case.updated_at = now
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleVersion("工单已被他人修改，请刷新后重试") from None
-    except Exception:
-        db.session.rollback()
-        raise
     signals.case_changed.send(case.id, action="feedback")
     return case
 
