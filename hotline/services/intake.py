@@ -73,6 +73,7 @@ DISCARDED = "discarded"
 STATUSES = (RECEIVED, PROCESSING, CASE, APPENDED, ANSWERED, IGNORED, REVIEW, DISCARDED)
 FINISHED = frozenset({CASE, APPENDED, ANSWERED, IGNORED, DISCARDED})
 STALE_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
 CLAIM_BATCH = 50
 DRAIN_FLAG = "hotline:intake:drain"
 DRAIN_SECONDS = 120  # one drain job works this long, then queues the next one
@@ -405,6 +406,10 @@ def process(message_id: int, *, claimed: bool = False, passive: bool = False) ->
     message = db.session.get(InboundMessage, message_id)
     if message is None or message.status != PROCESSING:
         return False
+    if message.attempts > MAX_ATTEMPTS:  # it keeps killing its worker: a person looks at it
+        _to_review(message_id, f"多次处理未能完成 / processing did not finish in "
+                               f"{MAX_ATTEMPTS} attempts")
+        return True
     try:
         request = REQUEST_BUILDERS[message.channel](message)
         request.passive = passive
@@ -495,10 +500,11 @@ def kick_drain() -> None:
             from rq import Queue
 
             from workflows.mail import drain_inbound
-            from workflows.queues import DEFAULT
+            from workflows.queues import HIGH
 
-            Queue(DEFAULT, connection=connection).enqueue(drain_inbound,
-                                                          job_timeout=DRAIN_JOB_TIMEOUT)
+            # High priority: ahead of the outbox deliveries the drain itself produces.
+            Queue(HIGH, connection=connection).enqueue(drain_inbound,
+                                                       job_timeout=DRAIN_JOB_TIMEOUT)
     except redis.RedisError as exc:
         log.warning("could not queue inbound processing (shown as waiting on /agent/review): "
                     "%s", exc)

@@ -16,7 +16,7 @@ from hotline.services import intake
 from tests.intake.conftest import all_cases, messages, post_sms, sample, sms_body
 from workflows import context
 from workflows import mail as mail_jobs
-from workflows.queues import DEFAULT
+from workflows.queues import HIGH
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def queued(app, channels):
 
 
 def drain_jobs() -> list:
-    return [job for job in Queue(DEFAULT, connection=get_redis()).jobs
+    return [job for job in Queue(HIGH, connection=get_redis()).jobs
             if job.func_name == "workflows.mail.drain_inbound"]
 
 
@@ -110,7 +110,7 @@ def test_a_drain_job_that_runs_out_of_time_queues_the_rest(client, queued, monke
     for i in range(3):
         post_sms(client, sms_body(message_id=f"t-{i}", sender=f"1370000{i:04d}"))
     get_redis().delete(intake.DRAIN_FLAG)
-    Queue(DEFAULT, connection=get_redis()).empty()
+    Queue(HIGH, connection=get_redis()).empty()
     monkeypatch.setattr(intake, "DRAIN_SECONDS", 0)
     assert mail_jobs.drain_inbound() == 0
     assert len(drain_jobs()) == 1  # the next job takes over
@@ -131,3 +131,15 @@ def test_job_timeout_while_processing_is_not_the_messages_fault(client, queued, 
         intake.drain()
     [message] = messages()
     assert message.status == "processing"  # taken again once stale, never sent to review
+
+
+def test_a_message_that_keeps_killing_its_worker_goes_to_review(client, queued):
+    post_sms(client, sms_body(message_id="poison"))
+    db.session.query(InboundMessage).update({
+        "status": "processing", "attempts": intake.MAX_ATTEMPTS,
+        "claimed_at": utcnow() - timedelta(hours=1)})
+    db.session.commit()
+    intake.drain()
+    [message] = messages()
+    assert message.status == "review" and "attempts" in message.reason
+    assert all_cases() == []
