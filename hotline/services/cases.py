@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from flask import current_app
 from sqlalchemy import select
@@ -113,21 +114,16 @@ def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) ->
     now = now or utcnow()
     fields = _checked_new_case(new)
     department = _department_by_code(new.department) if new.department else None
-    try:
-        # Nothing is written before the commit: one INSERT carries the case as it ends up
-        # (registered, or dispatched at once) instead of an INSERT then an UPDATE. The day's
-        # counter row stays locked from the number's upsert to the commit, so the number is
-        # taken last: concurrent registrations then wait for one short flush, not for the
-        # routing and deadline work above.
-        with db.session.no_autoflush:
-            case = _insert_case(actor, fields, now)
-            if department is not None:
-                _dispatch_to(case, actor, department, note=None, now=now)
-            case.number = next_case_number(db.session, now, current_app.config["TIMEZONE"])
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    # Nothing is written before the commit: one INSERT carries the case as it ends up
+    # (registered, or dispatched at once) instead of an INSERT then an UPDATE. The number is
+    # taken last, so a failure in the routing or deadline work above does not use one up.
+    with _unit_of_work(keep_state=True), db.session.no_autoflush:
+        case, registered = _insert_case(actor, fields, now)
+        events = [registered]
+        if department is not None:
+            events.append(_dispatch_to(case, actor, department, note=None, now=now))
+        case.number = next_case_number(db.session, now, current_app.config["TIMEZONE"])
+    _registration_timeline[case] = events
     signals.case_changed.send(case.id, action="register")
     return case
 
@@ -158,7 +154,8 @@ def _title_from(content: str) -> str:
     return first_line[:30] + ("…" if len(first_line) > 30 else "")
 
 
-def _insert_case(actor: Actor, fields: dict[str, Any], now: datetime) -> Case:
+def _insert_case(actor: Actor, fields: dict[str, Any],
+                 now: datetime) -> tuple[Case, CaseEvent]:
     citizen = _citizen_for(fields)
     place = routing.locate(fields["address"], fields["content"])
     case = Case(
@@ -182,8 +179,7 @@ def _insert_case(actor: Actor, fields: dict[str, Any], now: datetime) -> Case:
     )
     db.session.add(case)
     # no flush: the event points at the case object and gets its id when both are written
-    record(case, actor, "register", from_status=None, now=now)
-    return case
+    return case, record(case, actor, "register", from_status=None, now=now)
 
 
 def _citizen_for(fields: dict[str, Any]) -> Citizen | None:
@@ -208,14 +204,26 @@ def visible_cases(actor: Actor):
 
 def get_case(actor: Actor, number: str) -> Case:
     """The case with this number, or NotFound when it is unknown or not the actor's."""
-    case = db.session.scalars(visible_cases(actor).where(Case.number == str(number))).first()
+    # populate_existing: a case kept loaded after an earlier commit in this session is read
+    # again, so an action always decides on the row as it stands now.
+    case = db.session.scalars(visible_cases(actor).where(Case.number == str(number))
+                              .execution_options(populate_existing=True)).first()
     if case is None:
         raise NotFound("工单 {number} 不存在", number=number)
     return case
 
 
+# The events a registration just committed are the whole timeline of its new case, so the
+# answer to the registration needs no read-back. Any later event on the same object drops
+# the entry (see record()); weak keys let it go with the object.
+_registration_timeline: WeakKeyDictionary[Case, list[CaseEvent]] = WeakKeyDictionary()
+
+
 def timeline(case: Case, *, public_only: bool) -> list[CaseEvent]:
     """The case's events in order; the citizen sees only the public ones."""
+    events = _registration_timeline.get(case)
+    if events is not None:
+        return [e for e in events if e.public or not public_only]
     query = case.events.select().order_by(CaseEvent.id)
     if public_only:
         query = query.where(CaseEvent.public.is_(True))
@@ -226,6 +234,7 @@ def record(case: Case, actor: Actor, action: str, *, from_status: CaseStatus | N
            note: str | None = None, public: bool = True, data: dict | None = None,
            now: datetime | None = None) -> CaseEvent:
     """Write the event for a change that is being made to a case in this transaction."""
+    _registration_timeline.pop(case, None)
     event = CaseEvent(
         case=case, at=now or utcnow(), actor_id=actor.user_id, actor_label=actor.label,
         action=action, from_status=from_status, to_status=case.status,
@@ -259,18 +268,31 @@ def perform(actor: Actor, number: str, action: str, params: dict[str, Any] | Non
 
 
 @contextmanager
-def _unit_of_work() -> Iterator[None]:
+def _unit_of_work(*, keep_state: bool = False) -> Iterator[None]:
     """Commit the change to a case, or roll it all back: a refusal writes nothing, and a
-    concurrent change (the row's version moved) is a conflict."""
+    concurrent change (the row's version moved) is a conflict.
+
+    ``keep_state`` keeps what the transaction wrote loaded after the commit, for a new case:
+    the caller answers with it, and reloading the case, its department, category and citizen
+    would cost a second connection checkout and four queries for values just written."""
     try:
         yield
-        db.session.commit()
+        _commit(db.session(), expire=not keep_state)
     except StaleDataError:
         db.session.rollback()
         raise StaleVersion("工单已被他人修改，请刷新后重试") from None
     except Exception:
         db.session.rollback()
         raise
+
+
+def _commit(session, *, expire: bool) -> None:
+    default = session.expire_on_commit
+    session.expire_on_commit = expire
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = default
 
 
 def _check_allowed(actor: Actor, rule: ActionRule, action: str) -> None:
@@ -313,7 +335,7 @@ def _dispatch(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -
 
 
 def _dispatch_to(case: Case, actor: Actor, department: Department, *, note: str | None,
-                 now: datetime) -> None:
+                 now: datetime) -> CaseEvent:
     previous = case.status
     case.department = department
     case.department_id = department.id
@@ -322,7 +344,7 @@ def _dispatch_to(case: Case, actor: Actor, department: Department, *, note: str 
     case.accepted_at = None
     case.overdue = False
     deadlines.on_dispatch(case, now)
-    record(case, actor, "dispatch", from_status=previous, note=note, now=now,
+    return record(case, actor, "dispatch", from_status=previous, note=note, now=now,
            data={"department": department.code,
                  "category": case.category.code if case.category else None})
 

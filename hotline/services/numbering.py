@@ -16,7 +16,8 @@ SEQUENCE_DIGITS = 6
 
 
 def next_case_number(session: Session, now: datetime, tz: str) -> str:
-    """Hand out the next number of the local day atomically (an upsert, safe under concurrency)."""
+    """Hand out the next number of the local day atomically (an upsert, safe under
+    concurrency)."""
     day = now.astimezone(ZoneInfo(tz)).strftime("%Y%m%d")
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
@@ -26,7 +27,20 @@ def next_case_number(session: Session, now: datetime, tz: str) -> str:
                                set_={"last": CaseNumberCounter.last + 1})
         .returning(CaseNumberCounter.last)
     )
-    sequence = session.execute(stmt).scalar_one()
+    if session.get_bind().dialect.name == "postgresql":
+        # The day's counter row is the one row every registration writes. Taken in its own
+        # short transaction, it is locked for one statement instead of for the rest of the
+        # registration, so concurrent registrations no longer queue behind each other. A
+        # registration that fails after this leaves a gap in the day's sequence, as a
+        # database sequence would; numbers stay unique and rising.
+        with session.get_bind().connect().execution_options(
+                isolation_level="AUTOCOMMIT") as connection:
+            sequence = connection.execute(stmt).scalar_one()
+    else:
+        # SQLite has one writer at a time anyway, and a second connection would wait for
+        # the write lock that this transaction may already hold (intake registers inside
+        # its own transaction).
+        sequence = session.execute(stmt).scalar_one()
     return f"{day}{sequence:0{SEQUENCE_DIGITS}d}"
 
 

@@ -48,11 +48,14 @@ def test_reply_and_return_at_once_only_one_lands(app, api, world):
         ("urban", f"/api/v1/cases/{number}/reply", {"content": "已处理"}),
         ("urban2", f"/api/v1/cases/{number}/return", {"reason": "不归我们"}),
     ])
-    assert sorted(results) == [200, 409]
     db.session.expire_all()
     case = db.session.query(Case).filter_by(number=number).one()
     actions = [e.action for e in db.session.query(CaseEvent).filter_by(case_id=case.id)]
     assert len({"reply", "return"} & set(actions)) == 1
+    # The loser is refused: 409, or 404 when a return that landed first has already taken
+    # the case out of the department (it is no longer theirs to see).
+    expected_loser = {409, 404} if "return" in actions else {409}
+    assert results.count(200) == 1 and set(results) - {200} <= expected_loser
 
 
 def test_concurrent_registrations_get_distinct_numbers(app, world):

@@ -1,0 +1,66 @@
+"""Registration answers from what it wrote, and its numbers survive failures and races."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline.extensions import db
+from hotline.models import Case, CaseEvent, Role
+from hotline.services import cases, deadlines
+from hotline.services.actors import Actor
+
+AGENT = Actor(label="话务员甲", role=Role.AGENT)
+
+
+def new_case(**fields) -> cases.NewCase:
+    return cases.NewCase(content=fields.pop("content", "小区门口路灯坏了一个月"), **fields)
+
+
+def test_the_201_answer_shows_the_same_case_as_a_later_read(api):
+    created = api.create_case(department="URBAN")
+    read = api("agent").get(f"/api/v1/cases/{created['number']}").get_json()
+    assert created == read
+
+
+def test_an_action_after_registration_in_the_same_session_shows_in_the_timeline(world):
+    case = cases.register_case(AGENT, new_case())
+    assert [e.action for e in cases.timeline(case, public_only=False)] == ["register"]
+    cases.perform(AGENT, case.number, "dispatch", {"department": "URBAN"})
+    assert [e.action for e in cases.timeline(case, public_only=False)] == [
+        "register", "dispatch"]
+
+
+def test_a_refused_action_after_registration_leaves_the_timeline_as_stored(world):
+    case = cases.register_case(AGENT, new_case())
+    with pytest.raises(cases.InvalidInput):
+        cases.perform(AGENT, case.number, "dispatch", {"department": ""})
+    stored = db.session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id))
+    assert [e.action for e in cases.timeline(case, public_only=False)] == list(stored)
+
+
+def test_an_action_decides_on_the_row_as_it_is_now(world):
+    """A case kept loaded after its registration is read again before an action: here a
+    change that left the version alone would otherwise go unseen."""
+    case = cases.register_case(AGENT, new_case())
+    with db.engine.begin() as elsewhere:  # another process, not this session
+        elsewhere.execute(Case.__table__.update().where(Case.id == case.id)
+                          .values(status="closed"))
+    with pytest.raises(cases.Conflict) as refused:
+        cases.perform(AGENT, case.number, "resolve", {"content": "已答复"})
+    assert refused.value.params["status"] == "closed"
+
+
+def test_a_failure_before_the_number_is_taken_uses_no_number(world, monkeypatch):
+    first = cases.register_case(AGENT, new_case())
+
+    def broken(case, now):
+        raise RuntimeError("deadline service down")
+
+    monkeypatch.setattr(deadlines, "on_dispatch", broken)
+    with pytest.raises(RuntimeError):
+        cases.register_case(AGENT, new_case(department="URBAN"))
+    monkeypatch.undo()
+    second = cases.register_case(AGENT, new_case())
+    assert int(second.number) == int(first.number) + 1
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
