@@ -83,8 +83,10 @@ RATINGS = {1: Satisfaction.SATISFIED, 2: Satisfaction.BASICALLY_SATISFIED,
            3: Satisfaction.DISSATISFIED}
 CONTENT_TYPES = {"sms": "application/json", "wechat": "text/xml", "email": "message/rfc822",
                  "mailbox": "application/json"}
-# Channels whose cases the classifier may dispatch at once (the lead's suggestions module).
-AUTO_DISPATCH = frozenset({Channel.MAILBOX.value, Channel.WEBCHAT.value})
+# Channels with no agent on the line (the mayor's mailbox by web and e-mail, and chat): the
+# classifier dispatches their cases at once when it is confident, else they wait for agents.
+AUTO_DISPATCH = frozenset({Channel.MAILBOX.value, Channel.EMAIL.value, Channel.WECHAT.value,
+                           Channel.SMS.value, Channel.WEBCHAT.value})
 WELCOME = ("感谢关注12345政务服务便民热线！请直接发送您的诉求（可附地址），"
            "我们会回复工单号和查询码；发送“查询 工单号”可查看办理进度。")
 
