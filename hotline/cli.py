@@ -77,6 +77,10 @@ def serve(host: str, port: int, workers: int) -> None:
         server = broker.start_embedded(app.config["INSTANCE_PATH"])
         app.config["REDIS_URL"] = broker.embedded_url(server)
     env = {**os.environ, "HOTLINE_REDIS_URL": app.config["REDIS_URL"]}
+    if not os.environ.get("HOTLINE_PUBLIC_URL"):
+        # Tracking links in replies and follow-ups point at this server, on whatever port
+        # it was given, until a public address is configured.
+        app.config["PUBLIC_URL"] = env["HOTLINE_PUBLIC_URL"] = f"http://{_shown(host)}:{port}"
     children = [subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env)
                 for _ in range(workers)]
     _print_banner(host, port)
@@ -94,11 +98,14 @@ def serve(host: str, port: int, workers: int) -> None:
         click.echo("hotline stopped")
 
 
+def _shown(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::") else host
+
+
 def _print_banner(host: str, port: int) -> None:
     from hotline.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    click.echo(f"\nhotline is running at http://{shown}:{port}/  (Ctrl-C stops it)")
+    click.echo(f"\nhotline is running at http://{_shown(host)}:{port}/  (Ctrl-C stops it)")
     click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
     for username, role, _name, _dept in DEMO_ACCOUNTS:
         click.echo(f"  {role:<11} {username}")
