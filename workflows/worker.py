@@ -64,6 +64,18 @@ def _maybe_enqueue_sweep(interval: int, *, force: bool) -> None:
     if force or redis.set(TICK_KEY, os.getpid(), nx=True, ex=max(1, interval - 2)):
         Queue(HIGH, connection=redis).enqueue(jobs.sweep)
     _maybe_enqueue_nightly_retrain(redis)
+    _book_statistics(catch_up=force)
+
+
+def _book_statistics(*, catch_up: bool) -> None:
+    """Keep tonight's statistics rebuild on the schedule (one job id per night, so booking
+    it again is a no-op), and at worker start rebuild what a lost night left stale: Redis
+    keeps no scheduled job across a restart."""
+    from workflows import stats as stats_jobs
+
+    stats_jobs.schedule_nightly()
+    if catch_up:
+        stats_jobs.refresh_if_stale()
 
 
 def _maybe_enqueue_nightly_retrain(redis) -> None:
