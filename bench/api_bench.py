@@ -303,8 +303,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true",
                         help="keep hotline_bench when it already holds --cases cases")
     parser.add_argument("--configs", default="4x4",
-                        help="gunicorn WORKERSxTHREADS settings to measure, comma separated "
-                             "(e.g. 2x8,4x4,6x1); the first is the one the summary judges")
+                        help="gunicorn WORKERSxTHREADS[+CLASS] settings to measure, comma "
+                             "separated (e.g. 2x8,4x4,6x1,4x1+gthread; the class defaults to "
+                             "gthread, or sync for one thread); the first is the one the "
+                             "summary judges")
     parser.add_argument("--create-count", type=int, default=3000,
                         help="cases per create-rate run (3 runs, the median counts)")
     parser.add_argument("--create-clients", type=int, default=24,
@@ -396,13 +398,15 @@ def bench(args: argparse.Namespace, source: Path) -> int:
 
     summaries = []
     for config in args.configs.split(","):
-        workers, threads = (int(x) for x in config.lower().split("x"))
-        server = Server(env, workers, threads, free_port())
+        size, _, worker_class = config.lower().partition("+")
+        workers, threads = (int(x) for x in size.split("x"))
+        worker_class = worker_class or ("gthread" if threads > 1 else "sync")
+        server = Server(env, workers, threads, free_port(), extra=["-k", worker_class])
         log(f"\n== gunicorn -w {workers} --threads {threads} "
-            f"({'gthread' if threads > 1 else 'sync'} workers) on 127.0.0.1:{server.port}")
+            f"({worker_class} workers) on 127.0.0.1:{server.port}")
         try:
             server.wait_ready()
-            summary = {"config": f"{workers}x{threads}"}
+            summary = {"config": config}
             if not args.skip_create:
                 log(f"  create-rate: {args.create_clients} clients x keep-alive, "
                     f"{args.create_count} cases per run")

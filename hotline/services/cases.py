@@ -34,7 +34,7 @@ from hotline.models import (
     Urgency,
     utcnow,
 )
-from hotline.services import deadlines, followup, routing, signals, suggestions
+from hotline.services import deadlines, directory, followup, routing, signals, suggestions
 from hotline.services.actors import Actor
 from hotline.services.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
 from hotline.services.numbering import new_query_code, next_case_number
@@ -527,16 +527,14 @@ def rate(case: Case, satisfaction: Satisfaction, comment: str | None, *,
 # ---------------------------------------------------------------- reference data
 
 def _department_by_code(code: Any) -> Department:
-    department = db.session.scalars(
-        select(Department).where(Department.code == str(code))
-    ).first()
-    if department is None or not department.active:
+    department = directory.active_department(code)
+    if department is None:
         raise InvalidInput("未知的承办单位代码：{code}", field="department", code=str(code))
     return department
 
 
 def _category_by_code(code: Any) -> Category:
-    category = db.session.scalars(select(Category).where(Category.code == str(code))).first()
-    if category is None or not category.active:
+    category = directory.active_category(code)
+    if category is None:
         raise InvalidInput("未知的诉求分类代码：{code}", field="category", code=str(code))
     return category

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import time as clock
+from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from hotline.extensions import db
 from hotline.models import ApiToken, Category, Department, Role, User, utcnow
@@ -14,6 +17,7 @@ from hotline.services.errors import Conflict, InvalidInput, NotFound
 from hotline.services.validation import choice, optional_text, required_text
 
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+REFERENCE_TTL_SECONDS = 60.0
 
 
 def _code(value: Any, field: str = "code") -> str:
@@ -43,6 +47,7 @@ def add_department(code: str, name: str, *, parent: str | None = None,
     )
     db.session.add(department)
     db.session.commit()
+    forget_reference_data()
     return department
 
 
@@ -52,6 +57,7 @@ def update_department(code: str, *, name: str, district: str | None, active: boo
     department.district = optional_text(district, "district", max_chars=40)
     department.active = active
     db.session.commit()
+    forget_reference_data()
     return department
 
 
@@ -81,6 +87,7 @@ def add_category(code: str, name: str, *, parent: str | None = None,
     )
     db.session.add(category)
     db.session.commit()
+    forget_reference_data()
     return category
 
 
@@ -94,6 +101,7 @@ def update_category(code: str, *, name: str, department: str | None, local_routi
     category.local_routing = local_routing
     category.active = active
     db.session.commit()
+    forget_reference_data()
     return category
 
 
@@ -105,6 +113,56 @@ def list_categories(*, leaves_only: bool = False, active_only: bool = False) -> 
         parents = {c.parent_id for c in categories}
         categories = [c for c in categories if c.id not in parents]
     return categories
+
+
+# ---------------------------------------------------------------- look-ups on the hot path
+
+@dataclass(frozen=True)
+class _Reference:
+    departments: dict[str, Department]
+    categories: dict[str, Category]
+    loaded: float
+
+
+def _reference() -> _Reference:
+    """Departments and categories by code, read once a minute per process: every registration
+    and routing suggestion names them, and admins change them a few times a year. A change
+    made in this process is seen at once (forget_reference_data); others see it within
+    REFERENCE_TTL_SECONDS."""
+    cached: _Reference | None = current_app.extensions.get("hotline.reference")
+    if cached is None or clock.monotonic() - cached.loaded > REFERENCE_TTL_SECONDS:
+        # A session of its own: the caller's session and its objects are left alone.
+        with Session(db.engine, expire_on_commit=False) as session:
+            departments = {d.code: d for d in session.scalars(select(Department))}
+            categories = {c.code: c for c in session.scalars(select(Category))}
+            session.expunge_all()
+        cached = _Reference(departments, categories, clock.monotonic())
+        current_app.extensions["hotline.reference"] = cached
+    return cached
+
+
+def forget_reference_data() -> None:
+    current_app.extensions.pop("hotline.reference", None)
+
+
+def active_department(code: Any) -> Department | None:
+    """The active department with this code, in the current session, or None."""
+    department = _reference().departments.get(str(code))
+    if department is None or not department.active:
+        return None
+    return db.session.merge(department, load=False)
+
+
+def active_category(code: Any) -> Category | None:
+    """The active category with this code, in the current session, or None."""
+    category = _reference().categories.get(str(code))
+    if category is None or not category.active:
+        return None
+    return db.session.merge(category, load=False)
+
+
+def category_names() -> dict[str, str]:
+    return {code: c.name for code, c in _reference().categories.items()}
 
 
 def add_user(username: str, *, role: str, password: str, display_name: str | None = None,

@@ -27,11 +27,10 @@ from hotline.models import (
     CaseStatus,
     Category,
     ClassifierModel,
-    Department,
     RoutingCorrection,
     utcnow,
 )
-from hotline.services import routing
+from hotline.services import directory, routing
 from hotline.services.actors import Actor
 from hotline.services.errors import Conflict, NotFound
 
@@ -149,7 +148,7 @@ def suggest(text: str, address: str | None = None, *, k: int = 3) -> Suggestion:
     rule = rules().apply(text) if text.strip() else None
     model = current_model()
     if model is not None and text.strip():
-        names = _category_names()
+        names = directory.category_names()
         result.categories = [CategoryOption(code, names.get(code, code), round(score, 4))
                              for code, score in model.suggest(text, k=k)]
         result.model_version = _loaded["version"]
@@ -174,18 +173,12 @@ def _resolve_place_and_department(result: Suggestion, text: str, address: str | 
         result.district, result.street = place.district, place.street
     department = None
     if rule is not None and rule.department:
-        department = db.session.scalars(select(Department).where(
-            Department.code == rule.department)).first()
+        department = directory.active_department(rule.department)
     if department is None and result.category:
-        category = db.session.scalars(select(Category).where(
-            Category.code == result.category)).first()
-        department = routing.department_for(category, result.district)
+        department = routing.department_for(directory.active_category(result.category),
+                                            result.district)
     if department is not None:
         result.department, result.department_name = department.code, department.name
-
-
-def _category_names() -> dict[str, str]:
-    return dict(db.session.execute(select(Category.code, Category.name)).all())
 
 
 def auto_dispatch(case: Case) -> bool:
