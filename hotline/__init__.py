@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     db.init_app(app)
     _tune_sqlite(app)
+    _check_idle_connections(app)
     login_manager.init_app(app)
     broker.init_app(app)
     web.init_app(app)
@@ -57,7 +58,42 @@ def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # The busy timeout makes a second writer wait instead of failing with "locked".
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    return {"pool_size": 10, "max_overflow": 10}
+
+
+IDLE_CHECK_SECONDS = 10.0
+
+
+def _check_idle_connections(app: Flask) -> None:
+    """Test a pooled server connection before use when it sat idle for a while: one that
+    the database dropped meanwhile (a restart, a failover, a firewall's idle timeout) is
+    replaced instead of failing the request. A connection in steady use is not tested: a
+    ping on every checkout cost two extra round trips per case registered. A connection the
+    server drops while in use fails its request once, and SQLAlchemy then renews the pool."""
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        return
+    import time
+
+    from sqlalchemy import event, exc
+
+    from hotline.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_CHECK_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure means: use another one
+            raise exc.DisconnectionError("idle connection is gone") from error
 
 
 def _tune_sqlite(app: Flask) -> None:

@@ -1,0 +1,40 @@
+"""Pooled PostgreSQL connections: one the server dropped while it sat idle is replaced before
+use; one in steady use is not pinged on every checkout."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import exc
+
+import hotline
+from hotline.extensions import db
+from tests.conftest import PG_URL
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="pooled server connections: PostgreSQL only "
+                                "(set HOTLINE_TEST_DATABASE_URL)")
+
+
+def backend_pid() -> int:
+    with db.engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+
+
+def drop_on_the_server(pid: int) -> None:
+    with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_a_connection_dropped_while_idle_is_replaced_before_use(app, monkeypatch):
+    monkeypatch.setattr(hotline, "IDLE_CHECK_SECONDS", 0.0)
+    pid = backend_pid()
+    drop_on_the_server(pid)
+    assert backend_pid() != pid  # a working connection, not an error
+
+
+def test_a_connection_in_steady_use_is_not_checked(app, monkeypatch):
+    monkeypatch.setattr(hotline, "IDLE_CHECK_SECONDS", 3600.0)
+    drop_on_the_server(backend_pid())
+    with pytest.raises(exc.OperationalError):  # what the idle check saves a request from
+        backend_pid()
+    backend_pid()  # the pool renewed itself after the failure
