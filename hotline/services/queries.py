@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy.orm import joinedload
 
 from hotline.extensions import db
 from hotline.models import (
@@ -136,6 +137,9 @@ def search(actor: Actor, flt: CaseFilter, *, limit: int | str | None = None,
     query = _apply(visible_cases(actor), flt)
     if cursor:
         query = query.where(Case.id < decode_cursor(cursor))
+    # Every row shows its category and department: fetched in the same query, not one
+    # look-up per distinct value.
+    query = query.options(joinedload(Case.category), joinedload(Case.department))
     rows = list(db.session.scalars(query.order_by(Case.id.desc()).limit(size + 1)))
     next_cursor = encode_cursor(rows[size - 1].id) if len(rows) > size else None
     return Page(items=rows[:size], next_cursor=next_cursor)
