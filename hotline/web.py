@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, flash, g, redirect, render_template, request
+from flask_login import login_url
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
@@ -49,7 +50,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["nl2br"] = nl2br
     app.after_request(_headers)
     login_manager.user_loader(_load_user)
-    login_manager.login_message = "请先登录"
+    login_manager.unauthorized_handler(_ask_to_sign_in)
+
+
+def _ask_to_sign_in():
+    """A staff page opened without signing in: back to it after the login, told why in the
+    page's language (flask-login's own message would always be Chinese)."""
+    flash(gettext("请先登录"))
+    return redirect(login_url("auth.login", request.url))
 
 
 def _load_user(user_id: str) -> User | None:

@@ -145,3 +145,13 @@ def test_english_error_page_has_no_chinese(client):
 def test_chinese_is_still_the_default(client):
     html = client.get("/").get_data(as_text=True)
     assert "工单查询" in html and "English" in html
+
+
+def test_a_staff_page_asks_an_english_reader_to_sign_in_in_english(client):
+    client.set_cookie("lang", "en")
+    response = client.get("/workbench")
+    assert response.status_code == 302
+    assert "/login?next=" in response.headers["Location"]
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Please sign in first." in html
+    assert [run for run in _chinese_runs(html) if run != "中文"] == []
