@@ -232,13 +232,17 @@ def timeline(case: Case, *, public_only: bool) -> list[CaseEvent]:
 
 def record(case: Case, actor: Actor, action: str, *, from_status: CaseStatus | None,
            note: str | None = None, public: bool = True, data: dict | None = None,
-           now: datetime | None = None) -> CaseEvent:
-    """Write the event for a change that is being made to a case in this transaction."""
+           now: datetime | None = None, department_id: int | None = None) -> CaseEvent:
+    """Write the event for a change that is being made to a case in this transaction.
+
+    The event names the case's department, or ``department_id`` when the change takes the
+    case away from the department that made it (a return)."""
     _registration_timeline.pop(case, None)
     event = CaseEvent(
         case=case, at=now or utcnow(), actor_id=actor.user_id, actor_label=actor.label,
         action=action, from_status=from_status, to_status=case.status,
-        department_id=case.department_id, note=note, public=public, data=data or {},
+        department_id=department_id or case.department_id, note=note, public=public,
+        data=data or {},
     )
     db.session.add(event)
     return event
@@ -366,7 +370,7 @@ def _return(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> 
     case.pending_extension_days = case.pending_extension_reason = None
     deadlines.clear(case)
     record(case, actor, "return", from_status=previous, note=reason, public=False, now=now,
-           data={"department": department.code if department else None})
+           department_id=department.id, data={"department": department.code})
 
 
 def _extend(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:

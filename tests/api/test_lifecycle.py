@@ -71,6 +71,7 @@ def test_return_goes_back_to_the_centre_with_reason_kept(api):
     returned = case["events"][-1]
     assert returned["action"] == "return"
     assert returned["data"] == {"department": "URBAN"}
+    assert returned["department"] == "市城市管理委员会"  # who returned it, in the timeline
     assert returned["note"] == "不属于本单位职责"
     # the case is no longer the department's: it cannot see it any more
     assert api("urban").get(f"/api/v1/cases/{number}").status_code == 404
