@@ -19,7 +19,9 @@ def next_case_number(session: Session, now: datetime, tz: str) -> str:
     """Hand out the next number of the local day atomically (an upsert, safe under
     concurrency)."""
     day = now.astimezone(ZoneInfo(tz)).strftime("%Y%m%d")
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    engine = session.get_bind()
+    postgresql = engine.dialect.name == "postgresql"
+    insert = pg_insert if postgresql else sqlite_insert
     stmt = (
         insert(CaseNumberCounter)
         .values(day=day, last=1)
@@ -27,14 +29,13 @@ def next_case_number(session: Session, now: datetime, tz: str) -> str:
                                set_={"last": CaseNumberCounter.last + 1})
         .returning(CaseNumberCounter.last)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if postgresql:
         # The day's counter row is the one row every registration writes. Taken in its own
         # short transaction, it is locked for one statement instead of for the rest of the
         # registration, so concurrent registrations no longer queue behind each other. A
         # registration that fails after this leaves a gap in the day's sequence, as a
         # database sequence would; numbers stay unique and rising.
-        with session.get_bind().connect().execution_options(
-                isolation_level="AUTOCOMMIT") as connection:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             sequence = connection.execute(stmt).scalar_one()
     else:
         # SQLite has one writer at a time anyway, and a second connection would wait for
