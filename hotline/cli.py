@@ -11,7 +11,7 @@ from collections.abc import Callable
 import click
 
 from hotline import create_app
-from hotline.services.errors import ServiceError
+from hotline.errors import ServiceError
 
 
 def with_app(command: Callable) -> Callable:

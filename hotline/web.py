@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from hotline.extensions import db, login_manager
 from hotline.i18n import current_language, gettext, label
 from hotline.models import User
-from hotline.services.errors import ServiceError
+from hotline.errors import ServiceError
 from hotline.services.validation import mask_phone
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "

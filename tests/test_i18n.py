@@ -97,7 +97,7 @@ def test_extractor_reads_each_kind_of_source(tmp_path):
         encoding="utf-8")
     (tmp_path / "hotline").mkdir()
     (tmp_path / "hotline" / "mod.py").write_text(
-        "from hotline.services.errors import ServiceError\n"
+        "from hotline.errors import ServiceError\n"
         "class Throttled(ServiceError):\n    pass\n"
         "class ParseError(ValueError):\n    pass\n"
         "LABELS_ZH = {'a': '甲'}\n"

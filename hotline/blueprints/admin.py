@@ -10,7 +10,7 @@ from hotline.extensions import db
 from hotline.i18n import gettext as _
 from hotline.models import CalendarDay, RequestType, Role, SlaPolicy, Urgency, utcnow
 from hotline.services import directory, sla
-from hotline.services.errors import ServiceError
+from hotline.errors import ServiceError
 from hotline.web import translate_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -12,7 +12,7 @@ from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import Case, Channel, Citizen, RequestType, Urgency
 from hotline.services import cases, directory, routing, suggestions
-from hotline.services.errors import ServiceError
+from hotline.errors import ServiceError
 from hotline.services.validation import mask_phone
 from hotline.web import localtime, translate_error
 

@@ -10,7 +10,7 @@ from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import CaseStatus, Channel, utcnow
 from hotline.services import cases, deadlines, directory, queries
-from hotline.services.errors import ServiceError
+from hotline.errors import ServiceError
 from hotline.web import translate_error
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")

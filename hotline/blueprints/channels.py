@@ -13,7 +13,7 @@ from hotline.channels import sms as sms_channel
 from hotline.channels import wechat as wechat_channel
 from hotline.models import utcnow
 from hotline.services import gate, intake
-from hotline.services.errors import ServiceError
+from hotline.errors import ServiceError
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 

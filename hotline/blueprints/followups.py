@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from hotline.blueprints.guards import current_actor, role_required
 from hotline.i18n import gettext as _
 from hotline.services import cases, followup
-from hotline.services.errors import ServiceError
+from hotline.errors import ServiceError
 from hotline.services.validation import choice, optional_text
 from hotline.web import translate_error
 

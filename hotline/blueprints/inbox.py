@@ -24,7 +24,7 @@ from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import Attachment, Case, InboundMessage, RequestType, Role, utcnow
 from hotline.services import calls, cases, chat, directory, gate, intake, repeats, storage
-from hotline.services.errors import ServiceError
+from hotline.errors import ServiceError
 from hotline.services.validation import mask_phone
 from hotline.web import localtime, translate_error
 

@@ -13,7 +13,7 @@ from hotline.channels import challenge
 from hotline.extensions import db
 from hotline.models import Attachment, RequestType, utcnow
 from hotline.services import chat, gate, intake, storage, tracking
-from hotline.services.errors import InvalidInput, ServiceError
+from hotline.errors import InvalidInput, ServiceError
 from hotline.web import error_body, translate_error
 
 bp = Blueprint("mailbox", __name__)

@@ -11,7 +11,7 @@ from hotline.blueprints.guards import role_required
 from hotline.broker import get_redis
 from hotline.i18n import gettext as _
 from hotline.services import suggestions
-from hotline.services.errors import ServiceError
+from hotline.errors import ServiceError
 from hotline.web import translate_error
 from workflows.queues import LOW, get_queue
 

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from hotline.i18n import gettext as _
 from hotline.services import tracking
-from hotline.services.errors import NotFound, ServiceError
+from hotline.errors import NotFound, ServiceError
 from hotline.web import translate_error
 
 bp = Blueprint("public", __name__)

@@ -36,7 +36,7 @@ from hotline.models import (
 )
 from hotline.services import deadlines, directory, followup, routing, signals, suggestions
 from hotline.services.actors import Actor
-from hotline.services.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
+from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
 from hotline.services.numbering import new_query_code, next_case_number
 from hotline.services.validation import (
     choice,

@@ -18,7 +18,7 @@ from hotline.extensions import db
 from hotline.models import ChatMessage, Conversation, utcnow
 from hotline.services import cases, gate, intake
 from hotline.services.actors import Actor
-from hotline.services.errors import Conflict, NotFound
+from hotline.errors import Conflict, NotFound
 from hotline.services.validation import optional_text, phone_number, required_text
 
 MESSAGE_MAX = 1000

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import CalendarDay, Case, CaseStatus, RequestType, SlaPolicy, Urgency
-from hotline.services.errors import Conflict
+from hotline.errors import Conflict
 from hotline.services.workcalendar import Duration, WorkCalendar
 
 CACHE_SECONDS = 60

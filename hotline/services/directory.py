@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from hotline.extensions import db
 from hotline.models import ApiToken, Category, Department, Role, User, utcnow
-from hotline.services.errors import Conflict, InvalidInput, NotFound
+from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.services.validation import choice, optional_text, required_text
 
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")

@@ -16,7 +16,7 @@ from flask import current_app
 
 from hotline.broker import get_redis
 from hotline.models import utcnow
-from hotline.services.errors import TooManyAttempts
+from hotline.errors import TooManyAttempts
 
 log = logging.getLogger(__name__)
 REJECTED_KEY = "hotline:intake:rejected:{day}"

@@ -25,7 +25,7 @@ from hotline.reporting.hotspots import ClusterItem, cluster_requests, volume_spi
 from hotline.reporting.terms import top_terms
 from hotline.services import cases, stats
 from hotline.services.actors import Actor
-from hotline.services.errors import InvalidInput, ServiceError
+from hotline.errors import InvalidInput, ServiceError
 
 # window name -> (length of one window, how many earlier windows make the usual level)
 WINDOWS: dict[str, tuple[timedelta, int]] = {"day": (timedelta(days=1), 28),

@@ -57,7 +57,7 @@ from hotline.models import (
 from hotline.models.enums import LABELS_ZH
 from hotline.services import cases, outbox, repeats, storage
 from hotline.services.actors import Actor
-from hotline.services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from hotline.errors import Conflict, InvalidInput, NotFound, ServiceError
 from hotline.services.validation import choice, optional_text, phone_number, required_text
 
 log = logging.getLogger(__name__)

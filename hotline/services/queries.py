@@ -25,7 +25,7 @@ from hotline.models import (
 from hotline.services import stats
 from hotline.services.actors import Actor
 from hotline.services.cases import visible_cases
-from hotline.services.errors import InvalidInput
+from hotline.errors import InvalidInput
 from hotline.services.validation import choice, optional_text, whole_number
 
 

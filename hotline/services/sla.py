@@ -9,7 +9,7 @@ from sqlalchemy import select
 from hotline.extensions import db
 from hotline.models import CalendarDay, RequestType, SlaPolicy, Urgency
 from hotline.services import deadlines, holidays
-from hotline.services.errors import InvalidInput
+from hotline.errors import InvalidInput
 from hotline.services.validation import choice, whole_number
 from hotline.services.workcalendar import Duration
 

@@ -80,7 +80,7 @@ from hotline.models import (
     StatsState,
     utcnow,
 )
-from hotline.services.errors import Forbidden, InvalidInput
+from hotline.errors import Forbidden, InvalidInput
 
 S = CaseStatus
 DIMENSIONS = ("channel", "category", "type", "district")

@@ -32,7 +32,7 @@ from hotline.models import (
 )
 from hotline.services import directory, routing
 from hotline.services.actors import Actor
-from hotline.services.errors import Conflict, NotFound
+from hotline.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 CHECK_ACTIVE_EVERY = 30.0  # seconds between looks at which model version is active

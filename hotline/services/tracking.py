@@ -19,7 +19,7 @@ from hotline.broker import get_redis
 from hotline.extensions import db
 from hotline.models import Case, CaseEvent, Satisfaction
 from hotline.services import cases
-from hotline.services.errors import InvalidInput, NotFound, TooManyAttempts
+from hotline.errors import InvalidInput, NotFound, TooManyAttempts
 from hotline.services.validation import choice, optional_text
 
 log = logging.getLogger(__name__)

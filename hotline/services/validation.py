@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from hotline.services.errors import InvalidInput
+from hotline.errors import InvalidInput
 
 E = TypeVar("E", bound=StrEnum)
 

@@ -174,7 +174,7 @@ def test_assessment_ranks_departments_by_weighted_score(app, week):
 
 
 def test_period_checks_dates():
-    from hotline.services.errors import InvalidInput
+    from hotline.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as bad:
         stats.period_from("2026-13-01", None)

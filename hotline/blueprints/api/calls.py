@@ -7,7 +7,7 @@ from flask import g
 from hotline.blueprints.api.v1 import bp, json_body, token_required
 from hotline.models import Role
 from hotline.services import calls
-from hotline.services.errors import Forbidden, InvalidInput
+from hotline.errors import Forbidden, InvalidInput
 
 CALL_FIELDS = {"call_id", "caller", "agent", "recording"}
 

@@ -14,7 +14,7 @@ from hotline.extensions import db
 from hotline.models import utcnow
 from hotline.services import cases, directory, queries, suggestions, tracking
 from hotline.services.actors import Actor
-from hotline.services.errors import InvalidInput, ServiceError
+from hotline.errors import InvalidInput, ServiceError
 from hotline.services.validation import optional_text, required_text
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
