@@ -34,7 +34,7 @@ def profile_requests(env: dict[str, str], *, token: str, case_numbers: list[str]
     """For each page: (name, median ms, median SQL ms, queries per request, statements)."""
     from sqlalchemy import event
 
-    from hotline import create_app
+    from hotline.app import create_app
     from hotline.extensions import db
 
     with _environ(env):

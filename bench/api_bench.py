@@ -52,7 +52,7 @@ def log(message: str = "") -> None:
 # ---------------------------------------------------------------- gunicorn
 
 class Server:
-    """gunicorn serving ``hotline:create_app()`` on 127.0.0.1, stopped with SIGTERM."""
+    """gunicorn serving ``hotline.app:create_app()`` on 127.0.0.1, stopped with SIGTERM."""
 
     def __init__(self, env: dict[str, str], workers: int, threads: int, port: int,
                  extra: list[str] | None = None) -> None:
@@ -62,7 +62,7 @@ class Server:
         exe = Path(sys.executable).with_name("gunicorn")
         command = [str(exe), "-w", str(workers), "--threads", str(threads),
                    "-b", f"127.0.0.1:{port}", "--graceful-timeout", "10",
-                   *(extra or []), "hotline:create_app()"]
+                   *(extra or []), "hotline.app:create_app()"]
         self.command = command
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         # gunicorn puts its working directory first on sys.path: run it in the source tree

@@ -34,7 +34,7 @@ def fresh_database() -> None:
 def app_for_bench():
     import tempfile
 
-    from hotline import create_app
+    from hotline.app import create_app
 
     return create_app({"DATABASE_URL": DB_URL, "REDIS_URL": REDIS_URL,
                        "INSTANCE_PATH": tempfile.mkdtemp(prefix="sweep-bench-"),

@@ -74,7 +74,7 @@ def build_schema() -> None:
     """The schema from the models plus what ``hotline init-db`` seeds (time limits, calendar)
     and one agent account for the call-pop measurement."""
     os.environ.update(hotline_env(queue=True))
-    from hotline import create_app
+    from hotline.app import create_app
     from hotline.extensions import db
     from hotline.models import Base
     from hotline.services import directory, sla
@@ -116,7 +116,7 @@ class Processes:
         self.procs = [subprocess.Popen(
             [str(bin_dir / "gunicorn"), "-w", str(workers), "--threads", str(threads),
              "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "10",
-             "--backlog", "2048", "hotline:create_app()"],
+             "--backlog", "2048", "hotline.app:create_app()"],
             env=env, cwd=ROOT, stdout=self.logs, stderr=subprocess.STDOUT,
             start_new_session=True)]
         for _ in range(hotline_workers):

@@ -31,7 +31,7 @@ GOAL_P95_MS = 500.0
 
 def rollup(*, full: bool) -> dict:
     """Create the oversight tables if missing, then rebuild the rollup in this process."""
-    from hotline import create_app
+    from hotline.app import create_app
     from hotline.extensions import db
     from hotline.models import StatsDaily, StatsMonthly, StatsState
     from hotline.services import stats

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import click
 
-from hotline import create_app
+from hotline.app import create_app
 from hotline.errors import ServiceError
 
 
@@ -25,7 +25,7 @@ def with_app(command: Callable) -> Callable:
             try:
                 return command(*args, **kwargs)
             except ServiceError as exc:
-                from hotline.web import translate_error
+                from hotline.webutil import translate_error
 
                 raise click.ClickException(translate_error(exc)) from None
             finally:
@@ -258,13 +258,13 @@ def mail_import(files: tuple[str, ...]) -> None:
 @mail.command("schedule")
 @with_app
 def mail_schedule() -> None:
-    """Put the IMAP poll on the workers' schedule; it then repeats every
-    HOTLINE_IMAP_POLL_SECONDS (run once after setting up the mailbox)."""
-    from workflows.mail import schedule_poll
+    """Kept for old set-up scripts: workers now poll the mailbox on their own."""
+    from flask import current_app
 
-    if not schedule_poll():
+    if not current_app.config.get("IMAP_HOST"):
         raise click.ClickException("set HOTLINE_IMAP_HOST to poll a mailbox")
-    click.echo("IMAP poll scheduled")
+    click.echo("nothing to do: workers poll the mailbox every HOTLINE_IMAP_POLL_SECONDS "
+               "on their own while HOTLINE_IMAP_HOST is set")
 
 
 @mail.command("poll")

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from hotline import create_app
+from hotline.app import create_app
 from hotline.extensions import db
 from hotline.models import Base
 from tests import factories

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 from sqlalchemy import exc
 
-import hotline
+from hotline import app as factory
 from hotline.extensions import db
 from tests.conftest import PG_URL
 
@@ -26,14 +26,14 @@ def drop_on_the_server(pid: int) -> None:
 
 
 def test_a_connection_dropped_while_idle_is_replaced_before_use(app, monkeypatch):
-    monkeypatch.setattr(hotline, "IDLE_CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(factory, "IDLE_CHECK_SECONDS", 0.0)
     pid = backend_pid()
     drop_on_the_server(pid)
     assert backend_pid() != pid  # a working connection, not an error
 
 
 def test_a_connection_in_steady_use_is_not_checked(app, monkeypatch):
-    monkeypatch.setattr(hotline, "IDLE_CHECK_SECONDS", 3600.0)
+    monkeypatch.setattr(factory, "IDLE_CHECK_SECONDS", 3600.0)
     drop_on_the_server(backend_pid())
     with pytest.raises(exc.OperationalError):  # what the idle check saves a request from
         backend_pid()

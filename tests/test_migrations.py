@@ -6,7 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from hotline import create_app, schema
+from hotline import schema
+from hotline.app import create_app
 from hotline.extensions import db
 from hotline.models import Base
 from tests.conftest import PG_URL, app_config

@@ -1,4 +1,5 @@
-"""The app a job runs in: created once per worker process, before any fork."""
+"""The app a job runs in: given by the worker entry point (:mod:`workflows.worker`), once per
+worker process, before any fork. This module never builds an app itself."""
 
 from __future__ import annotations
 
@@ -20,13 +21,20 @@ def use_app(app: Flask) -> None:
     _app = app
 
 
-def get_app() -> Flask:
-    """The worker's app, created on first use when a plain ``rq worker`` runs the job."""
-    global _app
-    if _app is None:
-        from hotline import create_app
+def has_app() -> bool:
+    """Whether the entry point has given this process its app."""
+    return _app is not None
 
-        _app = create_app()
+
+class NoApp(RuntimeError):
+    """A job ran in a process whose entry point gave it no app."""
+
+
+def get_app() -> Flask:
+    """The app jobs run in, as the worker entry point gave it (:func:`use_app`)."""
+    if _app is None:
+        raise NoApp("no app for this job: run it in a worker started by 'hotline worker' or "
+                    "'rq worker --worker-class workflows.worker.HotlineWorker'")
     return _app
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from hotline.broker import get_redis
 from hotline.extensions import db
 from hotline.models import OutboxMessage
+from workflows import progress
 from workflows.queues import QUEUE_NAMES, get_queue
 from workflows.sweep import last_sweep
 
@@ -24,6 +25,7 @@ class QueueState:
     scheduled: int
     failed: int
     failures: list[dict] = field(default_factory=list)
+    running: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -58,10 +60,14 @@ def _queue_state(name: str, failures_shown: int) -> QueueState:
         if job is not None:
             failures.append({"id": job.id, "function": job.func_name,
                              "ended_at": job.ended_at, "error": _error_of(job)[-400:]})
-    return QueueState(name=name, queued=queue.count,
-                      started=StartedJobRegistry(queue=queue).count,
+    started = StartedJobRegistry(queue=queue)
+    running = [{"id": job.id, "function": job.func_name, "progress": progress.of_job(job)}
+               for job in queue.job_class.fetch_many(started.get_job_ids(0, failures_shown - 1),
+                                                     connection=queue.connection)
+               if job is not None]
+    return QueueState(name=name, queued=queue.count, started=started.count,
                       scheduled=ScheduledJobRegistry(queue=queue).count,
-                      failed=failed.count, failures=failures)
+                      failed=failed.count, failures=failures, running=running)
 
 
 def _error_of(job) -> str:

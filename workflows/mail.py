@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from flask import current_app
 
@@ -18,7 +17,6 @@ from workflows.context import job
 
 log = logging.getLogger(__name__)
 FETCH_BATCH = 20
-POLL_JOB_ID = "hotline-imap-poll"
 
 
 class MailNotConfigured(RuntimeError):
@@ -82,26 +80,9 @@ def poll_imap() -> PollResult:
 
 @job
 def poll_mailbox() -> dict:
-    """The RQ job: poll once, then schedule the next poll (one scheduled poll at a time)."""
-    try:
-        return poll_imap().as_dict()
-    finally:
-        schedule_poll()
-
-
-def schedule_poll() -> bool:
-    """Put the next poll on the RQ schedule; False when no mailbox is configured."""
-    config = current_app.config
-    if not config.get("IMAP_HOST"):
-        return False
-    from rq import Queue
-
-    from hotline.broker import get_redis
-    from workflows.queues import DEFAULT
-
-    Queue(DEFAULT, connection=get_redis()).enqueue_in(
-        timedelta(seconds=int(config["IMAP_POLL_SECONDS"])), poll_mailbox, job_id=POLL_JOB_ID)
-    return True
+    """The RQ job: poll once. The schedule (:mod:`workflows.schedule`) runs it every
+    ``HOTLINE_IMAP_POLL_SECONDS`` while ``HOTLINE_IMAP_HOST`` is set."""
+    return poll_imap().as_dict()
 
 
 @job

@@ -5,14 +5,12 @@ from __future__ import annotations
 from rq import get_current_job
 
 from hotline.services import suggestions
+from workflows import progress
 from workflows.context import job
 
 
 def _report(percent: int, stage: str) -> None:
-    current = get_current_job()
-    if current is not None:
-        current.meta.update(progress=percent, stage=stage)
-        current.save_meta()
+    progress.report(stage, percent, 100)
 
 
 @job

@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 from hotline.extensions import db
 from hotline.models import Case, utcnow
 from hotline.services import escalation, signals
-from workflows import jobs
 from workflows.queues import DEFAULT, HIGH, get_queue
 
 log = logging.getLogger(__name__)
 NEW_MESSAGES = "hotline.outbox_new"
+# Jobs are named, not imported: the job module imports this one to book a case's next point.
+PROCESS_CASE = "workflows.jobs.process_case"
+DELIVER_MESSAGE = "workflows.jobs.deliver_message"
 
 
 def init_app(app: Flask) -> None:
@@ -59,7 +61,7 @@ def schedule_case(case: Case, now: datetime) -> datetime | None:
     queue = get_queue(HIGH)
     job_id = f"due-{case.id}-{int(at.timestamp())}"
     with queue.connection.pipeline() as pipe:
-        job = queue.create_job(jobs.process_case, args=(case.id,), job_id=job_id)
+        job = queue.create_job(PROCESS_CASE, args=(case.id,), job_id=job_id)
         if at <= now:
             queue.enqueue_job(job, pipeline=pipe)
         else:
@@ -76,7 +78,7 @@ def _deliver_new_messages(session: Session) -> None:
     try:
         queue = get_queue(DEFAULT)
         for message_id in message_ids:
-            queue.enqueue(jobs.deliver_message, message_id, job_id=f"outbox-{message_id}",
+            queue.enqueue(DELIVER_MESSAGE, message_id, job_id=f"outbox-{message_id}",
                           retry=Retry(max=3, interval=[10, 60, 300]))
     except redis.RedisError as exc:
         log.warning("could not enqueue messages %s (the sweep will send them): %s",

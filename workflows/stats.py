@@ -2,26 +2,23 @@
 
 Jobs are thin: they call :func:`hotline.services.stats.refresh` or
 :func:`hotline.services.hotspots.analyse` and record progress in ``job.meta["progress"]``
-(``{"done": n, "total": m, "step": ...}``), which the dashboard polls. The rollup rebuild
-schedules its next nightly run (``HOTLINE_STATS_REFRESH_AT``) each time it finishes.
+(``{"stage": ..., "done": n, "total": m}``, see :mod:`workflows.progress`), which the
+dashboard polls. The nightly rebuild at ``HOTLINE_STATS_REFRESH_AT`` is declared in
+:mod:`workflows.schedule`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import redis
-from flask import current_app
-from rq import get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from hotline.broker import get_redis
-from hotline.models import utcnow
 from hotline.services import hotspots, stats
+from workflows import progress
 from workflows.context import job
 from workflows.queues import LOW, get_queue
 
@@ -35,15 +32,12 @@ ACTIVE = ("queued", "started", "scheduled", "deferred")
 
 
 def _progress(done: int, total: int, step: str = "") -> None:
-    current = get_current_job()
-    if current is not None:
-        current.meta["progress"] = {"done": done, "total": total, "step": step}
-        current.save_meta()
+    progress.report(step, done, total)
 
 
 @job
 def refresh_stats(full: bool = False) -> dict:
-    """Rebuild the changed rollup days (all of them when ``full``), then book the next night."""
+    """Rebuild the changed rollup days (all of them when ``full``); one at a time."""
     lock = get_redis().lock(LOCK_KEY, timeout=6 * 3600, blocking_timeout=0)
     if not lock.acquire(blocking=False):
         return {"skipped": "another refresh is running"}
@@ -51,7 +45,6 @@ def refresh_stats(full: bool = False) -> dict:
         result = stats.refresh(full=full, progress=lambda d, t: _progress(d, t, "days"))
     finally:
         lock.release()
-    schedule_nightly()
     return result
 
 
@@ -106,30 +99,6 @@ def refresh_if_stale() -> bool:
         log.warning("could not queue the statistics refresh: %s", exc)
         return False
     return True
-
-
-def next_nightly(now: datetime) -> datetime:
-    """The next ``HOTLINE_STATS_REFRESH_AT`` local time after ``now``."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    hour, minute = (int(x) for x in current_app.config["STATS_REFRESH_AT"].split(":"))
-    local = now.astimezone(zone)
-    at = datetime.combine(local.date(), time(hour, minute), zone)
-    if at <= local:
-        at = datetime.combine(local.date() + timedelta(days=1), time(hour, minute), zone)
-    return at
-
-
-def schedule_nightly(now: datetime | None = None) -> str | None:
-    """Book tonight's rebuild on the RQ scheduler (one job id per night: repeats are no-ops)."""
-    at = next_nightly(now or utcnow())
-    job_id = f"stats-nightly-{at.date().isoformat()}"
-    try:
-        get_queue(LOW).enqueue_at(at, refresh_stats, False, job_id=job_id,
-                                  job_timeout=6 * 3600)
-    except redis.RedisError as exc:
-        log.warning("could not schedule the nightly statistics refresh: %s", exc)
-        return None
-    return job_id
 
 
 def job_state(job_id: str) -> dict:

@@ -39,10 +39,9 @@ def run() -> dict:
     get_redis().set(LAST_SWEEP_KEY, json.dumps(summary))
     log.info("sweep: %s", summary)
     if len(case_ids) == BATCH:  # more is due than one batch: go again at once
-        from workflows import jobs
         from workflows.queues import HIGH, get_queue
 
-        get_queue(HIGH).enqueue(jobs.sweep)
+        get_queue(HIGH).enqueue("workflows.jobs.sweep")  # named: the job module imports this one
     return summary
 
 

@@ -7,14 +7,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hotline.blueprints.guards import current_actor, role_required
+from hotline.errors import ServiceError
 from hotline.extensions import db
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import Case, Channel, Citizen, RequestType, Urgency
 from hotline.services import cases, directory, routing, suggestions
-from hotline.errors import ServiceError
 from hotline.services.validation import mask_phone
-from hotline.web import localtime, translate_error
+from hotline.webutil import localtime, translate_error
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 INTAKE_FIELDS = ("phone", "name", "title", "content", "address", "type", "urgency",

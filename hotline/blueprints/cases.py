@@ -6,12 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from hotline.blueprints.guards import current_actor
+from hotline.errors import ServiceError
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import CaseStatus, Channel, utcnow
 from hotline.services import cases, deadlines, directory, queries
-from hotline.errors import ServiceError
-from hotline.web import translate_error
+from hotline.webutil import translate_error
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 ACTION_FIELDS = ("department", "reason", "days", "content", "note", "into")

@@ -11,9 +11,9 @@ from flask import Blueprint, Response, current_app, request
 from hotline.channels import SignatureError
 from hotline.channels import sms as sms_channel
 from hotline.channels import wechat as wechat_channel
+from hotline.errors import ServiceError
 from hotline.models import utcnow
 from hotline.services import gate, intake
-from hotline.errors import ServiceError
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from hotline.blueprints.guards import current_actor, role_required
+from hotline.errors import ServiceError
 from hotline.i18n import gettext as _
 from hotline.services import cases, followup
-from hotline.errors import ServiceError
 from hotline.services.validation import choice, optional_text
-from hotline.web import translate_error
+from hotline.webutil import translate_error
 
 bp = Blueprint("followups", __name__, url_prefix="/followups")
 

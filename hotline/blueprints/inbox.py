@@ -18,15 +18,14 @@ from flask import (
 from flask_login import current_user, login_required
 
 from hotline.blueprints.guards import current_actor, role_required
-from hotline.blueprints.mailbox import send_attachment
+from hotline.errors import ServiceError
 from hotline.extensions import db
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import Attachment, Case, InboundMessage, RequestType, Role, utcnow
 from hotline.services import calls, cases, chat, directory, gate, intake, repeats, storage
-from hotline.errors import ServiceError
 from hotline.services.validation import mask_phone
-from hotline.web import localtime, translate_error
+from hotline.webutil import localtime, send_attachment, translate_error
 
 bp = Blueprint("inbox", __name__)
 CENTRE = ("agent", "supervisor", "admin")

@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request
 
-from hotline.blueprints.public import client_key
 from hotline.channels import challenge
+from hotline.errors import InvalidInput, ServiceError
 from hotline.extensions import db
 from hotline.models import Attachment, RequestType, utcnow
 from hotline.services import chat, gate, intake, storage, tracking
-from hotline.errors import InvalidInput, ServiceError
-from hotline.web import error_body, translate_error
+from hotline.webutil import client_key, error_body, send_attachment, translate_error
 
 bp = Blueprint("mailbox", __name__)
 LETTER_FIELDS = ("name", "phone", "address", "title", "content", "type")
@@ -101,16 +100,6 @@ def citizen_file(number: str, attachment_id: int):
     if attachment is None or attachment.case_id != case.id:
         abort(404)
     return send_attachment(attachment)
-
-
-def send_attachment(attachment: Attachment):
-    """Serve a stored file with its sniffed type; never rendered as a page of this site."""
-    response = send_file(storage.path_of(attachment), mimetype=attachment.content_type,
-                         as_attachment=attachment.content_type == "application/pdf",
-                         download_name=attachment.filename, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 # ---------------------------------------------------------------- web chat

@@ -9,10 +9,11 @@ from rq.job import Job
 
 from hotline.blueprints.guards import role_required
 from hotline.broker import get_redis
+from hotline.errors import ServiceError
 from hotline.i18n import gettext as _
 from hotline.services import suggestions
-from hotline.errors import ServiceError
-from hotline.web import translate_error
+from hotline.webutil import translate_error
+from workflows import progress
 from workflows.queues import LOW, get_queue
 
 bp = Blueprint("models_admin", __name__, url_prefix="/admin/models")
@@ -25,8 +26,9 @@ def _job_progress(job_id: str | None) -> dict | None:
         job = Job.fetch(job_id, connection=get_redis())
     except Exception:  # noqa: BLE001 - a vanished job is shown as unknown, not an error
         return None
-    return {"status": str(job.get_status()), "progress": job.meta.get("progress", 0),
-            "stage": job.meta.get("stage", "")}
+    shown = progress.of_job(job) or {"stage": "", "percent": 0}
+    return {"status": str(job.get_status()), "progress": shown["percent"],
+            "stage": shown["stage"]}
 
 
 @bp.get("")

@@ -26,7 +26,7 @@ from hotline.i18n import gettext as _
 from hotline.models import Role, utcnow
 from hotline.reporting import export
 from hotline.services import dashboard, directory, hotspots, stats
-from hotline.web import translate_error
+from hotline.webutil import translate_error
 from workflows import stats as stats_jobs
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight")

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from hotline.errors import NotFound, ServiceError
 from hotline.i18n import gettext as _
 from hotline.services import tracking
-from hotline.errors import NotFound, ServiceError
-from hotline.web import translate_error
+from hotline.webutil import client_key, translate_error
 
 bp = Blueprint("public", __name__)
-
-
-def client_key() -> str:
-    return request.remote_addr or "unknown"
 
 
 @bp.get("/")

@@ -1,8 +1,5 @@
-"""Integration API v1 (工单交换): JSON for CTI systems, channel gateways and departments."""
+"""Integration API v1 (工单交换): JSON for CTI systems, channel gateways and departments.
 
-from hotline.blueprints.api import calls  # noqa: F401 - registers POST /calls on bp
-from hotline.blueprints.api.v1 import bp
-
-__all__ = ["bp"]
-
-from hotline.blueprints.api import stats  # noqa: E402,F401 - registers GET /stats on bp
+The blueprint lives in :mod:`hotline.blueprints.api.base`; the endpoint modules add to it.
+This package module imports nothing, so its modules can import each other without a circle.
+"""

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import g, request
 
-from hotline.blueprints.api.v1 import bp, token_required
+from hotline.blueprints.api.base import bp, token_required
 from hotline.services import dashboard, stats
 
 

@@ -2,62 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from flask import Blueprint, current_app, g, request
+from flask import current_app, g, request
 
+from hotline.blueprints.api.base import bp, json_body, token_required
 from hotline.blueprints.api.serialize import case_detail, case_summary, public_case
-from hotline.blueprints.public import client_key
+from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.models import utcnow
-from hotline.services import cases, directory, queries, suggestions, tracking
-from hotline.services.actors import Actor
-from hotline.errors import InvalidInput, ServiceError
+from hotline.services import cases, queries, suggestions, tracking
 from hotline.services.validation import optional_text, required_text
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from hotline.webutil import client_key
 
 CASE_FIELDS = {"channel", "content", "title", "citizen", "address", "type", "urgency",
                "category", "department", "external_ref", "recording_ref"}
 CITIZEN_FIELDS = {"name", "phone", "contact"}
-
-
-class MalformedRequest(ServiceError):
-    status = 400
-    code = "malformed"
-
-
-class Unauthorized(ServiceError):
-    status = 401
-    code = "unauthorized"
-
-
-def token_required(view: Callable) -> Callable:
-    """Bearer-token authentication; sets ``g.actor`` to the token's user."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("缺少访问令牌：请在 Authorization 头中使用 Bearer <token>")
-        user = directory.user_for_token(token.strip())
-        if user is None:
-            raise Unauthorized("访问令牌无效或已撤销")
-        g.actor = Actor.from_user(user)
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a 400 that says what is wrong with it."""
-    if not request.is_json:
-        raise MalformedRequest("请求体必须是 JSON（Content-Type: application/json）")
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise MalformedRequest("请求体不是有效的 JSON 对象")
-    return data
 
 
 def _reject_unknown(data: dict[str, Any], allowed: set[str], prefix: str = "") -> None:

@@ -1,0 +1,219 @@
+"""The factory: ``create_app()`` assembles the web app from settings, extensions and
+blueprints. This is the top floor (with :mod:`hotline.cli` and :mod:`workflows.worker`):
+nothing below imports it. Gunicorn: ``gunicorn 'hotline.app:create_app()'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, flash, g, redirect, render_template, request
+from flask_login import login_url
+from werkzeug.exceptions import HTTPException
+
+from hotline import broker, logs
+from hotline.blueprints import (
+    admin,
+    agent,
+    auth,
+    cases,
+    channels,
+    followups,
+    inbox,
+    mailbox,
+    models_admin,
+    oversight,
+    public,
+    queues,
+    workbench,
+)
+from hotline.blueprints.api import base as api
+from hotline.blueprints.api import calls as _api_calls  # noqa: F401 - adds POST /calls to api.bp
+from hotline.blueprints.api import stats as _api_stats  # noqa: F401 - adds GET /stats to api.bp
+from hotline.blueprints.api import v1 as _api_v1  # noqa: F401 - adds the case endpoints
+from hotline.config import load_settings, resolve_paths
+from hotline.errors import ServiceError
+from hotline.extensions import db, login_manager
+from hotline.i18n import current_language, gettext, label
+from hotline.models import User
+from hotline.services.validation import mask_phone
+from hotline.webutil import error_body, localtime, nl2br, translate_error, wants_json
+from workflows import scheduling
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Assemble the app: settings from the environment (or only from ``config`` in tests),
+    extensions, blueprints. Nothing else happens here: no migrations, no network, no prompts."""
+    app = Flask(
+        "hotline",
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_relative_config=True,
+    )
+    settings = load_settings()
+    if config:
+        settings.update(config)
+    resolve_paths(settings, Path(app.instance_path))
+    app.config.update(settings)
+    app.config.update(_flask_settings(app.config))
+
+    logs.init_app(app)
+    db.init_app(app)
+    _tune_sqlite(app)
+    _check_idle_connections(app)
+    login_manager.init_app(app)
+    broker.init_app(app)
+    _init_web(app)
+    scheduling.init_app(app)
+    return app
+
+
+def _flask_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": config["DATABASE_URL"],
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(config["DATABASE_URL"]),
+        "MAX_CONTENT_LENGTH": config["MAX_REQUEST_BYTES"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "JSON_AS_ASCII": False,
+    }
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # The busy timeout makes a second writer wait instead of failing with "locked".
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_size": 10, "max_overflow": 10}
+
+
+IDLE_CHECK_SECONDS = 10.0
+
+
+def _check_idle_connections(app: Flask) -> None:
+    """Test a pooled server connection before use when it sat idle for a while: one that
+    the database dropped meanwhile (a restart, a failover, a firewall's idle timeout) is
+    replaced instead of failing the request. A connection in steady use is not tested: a
+    ping on every checkout cost two extra round trips per case registered. A connection the
+    server drops while in use fails its request once, and SQLAlchemy then renews the pool."""
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        return
+    import time
+
+    from sqlalchemy import event, exc
+
+    from hotline.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_CHECK_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure means: use another one
+            raise exc.DisconnectionError("idle connection is gone") from error
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL lets readers and one writer work at once; agents never see 'database is locked'."""
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    from hotline.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+       "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'")
+
+
+def _init_web(app: Flask) -> None:
+    """Blueprints, error pages, template helpers, security headers and the login hooks."""
+    for blueprint in (auth.bp, public.bp, agent.bp, cases.bp, workbench.bp, admin.bp, api.bp,
+                      followups.bp, queues.bp, models_admin.bp, channels.bp, mailbox.bp, inbox.bp,
+                      oversight.bp):
+        app.register_blueprint(blueprint)
+    app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.jinja_env.globals.update(_=gettext, label=label, mask_phone=mask_phone,
+                                 lang=current_language, localtime=localtime)
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["nl2br"] = nl2br
+    app.after_request(_headers)
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_ask_to_sign_in)
+
+
+def _ask_to_sign_in():
+    """A staff page opened without signing in: back to it after the login, told why in the
+    page's language (flask-login's own message would always be Chinese)."""
+    flash(gettext("请先登录"))
+    return redirect(login_url("auth.login", request.url))
+
+
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def _service_error(exc: ServiceError):
+    message = translate_error(exc)
+    headers = {}
+    if "retry_after" in exc.params:
+        headers["Retry-After"] = str(exc.params["retry_after"])
+    if wants_json():
+        return error_body(exc.code, message, exc.field), exc.status, headers
+    return render_template("error.html", message=message, status=exc.status), exc.status, headers
+
+
+HTTP_MESSAGES = {
+    400: ("bad_request", "请求格式错误"),
+    401: ("unauthorized", "需要有效的访问令牌"),
+    403: ("forbidden", "没有权限"),
+    404: ("not_found", "页面或资源不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    413: ("too_large", "请求内容过大，上限为 {limit} MB"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试"),
+}
+
+
+def _http_error(exc: HTTPException):
+    code, message = HTTP_MESSAGES.get(exc.code or 500, ("error", "服务器错误"))
+    text = gettext(message, limit=current_app.config["MAX_REQUEST_BYTES"] // (1024 * 1024))
+    if getattr(exc, "description", None) and g.get("detail_error"):
+        text = f"{text}：{exc.description}"
+    if wants_json():
+        return error_body(code, text), exc.code
+    return render_template("error.html", message=text, status=exc.code), exc.code
+
+
+def _headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.args.get("lang") in ("zh_CN", "en"):
+        response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
+    return response
