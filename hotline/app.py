@@ -33,9 +33,10 @@ from hotline.blueprints.api import base as api
 from hotline.blueprints.api import calls as _api_calls  # noqa: F401 - adds POST /calls to api.bp
 from hotline.blueprints.api import stats as _api_stats  # noqa: F401 - adds GET /stats to api.bp
 from hotline.blueprints.api import v1 as _api_v1  # noqa: F401 - adds the case endpoints
-from hotline.config import load_settings, resolve_paths
+from hotline.config import ConfigError, load_settings, resolve_paths, settings_from_mapping
 from hotline.errors import ServiceError
 from hotline.extensions import db, login_manager
+from hotline.gateways import build_gateways
 from hotline.i18n import current_language, gettext, label
 from hotline.models import User
 from hotline.services.validation import mask_phone
@@ -54,12 +55,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         instance_relative_config=True,
     )
-    settings = load_settings()
-    if config:
-        settings.update(config)
+    settings = load_settings() if config is None else settings_from_mapping(config)
     resolve_paths(settings, Path(app.instance_path))
     app.config.update(settings)
     app.config.update(_flask_settings(app.config))
+    _check_gateways(app)
 
     logs.init_app(app)
     db.init_app(app)
@@ -81,6 +81,15 @@ def _flask_settings(config: Mapping[str, Any]) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "JSON_AS_ASCII": False,
     }
+
+
+def _check_gateways(app: Flask) -> None:
+    """Build the outbound gateways now, so a half-configured one stops the start-up; the
+    outbox (:func:`hotline.services.outbox.gateways`) then uses these."""
+    try:
+        app.extensions["hotline.gateways"] = build_gateways(app.config)
+    except ValueError as exc:
+        raise ConfigError(f"outbound gateways: {exc} (set the HOTLINE_ variable named)") from None
 
 
 def _engine_options(url: str) -> dict[str, Any]:

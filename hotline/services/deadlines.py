@@ -130,14 +130,14 @@ def extend(case: Case, days: int) -> None:
 
 
 def max_extension_days() -> int:
-    return int(current_app.config["MAX_EXTENSION_DAYS"])
+    return current_app.config["MAX_EXTENSION_DAYS"]
 
 
 def return_deadline(case: Case) -> datetime | None:
     """Until when the department may return the case (退单时限)."""
     if case.dispatched_at is None:
         return None
-    return calendar().add(case.dispatched_at, Duration.parse(current_app.config["RETURN_WINDOW"]))
+    return calendar().add(case.dispatched_at, current_app.config["RETURN_WINDOW"])
 
 
 def check_return_allowed(case: Case, now: datetime) -> None:

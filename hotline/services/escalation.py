@@ -21,7 +21,6 @@ from hotline.models import Case, CaseStatus, Notification, Role, Satisfaction, u
 from hotline.services import deadlines, followup
 from hotline.services.actors import Actor
 from hotline.services.cases import record
-from hotline.services.workcalendar import Duration
 
 S = CaseStatus
 SYSTEM = Actor.system()
@@ -138,7 +137,7 @@ def _overdue(case: Case, point: Point, now: datetime) -> None:
     case.overdue = True
     if point.stage == "handle":
         case.escalate_at = deadlines.calendar().add(
-            case.handle_deadline, Duration.parse(current_app.config["ESCALATE_AFTER"]))
+            case.handle_deadline, current_app.config["ESCALATE_AFTER"])
     record(case, SYSTEM, "deadline_overdue", from_status=case.status, public=False, now=now,
            data={"stage": point.stage, "deadline": getattr(case, point.due).isoformat()})
     message = f"{case.number} 已超过{_stage_label(point.stage)}时限"

@@ -16,13 +16,12 @@ from sqlalchemy import select
 from hotline.extensions import db
 from hotline.models import Case, CaseStatus, Channel
 from hotline.services import outbox
-from hotline.services.workcalendar import Duration
 
 MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 
 
 def _natural(setting: str) -> timedelta:
-    duration = Duration.parse(current_app.config[setting])
+    duration = current_app.config[setting]
     return {"m": timedelta(minutes=1), "h": timedelta(hours=1),
             "d": timedelta(days=1)}[duration.unit] * duration.amount
 

@@ -64,7 +64,7 @@ def rejection_counts(days: int = 7, now: datetime | None = None) -> dict[str, di
 
 def throttle_public(kind: str, client: str) -> None:
     """Refuse (429) the ``PUBLIC_SUBMIT_PER_HOUR``+1-th submission of a kind from a client."""
-    limit = int(current_app.config["PUBLIC_SUBMIT_PER_HOUR"])
+    limit = current_app.config["PUBLIC_SUBMIT_PER_HOUR"]
     key = f"hotline:public:{kind}:{client}"
     try:
         pipe = get_redis().pipeline()

@@ -129,7 +129,7 @@ def analyse(*, now: datetime | None = None,
     """Cluster the recent open cases and count the top terms; a JSON-ready result."""
     now = now or utcnow()
     report = progress or (lambda done, total, step: None)
-    days = int(current_app.config["HOTSPOT_WINDOW_DAYS"])
+    days = current_app.config["HOTSPOT_WINDOW_DAYS"]
     report(0, 4, "load")
     rows = db.session.execute(
         select(Case.id, Case.title, Case.content, Case.district, Case.street)
@@ -138,7 +138,7 @@ def analyse(*, now: datetime | None = None,
     items = [ClusterItem(r.id, f"{r.title} {r.content}", _place(r.district, r.street))
              for r in rows]
     report(1, 4, "cluster")
-    clusters = cluster_requests(items, min_size=int(current_app.config["HOTSPOT_MIN_CLUSTER"]))
+    clusters = cluster_requests(items, min_size=current_app.config["HOTSPOT_MIN_CLUSTER"])
     report(2, 4, "terms")
     terms = _terms(now)
     report(4, 4, "done")

@@ -310,7 +310,7 @@ def _raw_preview(payload: bytes) -> str:
 
 
 def _upload_limit() -> int:
-    return int(current_app.config["UPLOAD_MAX_BYTES"])
+    return current_app.config["UPLOAD_MAX_BYTES"]
 
 
 # ---------------------------------------------------------------- the mayor's mailbox
@@ -332,7 +332,7 @@ def check_letter(form: dict[str, Any], files: list[tuple[str, bytes]]) -> tuple[
         Letter, list[UploadedFile]]:
     """Check the letter's fields and screen its files by content; InvalidInput names the
     field that is wrong."""
-    max_chars = int(current_app.config["CONTENT_MAX_CHARS"])
+    max_chars = current_app.config["CONTENT_MAX_CHARS"]
     phone = phone_number(form.get("phone"))
     if phone is None:
         raise InvalidInput("「{field}」不能为空", field="phone")
@@ -345,7 +345,7 @@ def check_letter(form: dict[str, Any], files: list[tuple[str, bytes]]) -> tuple[
         request_type=choice(form.get("type") or None, RequestType, "type",
                             RequestType.COMPLAINT).value,
     )
-    limit = int(current_app.config["UPLOAD_MAX_FILES"])
+    limit = current_app.config["UPLOAD_MAX_FILES"]
     files = [(name, data) for name, data in files if name or data]
     if len(files) > limit:
         raise InvalidInput("附件最多 {max} 个", field="attachments", max=limit)
@@ -606,7 +606,7 @@ def citizen_actor(channel: str) -> Actor:
 
 def _fit(text: str) -> str:
     """Keep a long text within the case's limit (the raw message keeps all of it)."""
-    limit = int(current_app.config["CONTENT_MAX_CHARS"])
+    limit = current_app.config["CONTENT_MAX_CHARS"]
     text = text.strip()
     if len(text) <= limit:
         return text

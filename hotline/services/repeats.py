@@ -28,12 +28,12 @@ class Match:
 
 def window_start(now: datetime) -> datetime:
     """The oldest creation time still counted as recent for repeats."""
-    return now - timedelta(days=int(current_app.config["REPEAT_WINDOW_DAYS"]))
+    return now - timedelta(days=current_app.config["REPEAT_WINDOW_DAYS"])
 
 
 def threshold() -> float:
     """The similarity from which two requests count as alike (``REPEAT_SIMILARITY``)."""
-    return float(current_app.config["REPEAT_SIMILARITY"])
+    return current_app.config["REPEAT_SIMILARITY"]
 
 
 def citizen_ids(phone: str | None, contact: str | None, limit: int = 500) -> list[int]:

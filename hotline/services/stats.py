@@ -478,7 +478,7 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 
 def rates(c: Counts, *, by_department: bool = False) -> dict[str, float | None]:
     """The seven rates (0-1, None when nothing counts) from a slice's counts."""
-    weight = float(current_app.config["BASICALLY_SATISFIED_WEIGHT"])
+    weight = current_app.config["BASICALLY_SATISFIED_WEIGHT"]
     if by_department:
         returned = _ratio(c["returned_by"], c["assigned"])
     else:
@@ -700,7 +700,7 @@ def assessment(departments: Iterable[Slice]) -> list[Assessed]:
     scores, each 100 × rate (100 × (1 − rate) for return and reopen), over the parts it has
     figures for; ranked highest first among those with ``HOTLINE_ASSESSMENT_MIN_CASES``."""
     weights = current_app.config["ASSESSMENT_WEIGHTS"]
-    minimum = int(current_app.config["ASSESSMENT_MIN_CASES"])
+    minimum = current_app.config["ASSESSMENT_MIN_CASES"]
     out = []
     for dept in departments:
         if dept.key is None:

@@ -159,7 +159,7 @@ def suggest(text: str, address: str | None = None, *, k: int = 3) -> Suggestion:
                        result.categories[0].code if result.categories else None)
     result.forced_by_rule = bool(rule and (rule.category or rule.department))
     _resolve_place_and_department(result, text, address, rule)
-    threshold = float(current_app.config["CLASSIFIER_THRESHOLD"])
+    threshold = current_app.config["CLASSIFIER_THRESHOLD"]
     top = result.categories[0].score if result.categories else 0.0
     result.confident = result.department is not None and (result.forced_by_rule
                                                           or top >= threshold)

@@ -61,7 +61,7 @@ def _keys(client: str, number: str) -> tuple[str, str]:
 
 def _limits() -> tuple[int, int]:
     config = current_app.config
-    return int(config["TRACK_MAX_FAILURES"]), int(config["TRACK_WINDOW_SECONDS"])
+    return config["TRACK_MAX_FAILURES"], config["TRACK_WINDOW_SECONDS"]
 
 
 def _check_not_throttled(client: str, number: str) -> None:

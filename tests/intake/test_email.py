@@ -234,7 +234,8 @@ def _case_fields(number: str) -> dict:
             "citizen": Citizen(contact="1234567890@qq.com")}
 
 
-def test_poll_job_polls_and_schedules_the_next_poll(app, world, imap, monkeypatch):
+def test_poll_job_polls_and_books_nothing_itself(app, world, imap, monkeypatch):
+    """The schedule runs the poll; the job no longer re-books itself."""
     from rq.registry import ScheduledJobRegistry
 
     from hotline.broker import get_redis
@@ -247,9 +248,10 @@ def test_poll_job_polls_and_schedules_the_next_poll(app, world, imap, monkeypatc
         context.use_app(None)
     assert result["stored"] == 3
     registry = ScheduledJobRegistry("hotline", connection=get_redis())
-    assert registry.get_job_ids() == [mail_jobs.POLL_JOB_ID]
+    assert registry.get_job_ids() == []
     monkeypatch.setattr("hotline.cli.create_app", lambda: app)
     from hotline.cli import main
 
-    assert CliRunner().invoke(main, ["mail", "schedule"]).exit_code == 0
-    assert registry.get_job_ids() == [mail_jobs.POLL_JOB_ID]  # still one scheduled poll
+    answer = CliRunner().invoke(main, ["mail", "schedule"])
+    assert answer.exit_code == 0 and "poll the mailbox" in answer.output
+    assert registry.get_job_ids() == []

@@ -4,19 +4,17 @@ top terms, and the jobs that compute the rollup and the analysis with progress."
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from rq import SimpleWorker
-from rq.registry import ScheduledJobRegistry
 
 from hotline.broker import get_redis
 from hotline.extensions import db
 from hotline.models import Case, CaseStatus, StatsState, utcnow
 from hotline.services import cases, hotspots, stats
 from tests.oversight.conftest import NOW, actor, local
-from workflows import context
-from workflows import stats as stats_jobs
+from workflows import context, schedule
 from workflows.queues import LOW, get_queue
 
 
@@ -164,8 +162,8 @@ def test_refresh_job_reports_progress_and_books_the_next_night(app, client, auth
     assert state["progress"]["done"] == state["progress"]["total"] > 0
     assert db.session.get(StatsState, 1).covered_through == stats.local_date(utcnow()) - \
         timedelta(days=1)
-    scheduled = ScheduledJobRegistry(queue=get_queue(LOW)).get_job_ids()
-    assert [j for j in scheduled if j.startswith("stats-nightly-")]
+    # The next night is the schedule's job (tests/workflows/test_worker_tick.py), not a booking.
+    assert schedule.entry("stats-nightly").job == "workflows.stats.refresh_stats"
     assert client.get("/oversight/jobs/somebody-elses-job").get_json() == {"status": "unknown"}
 
 
@@ -176,6 +174,9 @@ def test_a_stale_rollup_queues_its_own_refresh(client, auth, world):
 
 
 def test_nightly_time_follows_the_setting(app):
-    app.config["STATS_REFRESH_AT"] = "02:15"
-    assert stats_jobs.next_nightly(local("2026-10-30 01:00")) == local("2026-10-30 02:15")
-    assert stats_jobs.next_nightly(local("2026-10-30 03:00")) == local("2026-10-31 02:15")
+    app.config["STATS_REFRESH_AT"] = time(2, 15)
+    nightly = schedule.entry("stats-nightly")
+    assert schedule.next_run(nightly, app.config, local("2026-10-30 01:00")) == local(
+        "2026-10-30 02:15")
+    assert schedule.next_run(nightly, app.config, local("2026-10-30 03:00")) == local(
+        "2026-10-31 02:15")

@@ -1,33 +1,109 @@
-"""The worker's periodic tick keeps the nightly work booked, even after Redis forgot it."""
+"""The periodic schedule: each due slot is claimed once, whichever workers tick, and the
+next tick after Redis forgot everything runs the work again instead of losing it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
 from rq import Queue
-from rq.registry import ScheduledJobRegistry
 
 from hotline.broker import get_redis
-from workflows import context, worker
-from workflows.queues import LOW
+from workflows import context, schedule, worker
+from workflows.queues import HIGH, LOW
+
+TZ = ZoneInfo("Asia/Shanghai")
 
 
-def stats_bookings() -> list[str]:
-    registry = ScheduledJobRegistry(queue=Queue(LOW, connection=get_redis()))
-    return [job_id for job_id in registry.get_job_ids() if job_id.startswith("stats-nightly-")]
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=TZ)
 
 
-def test_the_tick_books_tonights_statistics_once(app):
+def queued(name: str) -> list[str]:
+    return [job.func_name for job in Queue(name, connection=get_redis()).jobs]
+
+
+def test_the_tick_runs_tonights_statistics_once(app):
     context.use_app(app)
-    worker._maybe_enqueue_sweep(60, force=True)
-    booked = stats_bookings()
-    assert len(booked) == 1
-    worker._maybe_enqueue_sweep(60, force=False)
-    assert stats_bookings() == booked
+    after = local("2026-10-30 01:31")
+    assert "stats-nightly" in schedule.tick(get_redis(), app.config, after)
+    assert queued(LOW).count("workflows.stats.refresh_stats") == 1
+    assert "stats-nightly" not in schedule.tick(get_redis(), app.config, after)
+    assert queued(LOW).count("workflows.stats.refresh_stats") == 1
 
 
-def test_a_redis_restart_loses_the_booking_and_the_next_tick_restores_it(app):
-    context.use_app(app)
-    worker._maybe_enqueue_sweep(60, force=True)
+def test_a_redis_restart_loses_the_claim_and_the_next_tick_runs_it_again(app):
+    after = local("2026-10-30 02:00")
+    schedule.tick(get_redis(), app.config, after)
     get_redis().flushdb()  # what a restart of a Redis without persistence leaves
-    assert stats_bookings() == []
-    worker._maybe_enqueue_sweep(60, force=False)
-    assert len(stats_bookings()) == 1
+    assert queued(LOW) == []
+    assert "stats-nightly" in schedule.tick(get_redis(), app.config, after)
+    assert queued(LOW).count("workflows.stats.refresh_stats") == 1
+
+
+def test_two_workers_ticking_the_same_interval_sweep_once(app):
+    now = datetime(2026, 10, 30, 3, 0, 30, tzinfo=UTC)
+    first = schedule.tick(get_redis(), app.config, now)
+    second = schedule.tick(get_redis(), app.config, now)
+    assert "sweep" in first and "sweep" not in second
+    assert queued(HIGH) == ["workflows.jobs.sweep"]
+
+
+def test_a_starting_worker_sweeps_at_once(app):
+    now = datetime(2026, 10, 30, 3, 0, 30, tzinfo=UTC)
+    schedule.tick(get_redis(), app.config, now)
+    assert "sweep" in schedule.tick(get_redis(), app.config, now, starting=True)
+
+
+@pytest.mark.parametrize(("now", "due"), [
+    ("2026-10-30 01:29", False),
+    ("2026-10-30 01:30", True),
+    ("2026-10-30 23:59", True),  # caught up later the same day
+])
+def test_the_nightly_rebuild_is_due_from_its_time_until_the_day_ends(app, now, due):
+    entry = schedule.entry("stats-nightly")
+    assert (schedule.due_slot(entry, app.config, local(now)) is not None) is due
+
+
+@pytest.mark.parametrize(("hour", "now", "due"), [
+    (2, "2026-10-30 02:10", True),
+    (2, "2026-10-30 03:10", False),  # retraining is not caught up later in the day
+    (-1, "2026-10-30 02:10", False),  # -1: never
+])
+def test_retraining_runs_only_in_its_hour(app, hour, now, due):
+    app.config["RETRAIN_HOUR"] = hour
+    entry = schedule.entry("retrain")
+    assert (schedule.due_slot(entry, app.config, local(now)) is not None) is due
+
+
+def test_imap_polling_is_scheduled_only_with_a_mailbox(app):
+    entry = schedule.entry("imap-poll")
+    now = datetime(2026, 10, 30, 3, 0, tzinfo=UTC)
+    assert schedule.due_slot(entry, app.config, now) is None
+    app.config["IMAP_HOST"] = "imap.example.gov.cn"
+    assert schedule.due_slot(entry, app.config, now) is not None
+    assert schedule.tick_seconds(app.config) == min(60, app.config["IMAP_POLL_SECONDS"])
+
+
+def test_next_run_follows_the_setting(app):
+    app.config["STATS_REFRESH_AT"] = time(2, 15)
+    entry = schedule.entry("stats-nightly")
+    assert schedule.next_run(entry, app.config, local("2026-10-30 01:00")) == local(
+        "2026-10-30 02:15")
+    assert schedule.next_run(entry, app.config, local("2026-10-30 03:00")) == local(
+        "2026-10-31 02:15")
+
+
+def test_a_job_without_an_app_says_how_to_run_it(monkeypatch):
+    monkeypatch.setattr(context, "_app", None)
+    with pytest.raises(context.NoApp, match="hotline worker"):
+        context.get_app()
+
+
+def test_the_worker_builds_the_app_when_plain_rq_starts_it(app, monkeypatch):
+    monkeypatch.setattr(context, "_app", None)
+    monkeypatch.setattr(worker, "create_app", lambda: app)
+    monkeypatch.setattr(context, "preload", lambda: None)
+    worker.HotlineWorker([Queue(HIGH, connection=get_redis())], connection=get_redis())
+    assert context.get_app() is app
