@@ -3,8 +3,7 @@
 Importable without Flask or any ``hotline`` module, so RQ workers and the CLI can use it alone.
 """
 
-__version__ = "0.1.0"
-
+from classifier._version import __version__
 from classifier.errors import ClassifierError, ModelLoadError, TrainingDataError
 from classifier.evaluate import evaluate
 from classifier.gazetteer import Gazetteer, Location
@@ -14,6 +13,7 @@ from classifier.segment import preload, tokenize
 from classifier.train import read_training_csv, train_model, validate_training_data
 
 __all__ = [
+    "__version__",
     "FORMAT_VERSION",
     "ClassifierError",
     "Emergency",

@@ -23,6 +23,7 @@ from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 
+from classifier._version import __version__
 from classifier.errors import ModelLoadError
 from classifier.estimators import Head, StackedTextClassifier, TextNormalizer
 from classifier.segment import preload, tokenize
@@ -80,8 +81,6 @@ def build_pipeline(random_state: int = 0) -> Pipeline:
 def library_versions() -> dict[str, str]:
     """Return the versions that decide whether a saved model can be loaded and reproduced."""
     import jieba
-
-    from classifier import __version__
 
     return {
         "classifier": __version__,
