@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from hotline.extensions import db
 from hotline.services import cases
 from hotline.services.intake import receive, replies, store
-from hotline.unit_of_work import unit_of_work
+from hotline.unit_of_work import after_commit, unit_of_work
 from tests.intake.conftest import all_cases, messages, outbox_to, post_sms, sms_body
 from workflows import inbound
 
@@ -128,3 +129,16 @@ def test_a_message_settled_by_someone_else_is_not_sent_to_review(channels):
     with unit_of_work():
         assert store.to_review(message_id, "late failure") is False
     assert messages()[0].status == "ignored"
+
+
+def test_an_effect_booked_before_a_savepoint_is_dropped_when_the_transaction_rolls_back(
+        channels):
+    ran: list[str] = []
+    with pytest.raises(RuntimeError), unit_of_work():
+        after_commit(ran.append, "rolled back")
+        with db.session.begin_nested():  # the outbox and the letter form take savepoints
+            pass
+        raise RuntimeError("processing failed")
+    with unit_of_work():
+        after_commit(ran.append, "committed")
+    assert ran == ["committed"]
