@@ -94,7 +94,10 @@ def _commit(session: Session, *, expire: bool) -> None:
 @event.listens_for(Session, "after_commit")
 def _promote(session: Session) -> None:
     """A commit makes the booked effects ready; they run outside the commit, where SQL may
-    be emitted again (the scheduler reads the case it schedules)."""
+    be emitted again (the scheduler reads the case it schedules). The release of a savepoint
+    reports a commit too, while its transaction goes on: that makes nothing ready."""
+    if session.get_transaction() is not None and session.get_transaction().is_active:
+        return
     pending = session.info.pop(_PENDING, None)
     if pending:
         session.info.setdefault(_COMMITTED, []).extend(pending.values())

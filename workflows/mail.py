@@ -2,7 +2,9 @@
 (turning stored SMS and e-mail messages into cases).
 
 The poller marks a mail \\Seen only after it is stored and committed, so a crash re-reads it
-and the unique (channel, Message-ID) makes the second reading a no-op.
+and the unique (channel, Message-ID) makes the second reading a no-op. A committed store of
+a message for the workers sends ``signals.inbound_stored``; :func:`on_inbound_stored` then
+queues one drain job.
 """
 
 from __future__ import annotations
@@ -10,13 +12,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+import redis
 from flask import current_app
+from rq import Queue
 
-from hotline.services import intake
+from hotline.broker import get_redis
+from hotline.services.intake import receive, store
+from hotline.unit_of_work import unit_of_work
+from workflows import inbound
 from workflows.context import job
+from workflows.queues import HIGH
 
 log = logging.getLogger(__name__)
 FETCH_BATCH = 20
+DRAIN_FLAG = "hotline:intake:drain"
+DRAIN_SECONDS = 120  # one drain job works this long, then queues the next one
+DRAIN_JOB_TIMEOUT = 600
 
 
 class MailNotConfigured(RuntimeError):
@@ -37,9 +48,13 @@ class PollResult:
                 "statuses": self.statuses}
 
 
-def import_mail(raw: bytes, result: PollResult | None = None) -> intake.Receipt:
-    """Store (and, unless queued, process) one raw mail, counting it in ``result``."""
-    receipt = intake.receive_email(raw)
+def import_mail(raw: bytes, result: PollResult | None = None) -> store.Receipt:
+    """Store one raw mail (committed), then process it in a transaction of its own (see
+    ``workflows.inbound``), counting it in ``result``."""
+    with unit_of_work():
+        receipt = receive.email(raw)
+    if receipt.claimed:
+        inbound.process_claimed(receipt.id)
     if result is not None:
         result.fetched += 1
         if receipt.duplicate:
@@ -88,11 +103,28 @@ def poll_mailbox() -> dict:
 @job
 def drain_inbound() -> int:
     """Turn every stored, unprocessed inbound message into its case (or review item)."""
-    from hotline.broker import get_redis
-
-    get_redis().delete(intake.DRAIN_FLAG)  # a message stored from now on queues a new drain
-    done = intake.drain(seconds=intake.DRAIN_SECONDS)
-    if intake.waiting_count():
-        intake.kick_drain()  # time is up but messages wait: the next job takes them
+    get_redis().delete(DRAIN_FLAG)  # a message stored from now on queues a new drain
+    done = inbound.drain(seconds=DRAIN_SECONDS)
+    if store.waiting_count():
+        queue_drain()  # time is up but messages wait: the next job takes them
     log.info("inbound drain: %s message(s) processed", done)
     return done
+
+
+def queue_drain() -> None:
+    """Make sure a worker job will process the waiting messages (one queued job at a time);
+    with Redis down they stay waiting, shown on /agent/review."""
+    try:
+        connection = get_redis()
+        if connection.set(DRAIN_FLAG, 1, nx=True, ex=300):
+            # High priority: ahead of the outbox deliveries the drain itself produces.
+            Queue(HIGH, connection=connection).enqueue(drain_inbound,
+                                                       job_timeout=DRAIN_JOB_TIMEOUT)
+    except redis.RedisError as exc:
+        log.warning("could not queue inbound processing (shown as waiting on /agent/review): "
+                    "%s", exc)
+
+
+def on_inbound_stored(message_id: int, **_: object) -> None:
+    """The receiver of ``signals.inbound_stored``: a committed message waits for a worker."""
+    queue_drain()

@@ -13,7 +13,10 @@ from hotline.channels import sms as sms_channel
 from hotline.channels import wechat as wechat_channel
 from hotline.errors import ServiceError
 from hotline.models import utcnow
-from hotline.services import gate, intake
+from hotline.services import gate
+from hotline.services.intake import receive, store
+from hotline.unit_of_work import unit_of_work
+from workflows import inbound
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 
@@ -79,12 +82,16 @@ def wechat_verify():
 
 @bp.post("/wechat")
 def wechat_push():
-    """A citizen's message: stored, made a case, answered with a passive reply."""
+    """A citizen's message: stored (committed), then made a case in a transaction of its
+    own, and answered with a passive reply."""
     token = _secret("WECHAT_TOKEN", "wechat")
     if not _wechat_signed(token):
         raise _refuse("wechat")
     body = _body(wechat_channel.DEFAULT_MAX_BYTES)
-    receipt = intake.receive_wechat(body)
+    with unit_of_work():
+        receipt = receive.wechat(body)
+    if receipt.claimed:
+        inbound.process_claimed(receipt.id, passive=True)
     # Only a body the parser accepted (screened for DTDs) has a reply: parse it again.
     message = receipt.message
     account = _account(body) if message.reply and message.sender else None
@@ -108,7 +115,8 @@ def _account(body: bytes) -> str | None:
 
 @bp.post("/sms")
 def sms_webhook():
-    """An inbound SMS: stored and acknowledged; the case (or review item) follows."""
+    """An inbound SMS: stored and committed before it is acknowledged; the case (or review
+    item) follows, here in a transaction of its own or in a worker."""
     secret = _secret("SMS_SECRET", "sms")
     body = _body(sms_channel.DEFAULT_MAX_BYTES)
     try:
@@ -116,8 +124,11 @@ def sms_webhook():
                                      request.headers.get(sms_channel.SIGNATURE_HEADER))
     except SignatureError:
         raise _refuse("sms") from None
-    receipt = intake.receive_sms(body)
+    with unit_of_work():
+        receipt = receive.sms(body)
+    if receipt.claimed:
+        inbound.process_claimed(receipt.id)
     # Queued (the usual case): the status is known without reading the row back.
-    status = receipt.status if receipt.status == intake.RECEIVED else receipt.message.status
+    status = receipt.status if receipt.status == store.RECEIVED else receipt.message.status
     return {"accepted": True, "id": receipt.id, "duplicate": receipt.duplicate,
             "status": status}

@@ -23,9 +23,13 @@ from hotline.extensions import db
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import Attachment, Case, InboundMessage, RequestType, Role, utcnow
-from hotline.services import calls, cases, chat, directory, gate, intake, repeats, storage
+from hotline.services import calls, cases, chat, directory, gate, repeats, storage
+from hotline.services.intake import review as intake_review
+from hotline.services.intake import store
 from hotline.services.validation import mask_phone
+from hotline.unit_of_work import unit_of_work
 from hotline.webutil import localtime, send_attachment, translate_error
+from workflows import inbound
 
 bp = Blueprint("inbox", __name__)
 CENTRE = ("agent", "supervisor", "admin")
@@ -36,7 +40,7 @@ CASE_FIELDS = ("content", "title", "name", "phone", "address", "type", "category
 @bp.app_template_global()
 def inbox_counts() -> dict[str, int]:
     """Badges for the agents' navigation: messages to review, chats waiting."""
-    return {"review": intake.review_count(), "chats": chat.waiting_count()}
+    return {"review": intake_review.review_count(), "chats": chat.waiting_count()}
 
 
 @bp.app_template_global()
@@ -71,26 +75,28 @@ def _form_context() -> dict:
 @role_required(*CENTRE)
 def review():
     """The review queue: waiting messages, stuck ones, recent decisions, refused gateway calls."""
-    return render_template("agent/review.html", items=intake.review_queue(),
-                           waiting=intake.waiting(), handled=intake.recently_handled(),
-                           counts=intake.status_counts(), rejected=gate.rejection_counts())
+    return render_template("agent/review.html", items=intake_review.review_queue(),
+                           waiting=intake_review.waiting(),
+                           handled=intake_review.recently_handled(),
+                           counts=intake_review.status_counts(),
+                           rejected=gate.rejection_counts())
 
 
 @bp.get("/agent/review/<int:message_id>")
 @role_required(*CENTRE)
 def review_item(message_id: int):
     """One message with its text, raw payload and the make-a-case and discard forms."""
-    message = intake.get_message(message_id)
+    message = store.get_message(message_id)
     return render_template("agent/review_item.html", message=message,
-                           form=intake.review_defaults(message), raw=intake.raw_text(message),
-                           **_form_context())
+                           form=intake_review.review_defaults(message),
+                           raw=intake_review.raw_text(message), **_form_context())
 
 
 @bp.get("/agent/review/<int:message_id>/raw")
 @role_required(*CENTRE)
 def review_raw(message_id: int):
     """The stored bytes of a message, as a download (never rendered)."""
-    message = intake.get_message(message_id)
+    message = store.get_message(message_id)
     suffix = {"email": "eml", "wechat": "xml", "sms": "json", "mailbox": "json"}.get(
         message.channel, "bin")
     return Response(message.payload, mimetype="application/octet-stream", headers={
@@ -106,14 +112,15 @@ def review_case(message_id: int):
     if request.form.get("dispatch") != "1":
         fields["department"] = ""
     try:
-        case = intake.case_from_review(current_actor(), message_id, fields)
+        with unit_of_work():
+            case = intake_review.case_from_review(current_actor(), message_id, fields)
     except ServiceError as exc:
         if exc.status == 404:
             raise
-        message = intake.get_message(message_id)
+        message = store.get_message(message_id)
         flash(translate_error(exc), "error")
         return render_template("agent/review_item.html", message=message, form=fields,
-                               raw=intake.raw_text(message), error_field=exc.field,
+                               raw=intake_review.raw_text(message), error_field=exc.field,
                                **_form_context()), exc.status
     flash(_("已登记工单 {number}，查询码 {code}", number=case.number, code=case.query_code),
           "success")
@@ -125,7 +132,8 @@ def review_case(message_id: int):
 def review_discard(message_id: int):
     """Discard a queued message with a reason."""
     try:
-        intake.discard(current_actor(), message_id, request.form.get("reason"))
+        with unit_of_work():
+            intake_review.discard(current_actor(), message_id, request.form.get("reason"))
     except ServiceError as exc:
         if exc.status == 404:
             raise
@@ -140,13 +148,14 @@ def review_discard(message_id: int):
 def review_retry(message_id: int):
     """Process a queued or stuck message again."""
     try:
-        message = intake.retry(message_id)
+        inbound.retry(message_id)
+        message = store.get_message(message_id)
     except ServiceError as exc:
         if exc.status == 404:
             raise
         flash(translate_error(exc), "error")
     else:
-        if message.status == intake.REVIEW:
+        if message.status == store.REVIEW:
             flash(_("仍无法自动处理：{reason}", reason=message.reason or ""), "error")
         else:
             flash(_("已重新处理来件 {id}", id=message_id), "success")
@@ -178,7 +187,8 @@ def chat_view(conversation_id: int):
 def _chat_action(conversation_id: int, action) -> Response:
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
-        result = action()
+        with unit_of_work():
+            result = action()
     except ServiceError as exc:
         if wants_json:
             return jsonify(error={"code": exc.code, "message": translate_error(exc)}), exc.status

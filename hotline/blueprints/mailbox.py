@@ -12,8 +12,11 @@ from hotline.channels import challenge
 from hotline.errors import InvalidInput, ServiceError
 from hotline.extensions import db
 from hotline.models import Attachment, RequestType, utcnow
-from hotline.services import chat, gate, intake, storage, tracking
+from hotline.services import chat, gate, storage, tracking
+from hotline.services.intake import letters, store
+from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key, error_body, send_attachment, translate_error
+from workflows import inbound
 
 bp = Blueprint("mailbox", __name__)
 LETTER_FIELDS = ("name", "phone", "address", "title", "content", "type")
@@ -58,7 +61,7 @@ def mailbox_submit():
         gate.count_rejection("mailbox")
         abort(403)
     try:
-        letter, uploads = intake.check_letter(form, files)
+        letter, uploads = letters.check_letter(form, files)
     except InvalidInput as exc:
         return _form_page(form, error=translate_error(exc), error_field=exc.field, status=422)
     token = request.form.get("challenge_token", "")
@@ -67,7 +70,7 @@ def mailbox_submit():
     except challenge.ChallengeError as exc:
         gate.count_rejection("mailbox")
         return _form_page(form, error=exc.message, error_field="answer", status=403)
-    earlier = intake.find_message("mailbox", token_id)
+    earlier = store.find_message("mailbox", token_id)
     if earlier is not None and earlier.sender == letter.phone:  # the same letter sent again
         return _result(earlier)
     try:
@@ -80,13 +83,16 @@ def mailbox_submit():
         gate.count_rejection("mailbox")
         status = 403 if exc.code == "tampered" else 422
         return _form_page(form, error=exc.message, error_field="answer", status=status)
-    receipt = intake.receive_letter(letter, uploads, token_id, client)
+    with unit_of_work():  # the letter and its files are kept before anything can fail
+        receipt = letters.receive_letter(letter, uploads, token_id, client)
+    if receipt.claimed:
+        inbound.process_claimed(receipt.id)
     return _result(receipt.message)
 
 
 def _result(message):
     case = message.case
-    repeat = message.status == intake.APPENDED
+    repeat = message.status == store.APPENDED
     attachments = storage.of_case(case.id) if case is not None else []
     return render_template("public/mailbox_done.html", message=message, case=case,
                            repeat=repeat, attachments=attachments)
@@ -147,8 +153,9 @@ def _token() -> str | None:
 def chat_start():
     """Open a conversation with the citizen's first line; answers its id and secret token."""
     data = _data()
-    conversation, token = chat.start(data.get("text"), data.get("name"), data.get("phone"),
-                                     client_key())
+    with unit_of_work():
+        conversation, token = chat.start(data.get("text"), data.get("name"), data.get("phone"),
+                                         client_key())
     return {"id": conversation.public_id, "token": token, "status": conversation.status,
             "lines": [_line(line) for line in chat.lines(conversation)]}, 201
 
@@ -158,7 +165,8 @@ def chat_start():
 def chat_say(public_id: str):
     """Add the citizen's line to their conversation."""
     conversation = chat.for_citizen(public_id, _token())
-    line = chat.citizen_says(conversation, _data().get("text"))
+    with unit_of_work():
+        line = chat.citizen_says(conversation, _data().get("text"))
     return {"line": _line(line)}, 201
 
 

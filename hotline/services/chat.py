@@ -3,6 +3,8 @@ picks it up and answers, and may turn it into a case; both sides poll for new li
 
 The citizen proves a conversation is theirs with a random token only their browser holds
 (the database keeps its SHA-256); a wrong token answers like an unknown conversation.
+
+Every change is written in the caller's transaction (the chat views open the unit of work).
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from hotline.errors import Conflict, NotFound
 from hotline.extensions import db
 from hotline.models import ChatMessage, Conversation, utcnow
-from hotline.services import cases, gate, intake
+from hotline.services import cases, gate
 from hotline.services.actors import Actor
-from hotline.errors import Conflict, NotFound
+from hotline.services.intake.process import auto_dispatch
 from hotline.services.validation import optional_text, phone_number, required_text
 
 MESSAGE_MAX = 1000
@@ -45,7 +48,6 @@ def start(text: Any, name: Any, phone: Any, client: str) -> tuple[Conversation, 
     db.session.flush()
     db.session.add(ChatMessage(conversation_id=conversation.id, author="citizen", body=body,
                                created_at=now))
-    db.session.commit()
     return conversation, token
 
 
@@ -87,9 +89,7 @@ def citizen_says(conversation: Conversation, text: Any) -> ChatMessage:
     body = required_text(text, "content", max_chars=MESSAGE_MAX)
     if conversation.status not in OPEN:
         raise Conflict("会话已结束，如需继续咨询请重新发起")
-    line = _say(conversation, "citizen", body)
-    db.session.commit()
-    return line
+    return _say(conversation, "citizen", body)
 
 
 def lines(conversation: Conversation, after: int = 0) -> list[ChatMessage]:
@@ -129,10 +129,9 @@ def take(actor: Actor, conversation_id: int) -> Conversation:
         .values(status="active", agent_id=actor.user_id)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        db.session.rollback()
         raise Conflict("该会话已由其他话务员接待")
     _say(conversation, "system", f"{actor.label} 为您服务")
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(conversation)
     return conversation
 
@@ -145,9 +144,7 @@ def agent_says(actor: Actor, conversation_id: int, text: Any) -> ChatMessage:
         conversation = take(actor, conversation_id)
     if conversation.status != "active":
         raise Conflict("会话已结束")
-    line = _say(conversation, "agent", body, actor=actor)
-    db.session.commit()
-    return line
+    return _say(conversation, "agent", body, actor=actor)
 
 
 def close(actor: Actor, conversation_id: int) -> Conversation:
@@ -158,39 +155,33 @@ def close(actor: Actor, conversation_id: int) -> Conversation:
     conversation.status = "closed"
     conversation.closed_at = utcnow()
     _say(conversation, "system", "本次会话已结束，感谢您的咨询")
-    db.session.commit()
     return conversation
 
 
 def to_case(actor: Actor, conversation_id: int, fields: dict[str, Any]):
-    """Register a case from the conversation; the citizen sees its number and query code in
-    the chat, written in the same transaction as the case."""
+    """Register a case from the conversation in the caller's transaction; the citizen sees its
+    number and query code in the chat, written in the same transaction as the case."""
     conversation = get(conversation_id)
     if conversation.case_id is not None:
         raise Conflict("该会话已登记为工单 {number}", number=conversation.case.number)
-    ref = f"chat:{conversation.public_id}"
     new = cases.NewCase(
         content=fields.get("content"), channel="webchat", title=fields.get("title"),
         citizen_name=fields.get("name"), citizen_phone=fields.get("phone"),
         address=fields.get("address"), request_type=fields.get("type") or None,
         category=fields.get("category") or None, department=fields.get("department") or None,
-        external_ref=ref)
-
-    def finish(session) -> None:
-        case = intake.registered_case(session, ref)
-        result = db.session.execute(
-            update(Conversation).where(Conversation.id == conversation.id,
-                                       Conversation.case_id.is_(None))
-            .values(case_id=case.id).execution_options(synchronize_session=False))
-        if result.rowcount != 1:
-            raise Conflict("该会话已登记为工单")
-        _say(conversation, "system", f"已为您登记工单，工单号 {case.number}，查询码 "
-                                     f"{case.query_code}。可在首页输入工单号和查询码查看办理进度。")
-
-    with intake.in_commit_of(finish):
-        case = cases.register_case(actor, new)
+        external_ref=f"chat:{conversation.public_id}")
+    case = cases.register_case(actor, new)
+    auto_dispatch(case)
+    result = db.session.execute(
+        update(Conversation).where(Conversation.id == conversation_id,
+                                   Conversation.case_id.is_(None))
+        .values(case_id=case.id).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Conflict("该会话已登记为工单")
+    _say(conversation, "system", f"已为您登记工单，工单号 {case.number}，查询码 "
+                                 f"{case.query_code}。可在首页输入工单号和查询码查看办理进度。")
+    db.session.flush()
     db.session.refresh(conversation)
-    intake.auto_dispatch(case)
     return case
 
 

@@ -10,6 +10,7 @@ from hotline.extensions import db
 from hotline.models import Conversation, User
 from hotline.services import chat
 from hotline.services.actors import Actor
+from hotline.unit_of_work import unit_of_work
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +31,8 @@ def test_citizen_chats_from_the_home_page_and_sees_the_agent_and_the_case(page):
     db.session.expire_all()
     conversation = db.session.query(Conversation).one()
     agent = Actor.from_user(db.session.query(User).filter_by(username="agent").one())
-    chat.agent_says(agent, conversation.id, "您好，我们帮您登记，请稍候。")
+    with unit_of_work():
+        chat.agent_says(agent, conversation.id, "您好，我们帮您登记，请稍候。")
     expect(lines).to_contain_text("您好，我们帮您登记，请稍候。", timeout=10_000)
 
     page.fill("#chat-send textarea[name=text]", "好的，谢谢")
@@ -38,8 +40,10 @@ def test_citizen_chats_from_the_home_page_and_sees_the_agent_and_the_case(page):
     expect(lines.locator(".from-citizen")).to_have_count(2)
     assert chat.transcript(conversation).endswith("好的，谢谢")
 
-    case = chat.to_case(agent, conversation.id, {
-        "content": "玉林北路酒吧每晚噪音到凌晨两点", "phone": "13800001111", "type": "complaint"})
+    with unit_of_work():
+        case = chat.to_case(agent, conversation.id, {
+            "content": "玉林北路酒吧每晚噪音到凌晨两点", "phone": "13800001111",
+            "type": "complaint"})
     expect(lines).to_contain_text(case.number, timeout=10_000)
     expect(lines).to_contain_text(case.query_code)
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from hotline.extensions import db
 from hotline.models import Attachment, Case, CaseEvent
-from hotline.services import intake, storage
+from hotline.services import storage
 from tests.intake.conftest import SAMPLES, all_cases, messages, outbox_to, sample
 from workflows import mail as mail_jobs
 
@@ -31,7 +31,7 @@ EML = SAMPLES / "email"
     ("broken_truncated.eml", "下水道堵塞", "下水道堵塞，污水漫到路面上"),
 ])
 def test_each_chinese_mail_encoding_becomes_a_readable_case(app, world, name, title, fragment):
-    receipt = intake.receive_email(sample("email", name))
+    receipt = mail_jobs.import_mail(sample("email", name))
     assert receipt.message.status == "case", receipt.message.reason
     [case] = all_cases()
     assert case.channel.value == "email"
@@ -48,14 +48,14 @@ def test_each_chinese_mail_encoding_becomes_a_readable_case(app, world, name, ti
 
 def test_raw_mail_is_stored_and_archived(app, world):
     raw = sample("email", "utf8_plain.eml")
-    receipt = intake.receive_email(raw)
+    receipt = mail_jobs.import_mail(raw)
     assert receipt.message.payload == raw
     archived = list((Path(app.config["INSTANCE_PATH"]) / "mail" / "archive").rglob("*.eml"))
     assert [p.read_bytes() for p in archived] == [raw]
 
 
 def test_auto_reply_and_bounces_are_kept_but_make_no_case_and_no_answer(app, world):
-    receipt = intake.receive_email(sample("email", "auto_reply.eml"))
+    receipt = mail_jobs.import_mail(sample("email", "auto_reply.eml"))
     assert receipt.message.status == "ignored"
     assert all_cases() == []
     db.session.expire_all()
@@ -70,7 +70,7 @@ def test_reply_with_case_number_in_subject_joins_that_case(app, world, api):
     case = Case(**_case_fields(number))
     db.session.add(case)
     db.session.commit()
-    receipt = intake.receive_email(sample("email", "reply_qq_html.eml"))
+    receipt = mail_jobs.import_mail(sample("email", "reply_qq_html.eml"))
     assert receipt.message.status == "appended"
     assert len(all_cases()) == 1
     event = db.session.query(CaseEvent).filter_by(case_id=case.id, action="supplement").one()
@@ -80,14 +80,14 @@ def test_reply_with_case_number_in_subject_joins_that_case(app, world, api):
 
 
 def test_reply_to_an_unknown_case_number_becomes_a_new_case(app, world):
-    receipt = intake.receive_email(sample("email", "reply_outlook_gbk.eml"))
+    receipt = mail_jobs.import_mail(sample("email", "reply_outlook_gbk.eml"))
     assert receipt.message.status == "case"
     [case] = all_cases()
     assert "问题仍然存在" in case.content
 
 
 def test_attachments_are_kept_outside_the_web_root_and_linked_to_the_case(app, world):
-    receipt = intake.receive_email(sample("email", "attachment_rfc2231.eml"))
+    receipt = mail_jobs.import_mail(sample("email", "attachment_rfc2231.eml"))
     [case] = all_cases()
     rows = storage.of_case(case.id)
     assert [(a.filename, a.content_type) for a in rows] == [
@@ -101,7 +101,7 @@ def test_attachments_are_kept_outside_the_web_root_and_linked_to_the_case(app, w
 
 
 def test_refused_attachments_are_listed_in_the_case_text(app, world):
-    intake.receive_email(sample("email", "attachments_refused.eml"))
+    mail_jobs.import_mail(sample("email", "attachments_refused.eml"))
     [case] = all_cases()
     assert "投诉材料.docx" in case.content
     assert db.session.query(Attachment).count() == 0
@@ -110,15 +110,15 @@ def test_refused_attachments_are_listed_in_the_case_text(app, world):
 @pytest.mark.parametrize("raw", [b"", b"just some text\nwithout any header\n",
                                  b"Subject: hi\r\n\r\nno sender\r\n"])
 def test_unreadable_mail_waits_in_review(app, world, raw):
-    receipt = intake.receive_email(raw)
+    receipt = mail_jobs.import_mail(raw)
     assert receipt.message.status == "review" and receipt.message.reason
     assert all_cases() == []
 
 
 def test_same_mail_twice_is_one_case(app, world):
     raw = sample("email", "utf8_plain.eml")
-    intake.receive_email(raw)
-    again = intake.receive_email(raw)
+    mail_jobs.import_mail(raw)
+    again = mail_jobs.import_mail(raw)
     assert again.duplicate
     assert len(all_cases()) == 1 and len(messages()) == 1
 
@@ -127,7 +127,7 @@ def test_very_long_mail_is_trimmed_in_the_case_but_kept_whole(app, world):
     body = "投诉内容" * 3000
     raw = ("From: a@b.cn\r\nSubject: long\r\nMessage-ID: <long-1@b.cn>\r\n"
            "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body).encode()
-    intake.receive_email(raw)
+    mail_jobs.import_mail(raw)
     [case] = all_cases()
     assert len(case.content) <= app.config["CONTENT_MAX_CHARS"]
     assert "全文见来件原文" in case.content

@@ -12,6 +12,7 @@ import pytest
 from hotline.extensions import db
 from hotline.models import Attachment, CaseEvent
 from hotline.services import gate, storage
+from hotline.services.intake import process
 from tests.intake.conftest import PDF, PNG, all_cases, messages, solved_challenge
 
 LETTER = {"name": "陈女士", "phone": "13800001111", "address": "锦江区书院街88号",
@@ -199,22 +200,17 @@ def test_public_submissions_are_rate_limited_per_address(app, client, world):
 
 def test_mailbox_case_goes_to_auto_dispatch_when_the_classifier_is_there(
         app, client, world, monkeypatch):
-    import sys
     import types
 
     seen = []
     module = types.ModuleType("hotline.services.suggestions")
     module.auto_dispatch = lambda case: seen.append(case.number)
-    monkeypatch.setitem(sys.modules, "hotline.services.suggestions", module)
-    import hotline.services
-
-    monkeypatch.setattr(hotline.services, "suggestions", module, raising=False)
+    monkeypatch.setattr(process, "suggestions", module)
     number, _ = shown_number_and_code(submit(client, letter()))
     assert seen == [number]
 
 
 def test_failing_auto_dispatch_leaves_the_case_registered(app, client, world, monkeypatch):
-    import sys
     import types
 
     def broken(case):
@@ -222,10 +218,7 @@ def test_failing_auto_dispatch_leaves_the_case_registered(app, client, world, mo
 
     module = types.ModuleType("hotline.services.suggestions")
     module.auto_dispatch = broken
-    monkeypatch.setitem(sys.modules, "hotline.services.suggestions", module)
-    import hotline.services
-
-    monkeypatch.setattr(hotline.services, "suggestions", module, raising=False)
+    monkeypatch.setattr(process, "suggestions", module)
     response = submit(client, letter())
     assert response.status_code == 200
     [case] = all_cases()

@@ -6,8 +6,9 @@ from __future__ import annotations
 import threading
 
 from hotline.extensions import db
-from hotline.services import intake
 from hotline.services.actors import Actor
+from hotline.services.intake import process, review, store
+from hotline.unit_of_work import unit_of_work
 from tests.intake.conftest import (
     all_cases,
     messages,
@@ -100,8 +101,9 @@ def test_two_agents_taking_the_same_message_make_one_case(app, channels, client)
             user = db.session.query(User).filter_by(username=username).one()
             barrier.wait()
             try:
-                intake.case_from_review(Actor.from_user(user), message_id,
-                                        {"content": f"{username} 登记"})
+                with unit_of_work():
+                    review.case_from_review(Actor.from_user(user), message_id,
+                                            {"content": f"{username} 登记"})
                 outcomes.append("case")
             except Exception as exc:  # noqa: BLE001
                 outcomes.append(type(exc).__name__)
@@ -119,9 +121,10 @@ def test_two_agents_taking_the_same_message_make_one_case(app, channels, client)
 
 def test_retry_after_a_fix_processes_the_message(app, client, auth, channels):
     # a well-formed message that failed for a passing reason (the database was restarting)
-    receipt = intake.store("sms", "retry-1", sms_body(message_id="retry-1"),
-                           sender="13800001111", status=intake.REVIEW,
-                           reason="处理出错 / processing failed: OperationalError()")
+    with unit_of_work():
+        receipt = store.store("sms", "retry-1", sms_body(message_id="retry-1"),
+                              sender="13800001111", status=store.REVIEW,
+                              reason="处理出错 / processing failed: OperationalError()")
     auth.login("agent")
     response = client.post(f"/agent/review/{receipt.message.id}/retry")
     assert response.status_code == 303
@@ -134,7 +137,7 @@ def test_processing_crash_goes_to_review_not_lost(app, client, channels, monkeyp
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(intake.repeats, "exact_repeat", crash)
+    monkeypatch.setattr(process.repeats, "exact_repeat", crash)
     response = post_sms(client, sms_body(message_id="crash-1"))
     assert response.status_code == 200
     [message] = messages()
@@ -147,8 +150,9 @@ def test_stuck_messages_are_listed_and_can_be_processed_now(app, client, auth, c
 
     from hotline.models import InboundMessage, utcnow
 
-    receipt = intake.store("sms", "stuck-1", sms_body(message_id="stuck-1"),
-                           sender="13800001111")
+    with unit_of_work():
+        receipt = store.store("sms", "stuck-1", sms_body(message_id="stuck-1"),
+                              sender="13800001111")
     db.session.query(InboundMessage).filter_by(id=receipt.message.id).update(
         {"received_at": utcnow() - timedelta(minutes=30)})
     db.session.commit()

@@ -12,9 +12,9 @@ from rq import Queue
 from hotline.broker import get_redis
 from hotline.extensions import db
 from hotline.models import InboundMessage, utcnow
-from hotline.services import intake
+from hotline.services.intake import process, review, store
 from tests.intake.conftest import all_cases, messages, post_sms, sample, sms_body
-from workflows import context
+from workflows import context, inbound
 from workflows import mail as mail_jobs
 from workflows.queues import HIGH
 
@@ -45,7 +45,7 @@ def test_sms_is_acknowledged_stored_and_left_to_one_worker_job(client, queued):
 
 
 def test_mail_is_made_a_case_at_once_even_with_workers(queued):
-    receipt = intake.receive_email(sample("email", "utf8_plain.eml"))
+    receipt = mail_jobs.import_mail(sample("email", "utf8_plain.eml"))
     assert receipt.message.status == "case" and drain_jobs() == []
 
 
@@ -54,7 +54,7 @@ def test_message_stuck_in_a_dead_worker_is_taken_again(client, queued):
     db.session.query(InboundMessage).update({"status": "processing",
                                              "claimed_at": utcnow() - timedelta(hours=1)})
     db.session.commit()
-    assert intake.drain() == 1
+    assert inbound.drain() == 1
     assert messages()[0].status == "case" and len(all_cases()) == 1
 
 
@@ -62,7 +62,7 @@ def test_message_being_processed_now_is_left_alone(client, queued):
     post_sms(client, sms_body(message_id="busy"))
     db.session.query(InboundMessage).update({"status": "processing", "claimed_at": utcnow()})
     db.session.commit()
-    assert intake.drain() == 0 and all_cases() == []
+    assert inbound.drain() == 0 and all_cases() == []
 
 
 def test_two_workers_draining_at_once_make_each_case_once(app, client, queued):
@@ -75,7 +75,7 @@ def test_two_workers_draining_at_once_make_each_case_once(app, client, queued):
     def work() -> None:
         with app.app_context():
             barrier.wait()
-            done.append(intake.drain())
+            done.append(inbound.drain())
             db.session.remove()
 
     threads = [threading.Thread(target=work) for _ in range(2)]
@@ -96,25 +96,25 @@ def test_redis_down_keeps_the_message_waiting_visibly(app, client, queued, monke
     def down(*args, **kwargs):
         raise redis.ConnectionError("redis is down")
 
-    monkeypatch.setattr(intake, "_redis", down)
+    monkeypatch.setattr(mail_jobs, "get_redis", down)
     response = post_sms(client, sms_body(message_id="no-redis"))
     assert response.status_code == 200
     [message] = messages()
     assert message.status == "received"
     db.session.query(InboundMessage).update({"received_at": utcnow() - timedelta(minutes=5)})
     db.session.commit()
-    assert [m.id for m in intake.waiting()] == [message.id]
+    assert [m.id for m in review.waiting()] == [message.id]
 
 
 def test_a_drain_job_that_runs_out_of_time_queues_the_rest(client, queued, monkeypatch):
     for i in range(3):
         post_sms(client, sms_body(message_id=f"t-{i}", sender=f"1370000{i:04d}"))
-    get_redis().delete(intake.DRAIN_FLAG)
+    get_redis().delete(mail_jobs.DRAIN_FLAG)
     Queue(HIGH, connection=get_redis()).empty()
-    monkeypatch.setattr(intake, "DRAIN_SECONDS", 0)
+    monkeypatch.setattr(mail_jobs, "DRAIN_SECONDS", 0)
     assert mail_jobs.drain_inbound() == 0
     assert len(drain_jobs()) == 1  # the next job takes over
-    monkeypatch.setattr(intake, "DRAIN_SECONDS", 120)
+    monkeypatch.setattr(mail_jobs, "DRAIN_SECONDS", 120)
     assert mail_jobs.drain_inbound() == 3
     assert len(all_cases()) == 3
 
@@ -126,9 +126,9 @@ def test_job_timeout_while_processing_is_not_the_messages_fault(client, queued, 
         raise JobTimeoutException("Task exceeded maximum timeout value (180 seconds)")
 
     post_sms(client, sms_body(message_id="slow"))
-    monkeypatch.setattr(intake.repeats, "open_cases_of", timeout)
+    monkeypatch.setattr(process.repeats, "open_cases_of", timeout)
     with pytest.raises(JobTimeoutException):
-        intake.drain()
+        inbound.drain()
     [message] = messages()
     assert message.status == "processing"  # taken again once stale, never sent to review
 
@@ -136,10 +136,10 @@ def test_job_timeout_while_processing_is_not_the_messages_fault(client, queued, 
 def test_a_message_that_keeps_killing_its_worker_goes_to_review(client, queued):
     post_sms(client, sms_body(message_id="poison"))
     db.session.query(InboundMessage).update({
-        "status": "processing", "attempts": intake.MAX_ATTEMPTS,
+        "status": "processing", "attempts": store.MAX_ATTEMPTS,
         "claimed_at": utcnow() - timedelta(hours=1)})
     db.session.commit()
-    intake.drain()
+    inbound.drain()
     [message] = messages()
     assert message.status == "review" and "attempts" in message.reason
     assert all_cases() == []
