@@ -19,13 +19,13 @@ from flask import current_app
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 
+from hotline.errors import InvalidInput, ServiceError
 from hotline.extensions import db
 from hotline.models import OPEN_STATUSES, Case, Category, Department, utcnow
 from hotline.reporting.hotspots import ClusterItem, cluster_requests, volume_spikes
 from hotline.reporting.terms import top_terms
-from hotline.services import cases, stats
+from hotline.services import cases, periods
 from hotline.services.actors import Actor
-from hotline.errors import InvalidInput, ServiceError
 
 # window name -> (length of one window, how many earlier windows make the usual level)
 WINDOWS: dict[str, tuple[timedelta, int]] = {"day": (timedelta(days=1), 28),
@@ -99,8 +99,8 @@ def _spike_row(dimension: str, spike, since: datetime, until: datetime) -> Spike
     behind = list(db.session.scalars(
         select(Case).where(column == value, Case.created_at >= since, Case.created_at < until)
         .order_by(Case.id.desc()).limit(SPIKE_CASES_SHOWN)))
-    link = {dimension: link_key, "from": stats.local_date(since).isoformat(),
-            "to": stats.local_date(until).isoformat()}
+    link = {dimension: link_key, "from": periods.local_date(since).isoformat(),
+            "to": periods.local_date(until).isoformat()}
     return SpikeRow(dimension, spike.key, label, spike.current, spike.baseline, spike.ratio,
                     spike.score, since, until, behind, link)
 

@@ -13,7 +13,7 @@ from rq.registry import ScheduledJobRegistry
 from hotline.broker import get_redis
 from hotline.extensions import db
 from hotline.models import Case, CaseStatus, StatsState, utcnow
-from hotline.services import cases, hotspots, stats
+from hotline.services import cases, hotspots, periods
 from tests.oversight.conftest import NOW, actor, local
 from workflows import context
 from workflows import stats as stats_jobs
@@ -162,7 +162,7 @@ def test_refresh_job_reports_progress_and_books_the_next_night(app, client, auth
     state = client.get("/oversight/jobs/stats-refresh").get_json()
     assert state["status"] == "finished"
     assert state["progress"]["done"] == state["progress"]["total"] > 0
-    assert db.session.get(StatsState, 1).covered_through == stats.local_date(utcnow()) - \
+    assert db.session.get(StatsState, 1).covered_through == periods.local_date(utcnow()) - \
         timedelta(days=1)
     scheduled = ScheduledJobRegistry(queue=get_queue(LOW)).get_job_ids()
     assert [j for j in scheduled if j.startswith("stats-nightly-")]
