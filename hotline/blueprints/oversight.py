@@ -25,8 +25,10 @@ from hotline.blueprints.guards import current_actor, role_required
 from hotline.i18n import gettext as _
 from hotline.models import Role, utcnow
 from hotline.presenters import dashboard, figures
+from hotline.presenters.hotspots import spike_rows
 from hotline.reporting import export
 from hotline.services import directory, hotspots, periods, stats
+from hotline.unit_of_work import unit_of_work
 from hotline.web import translate_error
 from workflows import stats as stats_jobs
 
@@ -140,7 +142,7 @@ def hotspots_page():
             current_app.logger.warning("could not queue the hotspot analysis", exc_info=True)
     return render_template(
         "oversight/hotspots.html",
-        spikes={w: hotspots.spikes(w) for w in hotspots.WINDOWS},
+        spikes={w: spike_rows(hotspots.spikes(w)) for w in hotspots.WINDOWS},
         analysis=analysis, clusters=hotspots.cluster_views(analysis),
         departments=directory.list_departments(active_only=True), job=job,
         analysed_at=datetime.fromisoformat(analysis["computed_at"]) if analysis else None,
@@ -167,8 +169,9 @@ def analyse():
 @bp.post("/hotspots/merge")
 @role_required("supervisor", "admin")
 def merge():
-    outcome = hotspots.merge_all(current_actor(), request.form.getlist("number"),
-                                 request.form.get("into", ""))
+    with unit_of_work():
+        outcome = hotspots.merge_all(current_actor(), request.form.getlist("number"),
+                                     request.form.get("into", ""))
     if outcome.done:
         flash(_("已将 {n} 件工单并入 {into}：{numbers}", n=len(outcome.done),
                 into=request.form.get("into", ""), numbers="、".join(outcome.done)), "success")
@@ -179,8 +182,9 @@ def merge():
 @bp.post("/hotspots/dispatch")
 @role_required("supervisor", "admin")
 def dispatch():
-    outcome = hotspots.dispatch_all(current_actor(), request.form.getlist("number"),
-                                    request.form.get("department", ""))
+    with unit_of_work():
+        outcome = hotspots.dispatch_all(current_actor(), request.form.getlist("number"),
+                                        request.form.get("department", ""))
     if outcome.done:
         flash(_("已派发 {n} 件工单：{numbers}", n=len(outcome.done),
                 numbers="、".join(outcome.done)), "success")

@@ -13,6 +13,7 @@ from rq.registry import ScheduledJobRegistry
 from hotline.broker import get_redis
 from hotline.extensions import db
 from hotline.models import Case, CaseStatus, StatsState, utcnow
+from hotline.presenters.hotspots import spike_rows
 from hotline.services import cases, hotspots, periods
 from tests.oversight.conftest import NOW, actor, local
 from workflows import context
@@ -41,7 +42,7 @@ def surge(world):
 
 
 def test_a_category_well_above_its_usual_level_is_flagged(surge):
-    flagged = hotspots.spikes("day", now=NOW)
+    flagged = spike_rows(hotspots.spikes("day", now=NOW))
     by_key = {s.label: s for s in flagged["category"]}
     assert "城市管理 / 占道经营" in by_key and "物业管理" not in by_key
     spike = by_key["城市管理 / 占道经营"]
