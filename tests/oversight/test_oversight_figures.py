@@ -217,3 +217,27 @@ def test_month_splitting_edges():
                                                                 date(2026, 12, 1))
     assert split("2026-02-10", "2026-03-05") == (
         [periods.Period(date(2026, 2, 10), date(2026, 3, 5))], None)
+
+
+def test_refresh_joins_the_callers_transaction(week):
+    rollup.refresh(now=NOW)  # no unit of work: nothing is committed
+    assert rollup.state() is not None
+    db.session.rollback()
+    assert rollup.state() is None and db.session.query(StatsDaily).count() == 0
+
+
+def test_a_failed_rebuild_leaves_the_previous_rollup_whole(week):
+    refresh(now=local("2026-10-21 12:00"))  # through the 20th
+    before = db.session.query(StatsDaily).count()
+    assert before > 0
+
+    def worker_lost(done: int, total: int) -> None:
+        if done == 3:
+            raise RuntimeError("worker lost")
+
+    with pytest.raises(RuntimeError):
+        refresh(full=True, now=NOW, progress=worker_lost)
+    assert rollup.state().covered_through == date(2026, 10, 20)
+    assert db.session.query(StatsDaily).count() == before
+    assert stats.report(WEEK, now=NOW).total.counts == \
+        stats.report(WEEK, now=NOW, live=True).total.counts
