@@ -34,7 +34,7 @@ Merged duplicates (并单) count in the volume and separately as ``merged``, and
 :func:`count_window` counts all of them for the cases registered in a time window, per
 department and per dimension value: what one day of the rollup (:mod:`.rollup`) holds, or a
 live slice of a report (:mod:`.stats`). Nothing here is translated: the names of the figures
-are the presenters' business (:mod:`hotline.presenters.dashboard`).
+are the presenters' business (:mod:`hotline.presenters.figures`).
 """
 
 from __future__ import annotations

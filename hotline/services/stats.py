@@ -77,6 +77,7 @@ class Report:
 
     @property
     def scoped(self) -> bool:
+        """True when the report is one department's."""
         return self.department is not None
 
 
