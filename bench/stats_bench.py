@@ -33,8 +33,10 @@ def rollup(*, full: bool) -> dict:
     """Create the oversight tables if missing, then rebuild the rollup in this process."""
     from hotline.app import create_app
     from hotline.extensions import db
-    from hotline.models import StatsDaily, StatsMonthly, StatsState
-    from hotline.services import stats
+    from hotline.models import StatsDaily, StatsMonthly, StatsState, utcnow
+    from hotline.services import periods
+    from hotline.services.rollup import refresh
+    from hotline.unit_of_work import unit_of_work
 
     app = create_app({"DATABASE_URL": _pg.SQLALCHEMY_URL, "REDIS_URL": _pg.REDIS_URL,
                       "INSTANCE_PATH": str(INSTANCE), "LOG_LEVEL": "WARNING"})
@@ -50,14 +52,16 @@ def rollup(*, full: bool) -> dict:
                     log(f"    {done:>4} / {total} days  {time.perf_counter() - last[0]:6.1f} s")
 
             began = time.perf_counter()
-            result = stats.refresh(full=True, progress=progress)
+            with unit_of_work():
+                result = refresh(full=True, progress=progress)
             out["full"] = (result["days"], time.perf_counter() - began)
         began = time.perf_counter()
-        result = stats.refresh()
+        with unit_of_work():
+            result = refresh()
         out["incremental"] = (result["days"], time.perf_counter() - began)
         out["rows"] = db.session.query(StatsDaily).count()
         out["monthly_rows"] = db.session.query(StatsMonthly).count()
-        today = stats.local_date(stats.utcnow())
+        today = periods.local_date(utcnow())
         out["today"] = today
         db.engine.dispose()
     return out

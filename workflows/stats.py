@@ -1,10 +1,10 @@
 """Oversight jobs: rebuild the statistics rollup, analyse hotspots; with progress for the page.
 
-Jobs are thin: they call :func:`hotline.services.stats.refresh` or
-:func:`hotline.services.hotspots.analyse` and record progress in ``job.meta["progress"]``
-(``{"stage": ..., "done": n, "total": m}``, see :mod:`workflows.progress`), which the
-dashboard polls. The nightly rebuild at ``HOTLINE_STATS_REFRESH_AT`` is declared in
-:mod:`workflows.schedule`.
+Jobs are thin: they call :func:`hotline.services.rollup.refresh` or
+:func:`hotline.services.hotspots.analyse` inside their unit of work and record progress in
+``job.meta["progress"]`` (``{"stage": ..., "done": n, "total": m}``, see
+:mod:`workflows.progress`), which the dashboard polls. The nightly rebuild at
+``HOTLINE_STATS_REFRESH_AT`` is declared in :mod:`workflows.schedule`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from hotline.broker import get_redis
-from hotline.services import hotspots, stats
+from hotline.services import hotspots, rollup
+from hotline.unit_of_work import unit_of_work
 from workflows import progress
 from workflows.context import job
 from workflows.queues import LOW, get_queue
@@ -42,7 +43,8 @@ def refresh_stats(full: bool = False) -> dict:
     if not lock.acquire(blocking=False):
         return {"skipped": "another refresh is running"}
     try:
-        result = stats.refresh(full=full, progress=lambda d, t: _progress(d, t, "days"))
+        with unit_of_work():
+            result = rollup.refresh(full=full, progress=lambda d, t: _progress(d, t, "days"))
     finally:
         lock.release()
     return result
@@ -51,7 +53,8 @@ def refresh_stats(full: bool = False) -> dict:
 @job
 def analyse_hotspots() -> dict:
     """Cluster recent open cases and count top terms; cache the result for the page."""
-    result = hotspots.analyse(progress=_progress)
+    with unit_of_work():  # reads only; the transaction ends with the job
+        result = hotspots.analyse(progress=_progress)
     get_redis().set(HOTSPOTS_KEY, json.dumps(result, ensure_ascii=False))
     return {"clusters": len(result["clusters"]), "open_cases": result["open_cases"]}
 
@@ -91,7 +94,7 @@ def enqueue_hotspots() -> Job:
 
 def refresh_if_stale() -> bool:
     """Queue a rebuild when the rollup stops before yesterday; never raises on Redis errors."""
-    if not stats.needs_refresh():
+    if not rollup.needs_refresh():
         return False
     try:
         enqueue_refresh()

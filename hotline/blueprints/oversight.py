@@ -24,8 +24,11 @@ from flask import (
 from hotline.blueprints.guards import current_actor, role_required
 from hotline.i18n import gettext as _
 from hotline.models import Role, utcnow
+from hotline.presenters import dashboard, figures
+from hotline.presenters.hotspots import spike_rows
 from hotline.reporting import export
-from hotline.services import dashboard, directory, hotspots, stats
+from hotline.services import directory, hotspots, periods, stats
+from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
 from workflows import stats as stats_jobs
 
@@ -35,7 +38,7 @@ PERIOD_ARGS = ("from", "to", "department")
 
 @bp.app_context_processor
 def _figure_names():
-    return {"figure_label": dashboard.figure_label}
+    return {"figure_label": figures.figure_label}
 
 
 def _report_args(report: stats.Report, is_department: bool) -> dict[str, str]:
@@ -61,7 +64,7 @@ def quick_periods(today: date) -> list[tuple[str, date, date]]:
 @role_required("supervisor", "admin", "department")
 def index():
     actor = current_actor()
-    period = stats.period_from(request.args.get("from"), request.args.get("to"))
+    period = periods.period_from(request.args.get("from"), request.args.get("to"))
     department_id = stats.scope(actor, request.args.get("department"))
     is_department = actor.role == Role.DEPARTMENT
     job = request.args.get("job")
@@ -81,11 +84,12 @@ def index():
     return render_template(
         "oversight/index.html", report=report, tables=tables,
         charts=dashboard.charts_for(report, tables, cases_url),
-        rate_names=dashboard.rate_names(), rate_parts=dashboard.RATE_PARTS,
+        rate_names=figures.rate_names(), rate_parts=dashboard.RATE_PARTS,
         links=dashboard.Links(report, event_links=not is_department),
         figure_count=dashboard.figure_count, is_department=is_department,
         departments=[] if is_department else directory.list_departments(),
-        quick=quick_periods(stats.local_date(utcnow())), args=_report_args(report, is_department),
+        quick=quick_periods(periods.local_date(utcnow())),
+        args=_report_args(report, is_department),
         job=job, cases_url=cases_url)
 
 
@@ -137,11 +141,12 @@ def hotspots_page():
         except redis.RedisError:  # the page works without the cached analysis
             current_app.logger.warning("could not queue the hotspot analysis", exc_info=True)
     return render_template(
-        "oversight/hotspots.html", spikes={w: hotspots.spikes(w) for w in hotspots.WINDOWS},
+        "oversight/hotspots.html",
+        spikes={w: spike_rows(hotspots.spikes(w)) for w in hotspots.WINDOWS},
         analysis=analysis, clusters=hotspots.cluster_views(analysis),
         departments=directory.list_departments(active_only=True), job=job,
         analysed_at=datetime.fromisoformat(analysis["computed_at"]) if analysis else None,
-        term_days=_term_days(stats.local_date(utcnow())))
+        term_days=_term_days(periods.local_date(utcnow())))
 
 
 def _term_days(today: date) -> dict[str, dict[str, str]]:
@@ -164,8 +169,9 @@ def analyse():
 @bp.post("/hotspots/merge")
 @role_required("supervisor", "admin")
 def merge():
-    outcome = hotspots.merge_all(current_actor(), request.form.getlist("number"),
-                                 request.form.get("into", ""))
+    with unit_of_work():
+        outcome = hotspots.merge_all(current_actor(), request.form.getlist("number"),
+                                     request.form.get("into", ""))
     if outcome.done:
         flash(_("已将 {n} 件工单并入 {into}：{numbers}", n=len(outcome.done),
                 into=request.form.get("into", ""), numbers="、".join(outcome.done)), "success")
@@ -176,8 +182,9 @@ def merge():
 @bp.post("/hotspots/dispatch")
 @role_required("supervisor", "admin")
 def dispatch():
-    outcome = hotspots.dispatch_all(current_actor(), request.form.getlist("number"),
-                                    request.form.get("department", ""))
+    with unit_of_work():
+        outcome = hotspots.dispatch_all(current_actor(), request.form.getlist("number"),
+                                        request.form.get("department", ""))
     if outcome.done:
         flash(_("已派发 {n} 件工单：{numbers}", n=len(outcome.done),
                 numbers="、".join(outcome.done)), "success")

@@ -1,7 +1,7 @@
 """Pre-aggregated oversight figures: one row per day (or month), department and dimension value.
 
 ``stats_daily`` holds, for the cases registered on one local day, the counts behind every
-KPI (see :mod:`hotline.services.stats`), once for all of a department's cases
+KPI (see :mod:`hotline.services.kpi`), once for all of a department's cases
 (``dimension='all'``) and once per channel, category, request type and district;
 ``stats_monthly`` holds their sums per calendar month. The rows are rebuilt by an RQ job from
 the case rows and case events, never edited by hand; ``stats_state`` records how far and how
@@ -19,7 +19,7 @@ from hotline.models.base import Base
 
 
 class StatsCounts:
-    """The counts behind every KPI (see :mod:`hotline.services.stats`), for one department
+    """The counts behind every KPI (see :mod:`hotline.services.kpi`), for one department
     and one dimension value.
 
     ``value`` is '' for ``dimension='all'``, the channel, request type or district name, or
@@ -60,7 +60,7 @@ class StatsCounts:
     returned_by: Mapped[int] = mapped_column(default=0)
     handled: Mapped[int] = mapped_column(default=0)
     handle_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
-    # handling-time histogram (see services.stats.HOUR_BOUNDS): h00 = up to 1 h ... h15 = more
+    # handling-time histogram (see services.kpi.HOUR_BOUNDS): h00 = up to 1 h ... h15 = more
     h00: Mapped[int] = mapped_column(default=0)
     h01: Mapped[int] = mapped_column(default=0)
     h02: Mapped[int] = mapped_column(default=0)

@@ -19,13 +19,13 @@ from flask import current_app
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 
+from hotline.errors import InvalidInput, ServiceError
 from hotline.extensions import db
 from hotline.models import OPEN_STATUSES, Case, Category, Department, utcnow
 from hotline.reporting.hotspots import ClusterItem, cluster_requests, volume_spikes
 from hotline.reporting.terms import top_terms
-from hotline.services import cases, stats
+from hotline.services import cases
 from hotline.services.actors import Actor
-from hotline.errors import InvalidInput, ServiceError
 
 # window name -> (length of one window, how many earlier windows make the usual level)
 WINDOWS: dict[str, tuple[timedelta, int]] = {"day": (timedelta(days=1), 28),
@@ -43,12 +43,16 @@ STOPWORDS = frozenset("""
 
 
 @dataclass
-class SpikeRow:
-    """A flagged category or district: how many now, how many usually, the cases now."""
+class Spike:
+    """A flagged category or district: how many now, how many usually, the cases now.
+
+    ``code`` is what the case list filters on (the category's code, the district) and
+    ``name`` what the data calls it (the category's full name, the district)."""
 
     dimension: str
     key: str
-    label: str
+    code: str
+    name: str
     current: int
     baseline: float
     ratio: float
@@ -56,21 +60,20 @@ class SpikeRow:
     since: datetime
     until: datetime
     cases: list[Case] = field(default_factory=list)
-    link: dict = field(default_factory=dict)
 
 
 def _key_column(dimension: str):
     return Case.category_id if dimension == "category" else Case.district
 
 
-def spikes(window: str = "day", *, now: datetime | None = None) -> dict[str, list[SpikeRow]]:
+def spikes(window: str = "day", *, now: datetime | None = None) -> dict[str, list[Spike]]:
     """Categories and districts whose volume in the last ``window`` is well above usual."""
     now = now or utcnow()
     length, history_windows = WINDOWS[window]
     bounds = [now - length * k for k in range(history_windows + 2)]
     bucket = sql_case(*((Case.created_at >= bounds[k + 1], k)
                         for k in range(history_windows + 1)), else_=None)
-    out: dict[str, list[SpikeRow]] = {}
+    out: dict[str, list[Spike]] = {}
     for dimension in ("category", "district"):
         column = _key_column(dimension)
         counts: dict[str, list[int]] = {}
@@ -83,26 +86,23 @@ def spikes(window: str = "day", *, now: datetime | None = None) -> dict[str, lis
         history = {key: list(reversed(c[1:])) for key, c in counts.items()}
         current = {key: c[0] for key, c in counts.items()}
         found = volume_spikes(history, current=current, min_history=history_windows)
-        out[dimension] = [_spike_row(dimension, s, bounds[1], now) for s in found]
+        out[dimension] = [_spike(dimension, s, bounds[1], now) for s in found]
     return out
 
 
-def _spike_row(dimension: str, spike, since: datetime, until: datetime) -> SpikeRow:
+def _spike(dimension: str, spike, since: datetime, until: datetime) -> Spike:
     column = _key_column(dimension)
     value: int | str = int(spike.key) if dimension == "category" else spike.key
+    name = code = spike.key
     if dimension == "category":
         category = db.session.get(Category, value)
-        label, link_key = (category.full_name, category.code) if category else (spike.key,
-                                                                                 spike.key)
-    else:
-        label, link_key = spike.key, spike.key
+        if category is not None:
+            name, code = category.full_name, category.code
     behind = list(db.session.scalars(
         select(Case).where(column == value, Case.created_at >= since, Case.created_at < until)
         .order_by(Case.id.desc()).limit(SPIKE_CASES_SHOWN)))
-    link = {dimension: link_key, "from": stats.local_date(since).isoformat(),
-            "to": stats.local_date(until).isoformat()}
-    return SpikeRow(dimension, spike.key, label, spike.current, spike.baseline, spike.ratio,
-                    spike.score, since, until, behind, link)
+    return Spike(dimension, spike.key, code, name, spike.current, spike.baseline, spike.ratio,
+                 spike.score, since, until, behind)
 
 
 # ---------------------------------------------------------------- clusters and terms (a job)
@@ -216,11 +216,18 @@ def _each(actor: Actor, numbers: Iterable[str], action: str, params: dict,
           now: datetime | None) -> BulkOutcome:
     outcome = BulkOutcome()
     for number in dict.fromkeys(n.strip() for n in numbers if n and n.strip()):
+        # A refusal undoes its own case, not the others. The savepoint may already be closed
+        # when ``cases.perform`` ends its own transaction; then there is nothing left to end.
+        savepoint = db.session.begin_nested()
         try:
             cases.perform(actor, number, action, params, now=now)
         except ServiceError as exc:
+            if savepoint.is_active:
+                savepoint.rollback()
             outcome.refused.append((number, exc))
         else:
+            if savepoint.is_active:
+                savepoint.commit()
             outcome.done.append(number)
     return outcome
 
@@ -228,7 +235,7 @@ def _each(actor: Actor, numbers: Iterable[str], action: str, params: dict,
 def dispatch_all(actor: Actor, numbers: Iterable[str], department: str, *,
                  now: datetime | None = None) -> BulkOutcome:
     """Dispatch (or re-dispatch) each case to one department; each case on its own, so one
-    refusal does not stop the others."""
+    refusal does not stop the others. Joins the caller's unit of work."""
     exists = db.session.scalar(select(Department.id).where(Department.code == department,
                                                           Department.active.is_(True)))
     if not exists:

@@ -22,7 +22,7 @@ from hotline.models import (
     RequestType,
     utcnow,
 )
-from hotline.services import stats
+from hotline.services import kpi
 from hotline.services.actors import Actor
 from hotline.services.cases import visible_cases
 from hotline.errors import InvalidInput
@@ -44,7 +44,7 @@ class CaseFilter:
     category: str | None = None
     district: str | None = None
     request_type: str | None = None
-    kpi: str | None = None  # a figure of services.stats: the cases behind it
+    kpi: str | None = None  # a figure of services.kpi: the cases behind it
 
 
 @dataclass
@@ -95,7 +95,7 @@ def _apply(query, flt: CaseFilter):
         if dept_id is None:
             raise InvalidInput("未知的承办单位代码：{code}", field="department",
                                code=flt.department)
-        if flt.kpi not in stats.EVENT_DEPARTMENT_KPIS:
+        if flt.kpi not in kpi.EVENT_DEPARTMENT_KPIS:
             query = query.where(Case.department_id == dept_id)
     if flt.category:
         query = query.where(Case.category_id.is_(None) if flt.category == "-" else
@@ -106,7 +106,7 @@ def _apply(query, flt: CaseFilter):
     if flt.request_type:
         query = query.where(Case.request_type == choice(flt.request_type, RequestType, "type"))
     if flt.kpi:
-        query = query.where(stats.kpi_condition(flt.kpi, now=utcnow(), department_id=dept_id))
+        query = query.where(kpi.kpi_condition(flt.kpi, now=utcnow(), department_id=dept_id))
     if flt.date_from:
         query = query.where(Case.created_at >= _local_day_start(flt.date_from, "from"))
     if flt.date_to:

@@ -26,8 +26,9 @@ import pytest
 
 from hotline.extensions import db
 from hotline.models import Case, Satisfaction, User
-from hotline.services import cases, escalation, routing
+from hotline.services import cases, escalation, rollup, routing
 from hotline.services.actors import Actor
+from hotline.unit_of_work import unit_of_work
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PLACES = {"书院街": ("锦江区", "书院街街道"), "玉林": ("武侯区", "玉林街道"),
@@ -40,6 +41,12 @@ def local(text: str) -> datetime:
 
 
 NOW = local("2026-10-30 12:00")
+
+
+def refresh(**kwargs) -> dict:
+    """Rebuild the rollup as the job does: in a unit of work of its own."""
+    with unit_of_work():
+        return rollup.refresh(**kwargs)
 
 
 def actor(username: str) -> Actor:

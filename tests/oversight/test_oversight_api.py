@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.services import stats
-from tests.oversight.conftest import NOW
+from hotline.services import kpi
+from tests.oversight.conftest import NOW, refresh
 
 PERIOD = "from=2026-10-19&to=2026-10-23"
 
 
 @pytest.fixture
 def rolled(week):
-    stats.refresh(now=NOW)
+    refresh(now=NOW)
     return week
 
 
@@ -48,7 +48,7 @@ def test_stats_json_for_a_supervisor(api, rolled):
 def test_rates_are_null_when_nothing_counts(api, world):
     body = api("supervisor").get(f"/api/v1/stats?{PERIOD}").get_json()
     assert body["total"] == 0
-    assert all(body[rate] is None for rate in stats.RATES)
+    assert all(body[rate] is None for rate in kpi.RATES)
     assert body["avg_handling_hours"] is None
 
 

@@ -8,10 +8,11 @@ import pytest
 
 from hotline.extensions import db
 from hotline.models import Department, StatsDaily
-from hotline.services import stats
-from tests.oversight.conftest import NOW, local
+from hotline.services import kpi, periods, rollup, stats
+from hotline.unit_of_work import unit_of_work
+from tests.oversight.conftest import NOW, local, refresh
 
-WEEK = stats.Period(date(2026, 10, 19), date(2026, 10, 23))
+WEEK = periods.Period(date(2026, 10, 19), date(2026, 10, 23))
 
 
 def dept_id(code: str) -> int:
@@ -114,13 +115,13 @@ def test_department_scope(week):
 
 def test_the_rollup_and_the_live_computation_agree(week):
     live = stats.report(WEEK, now=NOW, live=True)
-    result = stats.refresh(now=NOW)
+    result = refresh(now=NOW)
     assert result["through"] == "2026-10-29" and result["days"] == 11  # 19th to 29th
     rolled = stats.report(WEEK, now=NOW)
     assert rolled.rollup_through == date(2026, 10, 29) and rolled.live_from is None
     assert rolled.total.counts == live.total.counts
     assert rolled.series == live.series
-    for dim in stats.DIMENSIONS:
+    for dim in kpi.DIMENSIONS:
         assert {s.key: s.counts for s in rolled.breakdowns[dim]} == \
             {s.key: s.counts for s in live.breakdowns[dim]}
     assert {s.key: s.counts for s in rolled.departments} == \
@@ -131,7 +132,7 @@ def test_the_rollup_and_the_live_computation_agree(week):
 
 
 def test_days_after_the_rollup_are_counted_live(week):
-    stats.refresh(now=local("2026-10-21 12:00"))  # rollup through the 20th only
+    refresh(now=local("2026-10-21 12:00"))  # rollup through the 20th only
     report = stats.report(WEEK, now=NOW)
     assert report.rollup_through == date(2026, 10, 20)
     assert report.live_from == date(2026, 10, 21)
@@ -142,15 +143,16 @@ def test_refresh_rebuilds_only_days_whose_cases_changed(week, monkeypatch):
     from hotline.services import cases
     from tests.oversight.conftest import actor
 
-    monkeypatch.setattr(stats, "LOOKBACK_EVENTS", 0)  # no late-commit margin in this test
-    stats.refresh(now=NOW)
-    assert stats.refresh(now=NOW)["days"] == 0
-    cases.perform(actor("urban"), week.cases["I"].number, "accept", now=NOW)
-    again = stats.refresh(now=NOW)
+    monkeypatch.setattr(rollup, "LOOKBACK_EVENTS", 0)  # no late-commit margin in this test
+    refresh(now=NOW)
+    assert refresh(now=NOW)["days"] == 0
+    with unit_of_work():
+        cases.perform(actor("urban"), week.cases["I"].number, "accept", now=NOW)
+    again = refresh(now=NOW)
     assert again["days"] == 1  # the 22nd, the day I was registered
     rows = db.session.query(StatsDaily).filter_by(day=date(2026, 10, 22), dimension="all").all()
     assert sum(r.st_in_progress for r in rows) == 1
-    assert stats.refresh(full=True, now=NOW)["days"] == 11
+    assert refresh(full=True, now=NOW)["days"] == 11
 
 
 def test_assessment_ranks_departments_by_weighted_score(app, week):
@@ -177,28 +179,28 @@ def test_period_checks_dates():
     from hotline.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as bad:
-        stats.period_from("2026-13-01", None)
+        periods.period_from("2026-13-01", None)
     assert bad.value.field == "from"
     with pytest.raises(InvalidInput) as reversed_:
-        stats.period_from("2026-10-20", "2026-10-19")
+        periods.period_from("2026-10-20", "2026-10-19")
     assert reversed_.value.field == "to"
 
 
 def test_whole_months_are_read_from_the_monthly_sums(week):
     later = local("2026-11-15 12:00")
-    stats.refresh(now=later)
-    period = stats.Period(date(2026, 9, 15), date(2026, 11, 10))
-    days, months = stats.split_months(period)
-    assert months == stats.Period(date(2026, 10, 1), date(2026, 10, 1))
-    assert days == [stats.Period(date(2026, 9, 15), date(2026, 9, 30)),
-                    stats.Period(date(2026, 11, 1), date(2026, 11, 10))]
+    refresh(now=later)
+    period = periods.Period(date(2026, 9, 15), date(2026, 11, 10))
+    days, months = periods.split_months(period)
+    assert months == periods.Period(date(2026, 10, 1), date(2026, 10, 1))
+    assert days == [periods.Period(date(2026, 9, 15), date(2026, 9, 30)),
+                    periods.Period(date(2026, 11, 1), date(2026, 11, 10))]
     rolled = stats.report(period, now=later)
     live = stats.report(period, now=later, live=True)
     assert rolled.live_from is None and rolled.total.get("total") == 10
     assert rolled.total.counts == live.total.counts
     assert {s.key: s.counts for s in rolled.departments} == \
         {s.key: s.counts for s in live.departments}
-    for dim in stats.DIMENSIONS:
+    for dim in kpi.DIMENSIONS:
         assert {s.key: s.counts for s in rolled.breakdowns[dim]} == \
             {s.key: s.counts for s in live.breakdowns[dim]}
     assert rolled.series == live.series
@@ -206,12 +208,36 @@ def test_whole_months_are_read_from_the_monthly_sums(week):
 
 def test_month_splitting_edges():
     def split(a, b):
-        return stats.split_months(stats.Period(date.fromisoformat(a), date.fromisoformat(b)))
+        return periods.split_months(periods.Period(date.fromisoformat(a), date.fromisoformat(b)))
 
-    assert split("2026-10-01", "2026-10-31") == ([], stats.Period(date(2026, 10, 1),
+    assert split("2026-10-01", "2026-10-31") == ([], periods.Period(date(2026, 10, 1),
                                                                   date(2026, 10, 1)))
     assert split("2026-10-02", "2026-10-31")[1] is None
-    assert split("2026-01-01", "2026-12-31")[1] == stats.Period(date(2026, 1, 1),
+    assert split("2026-01-01", "2026-12-31")[1] == periods.Period(date(2026, 1, 1),
                                                                 date(2026, 12, 1))
     assert split("2026-02-10", "2026-03-05") == (
-        [stats.Period(date(2026, 2, 10), date(2026, 3, 5))], None)
+        [periods.Period(date(2026, 2, 10), date(2026, 3, 5))], None)
+
+
+def test_refresh_joins_the_callers_transaction(week):
+    rollup.refresh(now=NOW)  # no unit of work: nothing is committed
+    assert rollup.state() is not None
+    db.session.rollback()
+    assert rollup.state() is None and db.session.query(StatsDaily).count() == 0
+
+
+def test_a_failed_rebuild_leaves_the_previous_rollup_whole(week):
+    refresh(now=local("2026-10-21 12:00"))  # through the 20th
+    before = db.session.query(StatsDaily).count()
+    assert before > 0
+
+    def worker_lost(done: int, total: int) -> None:
+        if done == 3:
+            raise RuntimeError("worker lost")
+
+    with pytest.raises(RuntimeError):
+        refresh(full=True, now=NOW, progress=worker_lost)
+    assert rollup.state().covered_through == date(2026, 10, 20)
+    assert db.session.query(StatsDaily).count() == before
+    assert stats.report(WEEK, now=NOW).total.counts == \
+        stats.report(WEEK, now=NOW, live=True).total.counts

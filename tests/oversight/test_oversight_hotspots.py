@@ -12,7 +12,8 @@ from rq import SimpleWorker
 from hotline.broker import get_redis
 from hotline.extensions import db
 from hotline.models import Case, CaseStatus, StatsState, utcnow
-from hotline.services import cases, hotspots, stats
+from hotline.presenters.hotspots import spike_rows
+from hotline.services import cases, hotspots, periods
 from tests.oversight.conftest import NOW, actor, local
 from workflows import context, schedule
 from workflows.queues import LOW, get_queue
@@ -39,7 +40,7 @@ def surge(world):
 
 
 def test_a_category_well_above_its_usual_level_is_flagged(surge):
-    flagged = hotspots.spikes("day", now=NOW)
+    flagged = spike_rows(hotspots.spikes("day", now=NOW))
     by_key = {s.label: s for s in flagged["category"]}
     assert "城市管理 / 占道经营" in by_key and "物业管理" not in by_key
     spike = by_key["城市管理 / 占道经营"]
@@ -160,7 +161,7 @@ def test_refresh_job_reports_progress_and_books_the_next_night(app, client, auth
     state = client.get("/oversight/jobs/stats-refresh").get_json()
     assert state["status"] == "finished"
     assert state["progress"]["done"] == state["progress"]["total"] > 0
-    assert db.session.get(StatsState, 1).covered_through == stats.local_date(utcnow()) - \
+    assert db.session.get(StatsState, 1).covered_through == periods.local_date(utcnow()) - \
         timedelta(days=1)
     # The next night is the schedule's job (tests/workflows/test_worker_tick.py), not a booking.
     assert schedule.entry("stats-nightly").job == "workflows.stats.refresh_stats"

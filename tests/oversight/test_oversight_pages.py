@@ -11,15 +11,14 @@ import pytest
 from openpyxl import load_workbook
 
 from hotline.i18n import catalogue
-from hotline.services import stats
-from tests.oversight.conftest import NOW
+from tests.oversight.conftest import NOW, refresh
 
 PERIOD = "from=2026-10-19&to=2026-10-23"
 
 
 @pytest.fixture
 def rolled(week):
-    stats.refresh(now=NOW)
+    refresh(now=NOW)
     return week
 
 

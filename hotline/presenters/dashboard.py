@@ -16,8 +16,17 @@ from flask import current_app
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import CaseStatus
+from hotline.presenters.figures import (
+    by_volume,
+    dimension_titles,
+    figure_label,
+    rate_definitions,
+    rate_names,
+    slice_label,
+)
 from hotline.reporting import charts
 from hotline.services import stats
+from hotline.services.kpi import DIMENSIONS, EVENT_DEPARTMENT_KPIS, RATES, STATUS_COUNTS
 
 # rate -> (numerator figure, denominator figure)
 RATE_PARTS: dict[str, tuple[str, str]] = {
@@ -29,59 +38,6 @@ RATE_PARTS: dict[str, tuple[str, str]] = {
     "direct_resolution_rate": ("direct", "effective"),
     "return_rate": ("returned", "dispatched"),
 }
-
-
-def rate_names() -> dict[str, str]:
-    """Each rate's name in the current language."""
-    return {
-        "on_time_sign_rate": _("按时签收率"), "on_time_completion_rate": _("按时办结率"),
-        "resolution_rate": _("解决率"), "satisfaction_rate": _("满意率"),
-        "reopen_rate": _("重办率"), "direct_resolution_rate": _("直接办结率"),
-        "return_rate": _("退单率"),
-    }
-
-
-def rate_definitions() -> dict[str, str]:
-    """Each rate's definition in one line, as the dashboard states it."""
-    weight = current_app.config["BASICALLY_SATISFIED_WEIGHT"]
-    return {
-        "on_time_sign_rate": _("末次派单后在签收时限内签收的工单 ÷ 已签收或已超时签收的工单"),
-        "on_time_completion_rate": _("在办理时限（含批准的延期）内答复的工单 ÷ 已答复或已超时的"
-                                     "工单；超时后答复算超时"),
-        "resolution_rate": _("未重办且未被评为不满意的已办结工单 ÷ 已办结工单"),
-        "satisfaction_rate": _("（满意 + {weight} × 基本满意）÷ 参评工单；未评价不计入",
-                               weight=f"{weight:g}"),
-        "reopen_rate": _("重办过的工单 ÷ 答复过的工单"),
-        "direct_resolution_rate": _("话务员直接办结的工单 ÷ 受理工单（不含并单）"),
-        "return_rate": _("退单过的工单 ÷ 派发过的工单；单位的退单率为该单位退回的工单 ÷ "
-                         "派给该单位的工单"),
-    }
-
-
-def figure_labels() -> dict[str, str]:
-    """The name of each figure a /cases?kpi= link may name."""
-    return {
-        "effective": _("有效工单（不含并单）"), "merged": _("并单"),
-        "sign_on_time": _("按时签收"), "sign_late": _("超时签收"),
-        "sign_due": _("应签收（已签收或已超时）"), "handle_on_time": _("按时办结"),
-        "handle_late": _("超时办结"), "handle_due": _("应办结（已答复或已超时）"),
-        "completed": _("单位已答复"), "handled": _("单位已答复"), "closed": _("已办结"),
-        "resolved": _("已解决"), "rated": _("参评"), "satisfied": _("满意"),
-        "basically_satisfied": _("基本满意"), "pleased": _("满意及基本满意"),
-        "dissatisfied": _("不满意"), "not_rated": _("未评价"), "answered": _("答复过"),
-        "reopened": _("重办过"), "direct": _("直接办结"), "dispatched": _("派发过"),
-        "returned": _("退单过"), "assigned": _("派给该单位"), "returned_by": _("被该单位退回"),
-    }
-
-
-def dimension_titles() -> dict[str, str]:
-    return {"channel": _("按渠道"), "category": _("按诉求分类"), "type": _("按诉求类型"),
-            "district": _("按区县"), "department": _("按承办单位")}
-
-
-def figure_label(kpi: str | None) -> str:
-    """The name of a figure in the current language, for the case list's drill-down note."""
-    return figure_labels().get(kpi or "", kpi or "")
 
 
 def figure_count(c, kpi: str, *, by_department: bool) -> int:
@@ -145,7 +101,7 @@ class Links:
         args.update(slice_.link)
         if kpi:
             kpi = _event_kpi(kpi, slice_.by_department)
-            if kpi in stats.EVENT_DEPARTMENT_KPIS and (
+            if kpi in EVENT_DEPARTMENT_KPIS and (
                     not self.event_links or args.get("department") in (None, "-")):
                 return None
             args["kpi"] = kpi
@@ -188,7 +144,7 @@ def volume_table(report: stats.Report, links: Links) -> Table:
         count = figure_count(c, kpi, by_department=whole.by_department)
         table.rows.append([Cell(figure_label(kpi), "text"),
                            Cell(count, link=links(whole, kpi, count))])
-    for name, status in stats.STATUS_COUNTS.items():
+    for name, status in STATUS_COUNTS.items():
         link = links(whole, None, c[name])
         if link:
             link["status"] = status.value
@@ -217,20 +173,21 @@ def daily_table(report: stats.Report, links: Links) -> Table:
 
 
 def breakdown_headers() -> list[str]:
+    """The headers of a breakdown table: name, volume, the seven rates, handling times."""
     names = rate_names()
-    return [_("名称"), _("受理量"), *(names[r] for r in stats.RATES),
+    return [_("名称"), _("受理量"), *(names[r] for r in RATES),
             _("平均办理时长（小时）"), _("办理时长P90（小时）")]
 
 
 def breakdown_table(name: str, slices: list[stats.Slice], links: Links) -> Table:
     """One row per channel, category, type, district or department, with every figure."""
     table = Table(name, dimension_titles()[name], breakdown_headers())
-    for slice_ in slices:
+    for slice_ in by_volume(slices):
         avg, p90 = slice_.handling_hours()
         table.rows.append([
-            Cell(slice_.label, "text"),
+            Cell(slice_label(slice_), "text"),
             Cell(slice_.get("total"), link=links(slice_, None, slice_.get("total"))),
-            *(_rate_cell(slice_, rate, links) for rate in stats.RATES),
+            *(_rate_cell(slice_, rate, links) for rate in RATES),
             Cell(avg, "hours"), Cell(p90, "hours")])
     return table
 
@@ -248,7 +205,7 @@ def ranking_table(assessed: list[stats.Assessed], links: Links) -> Table:
     for item in assessed:
         dept = item.department
         table.rows.append([
-            Cell(item.rank, "int"), Cell(dept.label, "text"), Cell(item.score, "score"),
+            Cell(item.rank, "int"), Cell(slice_label(dept), "text"), Cell(item.score, "score"),
             Cell(dept.get("total"), link=links(dept, None, dept.get("total"))),
             *(Cell(item.parts[p], "score") for p in parts),
             Cell("" if item.rank else _("样本不足，不参与排名"), "text")])
@@ -260,7 +217,7 @@ def tables(report: stats.Report, *, event_links: bool, ranking: bool) -> dict[st
     links = Links(report, event_links=event_links)
     out = {t.name: t for t in (kpi_table(report, links), volume_table(report, links),
                                daily_table(report, links))}
-    for dim in stats.DIMENSIONS:
+    for dim in DIMENSIONS:
         out[dim] = breakdown_table(dim, report.breakdowns[dim], links)
     if not report.scoped:
         out["department"] = breakdown_table("department", report.departments, links)
@@ -278,7 +235,7 @@ def charts_for(report: stats.Report, tables_: dict[str, Table],
         out[rate] = charts.rate_gauge(whole.rates()[rate], title=name)
     out["daily"] = charts.line_chart({_("受理量"): report.series}, title=_("每日受理量"),
                                      y_format="{:g}")
-    for name in (*stats.DIMENSIONS, "department"):
+    for name in (*DIMENSIONS, "department"):
         table = tables_.get(name)
         if table is None:
             continue

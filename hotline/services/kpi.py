@@ -1,0 +1,336 @@
+"""Oversight figures (KPIs): what they mean, how they are counted, and the daily rollup.
+
+Every figure is about the cases **registered** in a period (local days, ``HOTLINE_TIMEZONE``),
+judged from the case rows and case events as they stand now. Each figure is a count of cases
+meeting one condition (:func:`case_conditions`); the same condition filters the case list
+(``/cases?kpi=...``), so the number on the dashboard and the cases behind it agree.
+
+A case counts for the department that holds it now (the last one it was dispatched to);
+timeliness is judged on that department's assignment, i.e. since the last dispatch.
+Merged duplicates (并单) count in the volume and separately as ``merged``, and in no rate.
+
+* 按时签收率 on-time sign-for: accepted by the sign-for deadline of the last dispatch, of
+  the cases whose sign-for is decided (accepted, or late). Late: a sign-for overdue mark since
+  the last dispatch, or still unaccepted past the deadline, or accepted after it.
+* 按时办结率 on-time completion: answered (replied or closed) by the handling deadline in
+  force, of the cases whose completion is decided (answered, or late). An approved extension
+  moves the deadline; an overdue mark since the last dispatch makes the case late for good
+  (overdue then replied, or extended only after the deadline, is late); a reopened case must
+  also meet its fresh deadline. Cases without a department (direct resolutions) do not count.
+* 解决率 resolution: closed, never reopened and never rated dissatisfied, of the closed cases.
+* 满意率 satisfaction: (satisfied + w × basically satisfied) / rated cases, w =
+  ``HOTLINE_BASICALLY_SATISFIED_WEIGHT``; a case counts once, with its worst rating; cases
+  closed without a rating (not rated, 未评价) are left out of the denominator.
+* 重办率 reopen: reopened at least once, of the cases answered at least once.
+* 直接办结率 direct resolution: closed by the centre without a department (resolve), of all
+  cases but merged ones.
+* 退单率 return: returned at least once, of the cases dispatched at least once. For one
+  department it is the cases *it* returned of the cases dispatched *to it* (whoever holds
+  them now), so a return counts against the department that returned the case.
+* 办理时长 handling time: from the last dispatch to the latest reply, in hours, of the cases
+  answered by a department; average and 90th percentile (estimated from a histogram with the
+  bounds :data:`HOUR_BOUNDS`, exact to within its bucket).
+
+:func:`count_window` counts all of them for the cases registered in a time window, per
+department and per dimension value: what one day of the rollup (:mod:`.rollup`) holds, or a
+live slice of a report (:mod:`.stats`). Nothing here is translated: the names of the figures
+are the presenters' business (:mod:`hotline.presenters.figures`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased
+
+from hotline.errors import InvalidInput
+from hotline.extensions import db
+from hotline.models import Case, CaseEvent, CaseStatus, Department, Satisfaction
+
+S = CaseStatus
+DIMENSIONS = ("channel", "category", "type", "district")
+# Upper bounds (hours) of the handling-time histogram buckets; the last bucket is open.
+HOUR_BOUNDS = (1, 2, 4, 8, 12, 24, 48, 72, 120, 168, 240, 360, 480, 720, 1440)
+HISTOGRAM = tuple(f"h{i:02d}" for i in range(len(HOUR_BOUNDS) + 1))
+STATUS_COUNTS = {"st_registered": S.REGISTERED, "st_dispatched": S.DISPATCHED,
+                 "st_in_progress": S.IN_PROGRESS, "st_replied": S.REPLIED, "st_closed": S.CLOSED}
+FLAGS = ("merged", *STATUS_COUNTS, "sign_on_time", "sign_late", "handle_on_time",
+         "handle_late", "closed", "answered", "reopened", "direct", "dispatched", "returned")
+RATED = ("rated", "satisfied", "basically_satisfied", "dissatisfied", "not_rated", "resolved")
+PAIRS = ("assigned", "returned_by")
+COUNTS = ("total", *FLAGS, *RATED, *PAIRS, "handled", "handle_seconds", *HISTOGRAM)
+RATES = ("on_time_sign_rate", "on_time_completion_rate", "resolution_rate", "satisfaction_rate",
+         "reopen_rate", "direct_resolution_rate", "return_rate")
+# Figures whose department is the one dispatched to / returning, not the one holding the case.
+EVENT_DEPARTMENT_KPIS = frozenset({"assigned", "returned_by"})
+KPIS = frozenset({*FLAGS, *RATED, *PAIRS, "handled", "effective", "sign_due", "handle_due",
+                  "completed", "pleased"}) - set(STATUS_COUNTS)
+
+Counts = Counter  # measure name -> count
+Key = tuple  # (department_id, dimension, value)
+
+
+# ---------------------------------------------------------------- what each case counts as
+
+def _before(earlier, later) -> ColumnElement[bool]:
+    """``earlier < later`` that is false, never NULL, when either side is missing."""
+    present = [side.is_not(None) for side in (earlier, later) if not isinstance(side, datetime)]
+    return and_(*present, earlier < later)
+
+
+def _event(action: str, *conditions) -> ColumnElement[bool]:
+    return exists().where(CaseEvent.case_id == Case.id, CaseEvent.action == action, *conditions)
+
+
+def _overdue_since_dispatch(stage: str) -> ColumnElement[bool]:
+    return _event("deadline_overdue", CaseEvent.data["stage"].as_string() == stage,
+                  CaseEvent.at > Case.dispatched_at)
+
+
+def rating_rank():
+    """The worst rating a case has received (3 dissatisfied, 2 basically, 1 satisfied)."""
+    value = CaseEvent.data["satisfaction"].as_string()
+    rank = case((value == Satisfaction.DISSATISFIED.value, 3),
+                (value == Satisfaction.BASICALLY_SATISFIED.value, 2),
+                (value == Satisfaction.SATISFIED.value, 1), else_=None)
+    return (select(func.max(rank))
+            .where(CaseEvent.case_id == Case.id, CaseEvent.action == "feedback")
+            .correlate(Case).scalar_subquery())
+
+
+def case_conditions(now: datetime) -> dict[str, ColumnElement[bool]]:
+    """Each per-case fact as a condition on ``Case`` (see the module docstring)."""
+    effective = Case.status != S.MERGED
+    held = and_(effective, Case.department_id.is_not(None))
+    answered_by_dept = and_(held, Case.status.in_([S.REPLIED, S.CLOSED]))
+    sign_late = and_(held, or_(
+        _overdue_since_dispatch("sign"),
+        and_(Case.status == S.DISPATCHED, _before(Case.sign_deadline, now)),
+        _before(Case.sign_deadline, Case.accepted_at)))
+    handle_late = and_(held, or_(
+        _overdue_since_dispatch("handle"),
+        and_(Case.status.in_([S.DISPATCHED, S.IN_PROGRESS]), _before(Case.handle_deadline, now)),
+        and_(Case.status.in_([S.REPLIED, S.CLOSED]),
+             _before(Case.handle_deadline, Case.replied_at))))
+    facts = {
+        "effective": effective,
+        "merged": Case.status == S.MERGED,
+        **{name: Case.status == status for name, status in STATUS_COUNTS.items()},
+        "sign_late": sign_late,
+        "sign_on_time": and_(held, Case.accepted_at.is_not(None), ~sign_late),
+        "handle_late": handle_late,
+        "handle_on_time": and_(answered_by_dept, ~handle_late),
+        "completed": answered_by_dept,
+        "closed": Case.status == S.CLOSED,
+        "answered": and_(effective, Case.replied_at.is_not(None)),
+        "reopened": and_(effective, Case.reopen_count > 0),
+        "direct": and_(Case.status == S.CLOSED, Case.department_id.is_(None)),
+        "dispatched": and_(effective, Case.dispatched_at.is_not(None)),
+        "returned": and_(effective, Case.return_count > 0),
+        "never_reopened": Case.reopen_count == 0,
+        "expired": and_(Case.status == S.CLOSED, Case.satisfaction == Satisfaction.NOT_RATED),
+    }
+    facts["handled"] = facts["completed"]
+    facts["sign_due"] = or_(facts["sign_on_time"], sign_late)
+    facts["handle_due"] = or_(facts["handle_on_time"], handle_late)
+    return facts
+
+
+def rating_conditions(rating, *, effective, closed, never_reopened,
+                      expired) -> dict[str, ColumnElement[bool]]:
+    """The facts that depend on the worst rating ``rating`` (a column or a subquery)."""
+    return {
+        "rated": and_(effective, rating.is_not(None)),
+        "satisfied": and_(effective, rating == 1),
+        "basically_satisfied": and_(effective, rating == 2),
+        "pleased": and_(effective, rating.in_([1, 2])),
+        "dissatisfied": and_(effective, rating == 3),
+        "not_rated": and_(expired, rating.is_(None)),
+        "resolved": and_(closed, never_reopened, func.coalesce(rating, 0) != 3),
+    }
+
+
+def kpi_condition(kpi: str, *, now: datetime,
+                  department_id: int | None = None) -> ColumnElement[bool]:
+    """The condition selecting the cases behind figure ``kpi``, for the case list.
+
+    For ``assigned`` and ``returned_by`` the department is the one the case was dispatched
+    to / returned by (the caller then must not filter on the current department).
+    """
+    if kpi not in KPIS:
+        raise InvalidInput("「{field}」无效", field="kpi")
+    facts = case_conditions(now)
+    if kpi in facts:
+        return facts[kpi]
+    if kpi == "assigned":
+        if department_id is None:
+            return facts["dispatched"]
+        return and_(facts["effective"],
+                    _event("dispatch", CaseEvent.department_id == department_id))
+    if kpi == "returned_by":
+        if department_id is None:
+            return facts["returned"]
+        code = select(Department.code).where(Department.id == department_id).scalar_subquery()
+        return and_(facts["effective"],
+                    _event("return", CaseEvent.data["department"].as_string() == code))
+    return rating_conditions(rating_rank(), effective=facts["effective"],
+                             closed=facts["closed"], never_reopened=facts["never_reopened"],
+                             expired=facts["expired"])[kpi]
+
+
+# ---------------------------------------------------------------- counting a time window
+
+def _seconds_between(start, end):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.round(extract("epoch", end - start)), BigInteger)
+    return cast(func.round((func.julianday(end) - func.julianday(start)) * 86400), Integer)
+
+
+def _dimension_columns(category=None) -> list:
+    return [
+        cast(Case.channel, String).label("channel"),
+        cast(Case.category_id if category is None else category, String).label("category"),
+        cast(Case.request_type, String).label("type"),
+        Case.district.label("district"),
+    ]
+
+
+def _grouped(source, measures: list) -> list:
+    """One SELECT per dimension (and ``all``) of ``measures`` over ``source``, unioned."""
+    parts = [select(source.c.department_id, literal("all").label("dimension"),
+                    literal("").label("value"), *measures).group_by(source.c.department_id)]
+    for dimension in DIMENSIONS:
+        value = func.coalesce(source.c[dimension], "")
+        parts.append(select(source.c.department_id, literal(dimension), value, *measures)
+                     .group_by(source.c.department_id, value))
+    return parts
+
+
+def _case_counts(start: datetime, end: datetime, now: datetime) -> dict[Key, Counts]:
+    conditions = case_conditions(now)
+    flag_columns = [case((conditions[name], 1), else_=0).label(name)
+                    for name in (*FLAGS, "effective", "never_reopened", "expired")]
+    seconds = case((conditions["handled"], _seconds_between(Case.dispatched_at, Case.replied_at)),
+                   else_=None)
+    facts = (select(Case.department_id.label("department_id"), *_dimension_columns(),
+                    *flag_columns, rating_rank().label("rating"), seconds.label("seconds"))
+             .where(Case.created_at >= start, Case.created_at < end).cte("facts"))
+    f = facts.c
+    rated = rating_conditions(f.rating, effective=f.effective == 1, closed=f.closed == 1,
+                              never_reopened=f.never_reopened == 1, expired=f.expired == 1)
+    measures = [func.count().label("total"),
+                *(func.sum(f[name]).label(name) for name in FLAGS),
+                *(func.sum(case((rated[name], 1), else_=0)).label(name) for name in RATED),
+                func.count(f.seconds).label("handled"),
+                func.coalesce(func.sum(f.seconds), 0).label("handle_seconds")]
+    lows = (0, *HOUR_BOUNDS)
+    for i, column in enumerate(HISTOGRAM):
+        inside = [f.seconds.is_not(None)]
+        if i > 0:  # the first bucket also holds zero-length handling
+            inside.append(f.seconds > lows[i] * 3600)
+        if i < len(HOUR_BOUNDS):
+            inside.append(f.seconds <= HOUR_BOUNDS[i] * 3600)
+        measures.append(func.sum(case((and_(*inside), 1), else_=0)).label(column))
+    return _collect(union_all(*_grouped(facts, measures)))
+
+
+def _pair_counts(start: datetime, end: datetime) -> dict[Key, Counts]:
+    dispatch = aliased(CaseEvent)
+    ret = aliased(CaseEvent)
+    pairs = (select(dispatch.case_id, dispatch.department_id).distinct()
+             .join(Case, Case.id == dispatch.case_id)
+             .where(dispatch.action == "dispatch", dispatch.department_id.is_not(None),
+                    Case.created_at >= start, Case.created_at < end, Case.status != S.MERGED)
+             .subquery())
+    returned = (exists().where(ret.case_id == pairs.c.case_id, ret.action == "return",
+                               ret.data["department"].as_string() == Department.code))
+    source = (select(pairs.c.department_id.label("department_id"), *_dimension_columns(),
+                     case((returned, 1), else_=0).label("ret"))
+              .join(Case, Case.id == pairs.c.case_id)
+              .join(Department, Department.id == pairs.c.department_id)
+              .cte("pairs"))
+    measures = [func.count().label("assigned"), func.sum(source.c.ret).label("returned_by")]
+    return _collect(union_all(*_grouped(source, measures)))
+
+
+def _collect(statement) -> dict[Key, Counts]:
+    out: dict[Key, Counts] = {}
+    for row in db.session.execute(statement).mappings():
+        key = (row["department_id"], row["dimension"], row["value"] or "")
+        out[key] = Counter({k: int(v or 0) for k, v in row.items()
+                            if k not in ("department_id", "dimension", "value")})
+    return out
+
+
+def count_window(start: datetime, end: datetime, now: datetime) -> dict[Key, Counts]:
+    """Every count, per (department, dimension, value), of the cases registered in
+    ``[start, end)``, judged at ``now``: what one rollup day holds, or a live slice."""
+    counts = _case_counts(start, end, now)
+    for key, pair in _pair_counts(start, end).items():
+        counts.setdefault(key, Counter()).update(pair)
+    return counts
+
+
+# ---------------------------------------------------------------- rates from counts
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def rates(c: Counts, *, by_department: bool = False) -> dict[str, float | None]:
+    """The seven rates (0-1, None when nothing counts) from a slice's counts."""
+    weight = current_app.config["BASICALLY_SATISFIED_WEIGHT"]
+    if by_department:
+        returned = _ratio(c["returned_by"], c["assigned"])
+    else:
+        returned = _ratio(c["returned"], c["dispatched"])
+    return {
+        "on_time_sign_rate": _ratio(c["sign_on_time"], c["sign_on_time"] + c["sign_late"]),
+        "on_time_completion_rate": _ratio(c["handle_on_time"],
+                                          c["handle_on_time"] + c["handle_late"]),
+        "resolution_rate": _ratio(c["resolved"], c["closed"]),
+        "satisfaction_rate": _ratio(c["satisfied"] + weight * c["basically_satisfied"],
+                                    c["rated"]),
+        "reopen_rate": _ratio(c["reopened"], c["answered"]),
+        "direct_resolution_rate": _ratio(c["direct"], c["total"] - c["merged"]),
+        "return_rate": returned,
+    }
+
+
+def handling_hours(c: Counts) -> tuple[float | None, float | None]:
+    """(average, 90th percentile) handling time in hours; the percentile is interpolated
+    inside its histogram bucket, and is the lower bound for the open last bucket."""
+    handled = c["handled"]
+    if not handled:
+        return None, None
+    average = c["handle_seconds"] / handled / 3600
+    rank = math.ceil(0.9 * handled)
+    below = 0
+    lows = (0, *HOUR_BOUNDS)
+    for i, column in enumerate(HISTOGRAM):
+        inside = c[column]
+        if below + inside >= rank and inside:
+            if i == len(HOUR_BOUNDS):
+                return average, float(lows[i])
+            return average, lows[i] + (HOUR_BOUNDS[i] - lows[i]) * (rank - below) / inside
+        below += inside
+    return average, None
