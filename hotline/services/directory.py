@@ -1,4 +1,9 @@
-"""Departments, categories, staff accounts and API tokens: the admins' reference data."""
+"""Departments, categories, staff accounts and API tokens: the admins' reference data.
+
+Changes join the caller's transaction. The per-process cache of departments and categories
+is read through a session of its own, so it sees only committed rows: a change drops it
+after its commit, and a case can name a new department once the department is committed.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.extensions import db
 from hotline.models import ApiToken, Category, Department, Role, User, utcnow
-from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.services.validation import choice, optional_text, required_text
+from hotline.unit_of_work import after_commit
 
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 REFERENCE_TTL_SECONDS = 60.0
@@ -46,8 +52,8 @@ def add_department(code: str, name: str, *, parent: str | None = None,
         district=optional_text(district, "district", max_chars=40),
     )
     db.session.add(department)
-    db.session.commit()
-    forget_reference_data()
+    db.session.flush()  # the caller may name it by id at once
+    after_commit(forget_reference_data, key="forget_reference_data")
     return department
 
 
@@ -56,8 +62,7 @@ def update_department(code: str, *, name: str, district: str | None, active: boo
     department.name = required_text(name, "name", max_chars=100)
     department.district = optional_text(district, "district", max_chars=40)
     department.active = active
-    db.session.commit()
-    forget_reference_data()
+    after_commit(forget_reference_data, key="forget_reference_data")
     return department
 
 
@@ -86,8 +91,8 @@ def add_category(code: str, name: str, *, parent: str | None = None,
         local_routing=local_routing,
     )
     db.session.add(category)
-    db.session.commit()
-    forget_reference_data()
+    db.session.flush()  # the caller may name it by id at once
+    after_commit(forget_reference_data, key="forget_reference_data")
     return category
 
 
@@ -100,8 +105,7 @@ def update_category(code: str, *, name: str, department: str | None, local_routi
     category.default_department = department_by_code(department) if department else None
     category.local_routing = local_routing
     category.active = active
-    db.session.commit()
-    forget_reference_data()
+    after_commit(forget_reference_data, key="forget_reference_data")
     return category
 
 
@@ -181,14 +185,13 @@ def add_user(username: str, *, role: str, password: str, display_name: str | Non
                 department=dept)
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
 def set_user_active(username: str, active: bool) -> User:
     user = user_by_username(username)
     user.active = active
-    db.session.commit()
     return user
 
 
@@ -209,7 +212,6 @@ def create_token(username: str, name: str = "") -> str:
     token = "hl_" + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, name=name, token_hash=ApiToken.digest(token),
                             prefix=token[:10]))
-    db.session.commit()
     return token
 
 
@@ -219,7 +221,6 @@ def revoke_token(prefix: str) -> int:
                                                        ApiToken.revoked_at.is_(None))).all()
     for token in tokens:
         token.revoked_at = utcnow()
-    db.session.commit()
     return len(tokens)
 
 

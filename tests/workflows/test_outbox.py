@@ -12,6 +12,7 @@ from hotline.extensions import db
 from hotline.gateways import GatewayError, PermanentGatewayError
 from hotline.models import OutboxMessage, utcnow
 from hotline.services import outbox
+from workflows import delivery
 
 
 def stored(key: str = "k1", channel: str = "sms") -> OutboxMessage:
@@ -35,8 +36,8 @@ def test_same_key_is_stored_once(app):
 
 def test_delivered_once_even_when_the_job_runs_twice(app):
     message = stored()
-    assert outbox.deliver(message.id).outcome == "sent"
-    assert outbox.deliver(message.id).outcome == "skipped"
+    assert delivery.deliver(message.id).outcome == "sent"
+    assert delivery.deliver(message.id).outcome == "skipped"
     lines = sent_lines(app)
     assert len(lines) == 1
     assert lines[0]["idempotency_key"] == "k1"
@@ -66,13 +67,13 @@ def test_a_failed_send_is_retried_later_with_backoff(app, gateway):
     fake = gateway(Flaky(GatewayError("gateway timeout")))
     message = stored()
     now = utcnow()
-    assert outbox.deliver(message.id, now=now).outcome == "retry"
+    assert delivery.deliver(message.id, now=now).outcome == "retry"
     db.session.refresh(message)
     assert message.status == "pending"
     assert message.last_error == "gateway timeout"
     assert message.next_attempt_at >= now + timedelta(seconds=30)
     # not due yet: a second job does nothing
-    assert outbox.deliver(message.id, now=now + timedelta(seconds=5)).outcome == "skipped"
+    assert delivery.deliver(message.id, now=now + timedelta(seconds=5)).outcome == "skipped"
     assert outbox.due_ids(now + timedelta(seconds=5)) == []
     assert outbox.due_ids(now + timedelta(seconds=31)) == [message.id]
     assert fake.calls == 1
@@ -81,7 +82,7 @@ def test_a_failed_send_is_retried_later_with_backoff(app, gateway):
 def test_a_permanent_refusal_is_not_retried(app, gateway):
     gateway(Flaky(PermanentGatewayError("invalid number")))
     message = stored()
-    assert outbox.deliver(message.id).outcome == "dead"
+    assert delivery.deliver(message.id).outcome == "dead"
     assert outbox.due_ids(utcnow() + timedelta(days=1)) == []
 
 
@@ -90,7 +91,7 @@ def test_a_send_stuck_in_progress_is_taken_up_again(app):
     message.status, message.claimed_at = "sending", utcnow() - timedelta(minutes=30)
     db.session.commit()
     assert outbox.due_ids(utcnow()) == [message.id]
-    assert outbox.deliver(message.id).outcome == "sent"
+    assert delivery.deliver(message.id).outcome == "sent"
 
 
 def test_backoff_grows_and_is_capped():

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import g
 
 from hotline.blueprints.api.v1 import bp, json_body, token_required
+from hotline.errors import Forbidden, InvalidInput
 from hotline.models import Role
 from hotline.services import calls
-from hotline.errors import Forbidden, InvalidInput
 
 CALL_FIELDS = {"call_id", "caller", "agent", "recording"}
 
