@@ -26,6 +26,7 @@ from hotline.i18n import gettext as _
 from hotline.models import Role, utcnow
 from hotline.reporting import export
 from hotline.services import dashboard, directory, hotspots, stats
+from hotline.unit_of_work import unit_of_work
 from hotline.web import translate_error
 from workflows import stats as stats_jobs
 
@@ -164,8 +165,9 @@ def analyse():
 @bp.post("/hotspots/merge")
 @role_required("supervisor", "admin")
 def merge():
-    outcome = hotspots.merge_all(current_actor(), request.form.getlist("number"),
-                                 request.form.get("into", ""))
+    with unit_of_work():
+        outcome = hotspots.merge_all(current_actor(), request.form.getlist("number"),
+                                     request.form.get("into", ""))
     if outcome.done:
         flash(_("已将 {n} 件工单并入 {into}：{numbers}", n=len(outcome.done),
                 into=request.form.get("into", ""), numbers="、".join(outcome.done)), "success")
@@ -176,8 +178,9 @@ def merge():
 @bp.post("/hotspots/dispatch")
 @role_required("supervisor", "admin")
 def dispatch():
-    outcome = hotspots.dispatch_all(current_actor(), request.form.getlist("number"),
-                                    request.form.get("department", ""))
+    with unit_of_work():
+        outcome = hotspots.dispatch_all(current_actor(), request.form.getlist("number"),
+                                        request.form.get("department", ""))
     if outcome.done:
         flash(_("已派发 {n} 件工单：{numbers}", n=len(outcome.done),
                 numbers="、".join(outcome.done)), "success")

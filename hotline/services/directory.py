@@ -34,6 +34,7 @@ def _code(value: Any, field: str = "code") -> str:
 
 
 def department_by_code(code: str) -> Department:
+    """The department with this code, active or not, or NotFound."""
     department = db.session.scalars(select(Department).where(Department.code == code)).first()
     if department is None:
         raise NotFound("未知的承办单位代码：{code}", code=code)
@@ -58,6 +59,7 @@ def add_department(code: str, name: str, *, parent: str | None = None,
 
 
 def update_department(code: str, *, name: str, district: str | None, active: bool) -> Department:
+    """Rename, re-district or (de)activate a department; the cache drops it after commit."""
     department = department_by_code(code)
     department.name = required_text(name, "name", max_chars=100)
     department.district = optional_text(district, "district", max_chars=40)
@@ -67,6 +69,7 @@ def update_department(code: str, *, name: str, district: str | None, active: boo
 
 
 def list_departments(*, active_only: bool = False) -> list[Department]:
+    """Departments, top-level first; only active ones when asked."""
     query = select(Department).order_by(Department.parent_id.is_not(None), Department.id)
     if active_only:
         query = query.where(Department.active.is_(True))
@@ -98,6 +101,7 @@ def add_category(code: str, name: str, *, parent: str | None = None,
 
 def update_category(code: str, *, name: str, department: str | None, local_routing: bool,
                     active: bool) -> Category:
+    """Change a category's name, department, 属地 routing or active flag."""
     category = db.session.scalars(select(Category).where(Category.code == code)).first()
     if category is None:
         raise NotFound("未知的分类：{code}", code=code)
@@ -110,6 +114,7 @@ def update_category(code: str, *, name: str, department: str | None, local_routi
 
 
 def list_categories(*, leaves_only: bool = False, active_only: bool = False) -> list[Category]:
+    """Categories in order; only active ones, or only leaves (what a case may name), when asked."""
     categories = list(db.session.scalars(select(Category).order_by(Category.id)))
     if active_only:
         categories = [c for c in categories if c.active]
@@ -146,6 +151,7 @@ def _reference() -> _Reference:
 
 
 def forget_reference_data() -> None:
+    """Drop this process's cache of departments and categories (after a change commits)."""
     current_app.extensions.pop("hotline.reference", None)
 
 
@@ -166,6 +172,7 @@ def active_category(code: Any) -> Category | None:
 
 
 def category_names() -> dict[str, str]:
+    """Every category's name by code, from the cache (for labelling suggestions)."""
     return {code: c.name for code, c in _reference().categories.items()}
 
 
@@ -190,12 +197,14 @@ def add_user(username: str, *, role: str, password: str, display_name: str | Non
 
 
 def set_user_active(username: str, active: bool) -> User:
+    """Enable or disable a staff account."""
     user = user_by_username(username)
     user.active = active
     return user
 
 
 def user_by_username(username: str) -> User:
+    """The account with this username, or NotFound."""
     user = db.session.scalars(select(User).where(User.username == username)).first()
     if user is None:
         raise NotFound("用户 {username} 不存在", username=username)
@@ -203,6 +212,7 @@ def user_by_username(username: str) -> User:
 
 
 def list_users() -> list[User]:
+    """Every staff account, by role then username."""
     return list(db.session.scalars(select(User).order_by(User.role, User.username)))
 
 

@@ -217,7 +217,8 @@ def _each(actor: Actor, numbers: Iterable[str], action: str, params: dict,
     outcome = BulkOutcome()
     for number in dict.fromkeys(n.strip() for n in numbers if n and n.strip()):
         try:
-            cases.perform(actor, number, action, params, now=now)
+            with db.session.begin_nested():  # a refusal undoes this case only
+                cases.perform(actor, number, action, params, now=now)
         except ServiceError as exc:
             outcome.refused.append((number, exc))
         else:

@@ -75,6 +75,7 @@ class Suggestion:
 # ---------------------------------------------------------------- loading
 
 def models_dir() -> Path:
+    """The folder trained versions are saved in (created on first use)."""
     path = Path(current_app.config.get("MODEL_DIR") or
                 Path(current_app.config["INSTANCE_PATH"]) / "models")
     path.mkdir(parents=True, exist_ok=True)
@@ -82,6 +83,7 @@ def models_dir() -> Path:
 
 
 def active_record() -> ClassifierModel | None:
+    """The version marked active, or None before any model is trained."""
     return db.session.scalars(select(ClassifierModel).where(
         ClassifierModel.status == "active")).first()
 
@@ -114,6 +116,7 @@ def _load(path: str):
 
 
 def forget_loaded_model() -> None:
+    """Drop the loaded model so the next suggestion loads the active one again."""
     _loaded.update(version=None, model=None, checked=0.0)
 
 
@@ -130,6 +133,7 @@ def rules():
 
 
 def rules_path() -> str:
+    """The centre's rule file: the configured one, else the one shipped with the classifier."""
     configured = current_app.config.get("CLASSIFIER_RULES")
     if configured:
         return configured
@@ -217,6 +221,7 @@ def training_data_from_cases() -> tuple[list[str], list[str]]:
 
 
 def starter_corpus_path() -> str:
+    """The starter corpus shipped with the classifier, for a fresh installation."""
     import classifier
 
     return str(Path(classifier.__file__).parent / "data" / "starter_corpus.csv")
@@ -289,6 +294,7 @@ def activate_version(version: str) -> ClassifierModel:
 
 
 def versions(limit: int = 20) -> list[ClassifierModel]:
+    """The most recent trained versions, newest first (the models page)."""
     return list(db.session.scalars(select(ClassifierModel).order_by(
         ClassifierModel.id.desc()).limit(limit)))
 
@@ -304,4 +310,5 @@ def starter_training_data() -> tuple[list[str], list[str]] | None:
 
 
 def last_trained_at() -> datetime | None:
+    """When the newest version was started, or None."""
     return db.session.scalar(select(func.max(ClassifierModel.created_at)))

@@ -77,6 +77,8 @@ def _detail(case) -> dict[str, Any]:
 @bp.post("/cases")
 @token_required
 def create_case():
+    """Register a case in one transaction and answer with it as written (no read-back);
+    ``suggested_category``/``suggested_department`` let the registration keep a correction."""
     data = json_body()
     _reject_unknown(data, CASE_FIELDS)
     citizen = data.get("citizen") or {}
