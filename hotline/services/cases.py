@@ -54,6 +54,7 @@ from hotline.unit_of_work import after_commit
 S = CaseStatus
 NOTE_MAX = 2000
 TITLE_MAX = 200
+CODE_MAX = 40  # a category or department code
 
 
 @dataclass(frozen=True)
@@ -137,26 +138,23 @@ def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) ->
             events.append(_dispatch_to(case, actor, department, note=None, now=now))
         case.number = next_case_number(db.session, now, current_app.config["TIMEZONE"])
     db.session.flush()
-    _record_intake_correction(case, actor, new)
+    _record_intake_correction(case, actor, fields, new.correction_source)
     _registration_timeline[case] = events
     _announce(case, "register")
     return case
 
 
-def _record_intake_correction(case: Case, actor: Actor, new: NewCase) -> None:
+def _record_intake_correction(case: Case, actor: Actor, fields: dict[str, Any],
+                              source: str) -> None:
     """The registration went elsewhere than the suggestion shown: keep it for training."""
-    suggested_category = optional_text(new.suggested_category, "suggested_category",
-                                       max_chars=40)
-    suggested_department = optional_text(new.suggested_department, "suggested_department",
-                                         max_chars=40)
-    if not (suggested_category or suggested_department):
+    suggested = {"suggested_category": fields["suggested_category"],
+                 "suggested_department": fields["suggested_department"]}
+    if not any(suggested.values()):
         return
-    chosen = {"chosen_category": case.category.code if case.category else None,
-              "chosen_department": case.department.code if case.department else None}
     corrections.record_correction(
-        case.id, suggested_category=suggested_category,
-        suggested_department=suggested_department, source=new.correction_source,
-        actor_id=actor.user_id, **chosen)
+        case.id, chosen_category=case.category.code if case.category else None,
+        chosen_department=case.department.code if case.department else None,
+        source=source, actor_id=actor.user_id, **suggested)
 
 
 def _announce(case: Case, action: str) -> None:
@@ -184,6 +182,10 @@ def _checked_new_case(new: NewCase) -> dict[str, Any]:
         "citizen_contact": optional_text(new.citizen_contact, "contact", max_chars=200),
         "external_ref": optional_text(new.external_ref, "external_ref", max_chars=120),
         "recording_ref": optional_text(new.recording_ref, "recording_ref", max_chars=200),
+        "suggested_category": optional_text(new.suggested_category, "suggested_category",
+                                            max_chars=CODE_MAX),
+        "suggested_department": optional_text(new.suggested_department,
+                                              "suggested_department", max_chars=CODE_MAX),
     }
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.gateways import GatewayError, PermanentGatewayError
@@ -96,3 +97,24 @@ def test_a_send_stuck_in_progress_is_taken_up_again(app):
 
 def test_backoff_grows_and_is_capped():
     assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 10)] == [30, 60, 120, 3600]
+
+
+def test_the_claim_is_committed_before_the_send(app, gateway):
+    """While one job is sending, the message is taken: a second job skips it, and the
+    claim is visible to another connection (it was committed, not held in a transaction)."""
+    message = stored()
+    seen: list[tuple[str, str]] = []
+
+    class Watching:
+        def send(self, outbound) -> str:
+            with db.engine.connect() as elsewhere:
+                status = elsewhere.execute(select(OutboxMessage.status).where(
+                    OutboxMessage.id == outbound.id)).scalar_one()
+            seen.append((status, delivery.deliver(outbound.id).outcome))
+            return "provider-1"
+
+    gateway(Watching())
+    assert delivery.deliver(message.id).outcome == "sent"
+    assert seen == [("sending", "skipped")]
+    db.session.refresh(message)
+    assert (message.status, message.provider_id, message.attempts) == ("sent", "provider-1", 1)
