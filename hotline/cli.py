@@ -12,6 +12,7 @@ import click
 
 from hotline.app import create_app
 from hotline.errors import ServiceError
+from hotline.unit_of_work import unit_of_work
 
 
 def with_app(command: Callable) -> Callable:
@@ -47,8 +48,9 @@ def init_db() -> None:
     from hotline.services import sla
 
     schema.upgrade()
-    policies = sla.seed_default_policies()
-    days = sla.seed_official_calendar()
+    with unit_of_work():
+        policies = sla.seed_default_policies()
+        days = sla.seed_official_calendar()
     click.echo(f"database ready ({policies} policies, {days} calendar days added)")
 
 
@@ -136,7 +138,8 @@ def department_add(code: str, name: str, parent: str | None, district: str | Non
     """Add a department; CODE is how the API and routing name it."""
     from hotline.services import directory
 
-    dept = directory.add_department(code, name, parent=parent, district=district)
+    with unit_of_work():
+        dept = directory.add_department(code, name, parent=parent, district=district)
     click.echo(f"department {dept.code} added")
 
 
@@ -158,8 +161,9 @@ def user_add(username: str, role: str, department: str | None, password: str,
     """Add a staff account."""
     from hotline.services import directory
 
-    account = directory.add_user(username, role=role, password=password,
-                                 display_name=display_name, department=department)
+    with unit_of_work(keep_loaded=True):
+        account = directory.add_user(username, role=role, password=password,
+                                     display_name=display_name, department=department)
     click.echo(f"user {account.username} ({account.role.value}) added")
 
 
@@ -176,7 +180,8 @@ def token_create(username: str, name: str) -> None:
     """Create an API token for USERNAME; the token is the last line printed."""
     from hotline.services import directory
 
-    value = directory.create_token(username, name)
+    with unit_of_work():
+        value = directory.create_token(username, name)
     click.echo(f"token for {username} (shown once, store it safely):")
     click.echo(value)
 
@@ -188,7 +193,9 @@ def token_revoke(prefix: str) -> None:
     """Revoke tokens starting with PREFIX (the first 10 characters)."""
     from hotline.services import directory
 
-    click.echo(f"{directory.revoke_token(prefix)} token(s) revoked")
+    with unit_of_work():
+        revoked = directory.revoke_token(prefix)
+    click.echo(f"{revoked} token(s) revoked")
 
 
 @main.group()
@@ -212,9 +219,10 @@ def sla_set(name: str, urgency: str | None, request_type: str | None, accept: st
     """Set the policy for an urgency and type (replacing the one they had)."""
     from hotline.services import sla as sla_service
 
-    policy = sla_service.set_policy(name, urgency=urgency, request_type=request_type,
-                                    accept=accept, handle=handle, warn_percent=warn,
-                                    calendar=calendar)
+    with unit_of_work(keep_loaded=True):
+        policy = sla_service.set_policy(name, urgency=urgency, request_type=request_type,
+                                        accept=accept, handle=handle, warn_percent=warn,
+                                        calendar=calendar)
     click.echo(f"policy {policy.name}: accept {policy.accept}, handle {policy.handle}, "
                f"warn {policy.warn_percent}%, {policy.calendar}")
 
@@ -226,7 +234,9 @@ def sla_calendar_import(csv_file) -> None:
     """Add holidays and make-up working days from a CSV (date,kind,name)."""
     from hotline.services import sla as sla_service
 
-    click.echo(f"{sla_service.import_calendar(csv_file.read())} day(s) imported")
+    with unit_of_work():
+        imported = sla_service.import_calendar(csv_file.read())
+    click.echo(f"{imported} day(s) imported")
 
 
 
@@ -322,7 +332,7 @@ def _case_training_data():
 @with_app
 def _train_and_save(texts, labels, source, out_path, activate) -> None:
     from classifier import train_model
-    from hotline.services import suggestions
+    from workflows.retrain import train_version
 
     if out_path:
         model = train_model(texts, labels)
@@ -331,7 +341,7 @@ def _train_and_save(texts, labels, source, out_path, activate) -> None:
         click.echo(f"model written to {out_path} ({len(texts)} samples, "
                    f"macro-F1 {metrics.get('macro_f1', 'n/a')})")
         return
-    record = suggestions.train(source, texts, labels, activate=activate)
+    record = train_version(source, texts, labels, activate=activate)
     click.echo(f"version {record.version} trained on {record.n_samples} samples "
                f"({'active' if activate else 'ready'}); metrics: {record.metrics}")
 
@@ -397,7 +407,8 @@ def classifier_activate(version: str) -> None:
     """Make VERSION the active model (also how to roll back)."""
     from hotline.services import suggestions
 
-    suggestions.activate_version(version)
+    with unit_of_work():
+        suggestions.activate_version(version)
     click.echo(f"version {version} is active")
 
 

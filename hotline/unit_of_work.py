@@ -6,7 +6,7 @@ it::
 
     with unit_of_work():
         case = cases.register_case(actor, new)
-        suggestions.note_correction(case, ...)
+        suggestions.auto_dispatch(case)
 
 On leaving the block without an error the transaction commits; on any error it rolls back
 and the error goes on (a concurrent change of a versioned row becomes :class:`StaleVersion`).

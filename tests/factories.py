@@ -5,16 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hotline.extensions import db
 from hotline.services import directory, sla
+from hotline.unit_of_work import unit_of_work
 
 PASSWORD = "password123"
 
 
 def seed_reference_data() -> None:
     """What ``hotline init-db`` seeds: default time limits and the official calendar."""
-    sla.seed_default_policies()
-    sla.seed_official_calendar()
+    with unit_of_work():
+        sla.seed_default_policies()
+        sla.seed_official_calendar()
 
 
 @dataclass
@@ -35,6 +36,11 @@ USERS = (
 
 def make_world() -> World:
     """Three departments, two categories, a user of each role, a token for each user."""
+    with unit_of_work():
+        return _make_world()
+
+
+def _make_world() -> World:
     directory.add_department("URBAN", "市城市管理委员会")
     directory.add_department("HOUSING", "市住房和城乡建设局")
     directory.add_department("JINJIANG", "锦江区人民政府", district="锦江区")
@@ -47,7 +53,6 @@ def make_world() -> World:
         directory.add_user(username, role=role, password=PASSWORD, department=dept,
                            display_name=f"{username}-name")
         world.tokens[username] = directory.create_token(username)
-    db.session.commit()
     return world
 
 

@@ -5,7 +5,9 @@ A job that fails raises: RQ records it in the failed registry, where supervisors
 
 from __future__ import annotations
 
-from hotline.services import escalation, outbox
+from hotline.services import escalation
+from hotline.unit_of_work import unit_of_work
+from workflows import delivery
 from workflows.context import job
 
 
@@ -13,7 +15,8 @@ from workflows.context import job
 def process_case(case_id: int) -> list[str]:
     """Fire whatever deadline or follow-up points of the case have passed, then put the
     case's next point on the schedule."""
-    fired = escalation.process_due(case_id)
+    with unit_of_work():
+        fired = escalation.process_due(case_id)
     from workflows.scheduling import on_case_changed
 
     on_case_changed(case_id)
@@ -23,7 +26,7 @@ def process_case(case_id: int) -> list[str]:
 @job
 def deliver_message(message_id: int) -> str:
     """Send one outbox message if it is due and nobody else is sending it."""
-    return outbox.deliver(message_id).outcome
+    return delivery.deliver(message_id).outcome
 
 
 @job

@@ -15,6 +15,8 @@ import time
 from hotline.broker import get_redis
 from hotline.models import utcnow
 from hotline.services import escalation, outbox
+from hotline.unit_of_work import unit_of_work
+from workflows import delivery
 
 log = logging.getLogger(__name__)
 LAST_SWEEP_KEY = "hotline:sweep:last"
@@ -25,9 +27,9 @@ def run() -> dict:
     """Fire every passed point and deliver every due message; record what was found."""
     started, now = time.perf_counter(), utcnow()
     case_ids = escalation.due_case_ids(now, limit=BATCH)
-    fired = sum(len(escalation.process_due(case_id, now)) for case_id in case_ids)
+    fired = sum(len(_process_due(case_id, now)) for case_id in case_ids)
     message_ids = outbox.due_ids(now)
-    outcomes = [outbox.deliver(message_id, now=now).outcome for message_id in message_ids]
+    outcomes = [delivery.deliver(message_id, now=now).outcome for message_id in message_ids]
     summary = {
         "at": now.isoformat(),
         "due_cases": len(case_ids),
@@ -43,6 +45,11 @@ def run() -> dict:
 
         get_queue(HIGH).enqueue("workflows.jobs.sweep")  # named: the job module imports this one
     return summary
+
+
+def _process_due(case_id: int, now) -> list[str]:
+    with unit_of_work():  # one transaction per case: a failure leaves the others fired
+        return escalation.process_due(case_id, now)
 
 
 def last_sweep() -> dict | None:

@@ -11,17 +11,19 @@ from hotline.extensions import db
 from hotline.i18n import gettext as _
 from hotline.models import CalendarDay, RequestType, Role, SlaPolicy, Urgency, utcnow
 from hotline.services import directory, sla
+from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _attempt(action, success: str) -> None:
-    """Run one admin change; flash its outcome in the page's language."""
+    """Run one admin change in its own transaction; flash its outcome in the page's
+    language."""
     try:
-        action()
+        with unit_of_work():
+            action()
     except ServiceError as exc:
-        db.session.rollback()
         flash(translate_error(exc), "error")
     else:
         flash(success, "success")

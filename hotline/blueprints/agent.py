@@ -14,6 +14,7 @@ from hotline.i18n import label
 from hotline.models import Case, Channel, Citizen, RequestType, Urgency
 from hotline.services import cases, directory, routing, suggestions
 from hotline.services.validation import mask_phone
+from hotline.unit_of_work import unit_of_work
 from hotline.webutil import localtime, translate_error
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -44,6 +45,8 @@ def console():
 @bp.post("/cases")
 @role_required("agent", "supervisor", "admin")
 def register():
+    """Register the call as a case in one transaction; the suggestion the agent was shown
+    (the form's hidden fields) goes with it, so a different choice is kept for training."""
     form = {k: request.form.get(k, "") for k in INTAKE_FIELDS}
     dispatch_now = request.form.get("dispatch") == "1"
     new = cases.NewCase(
@@ -53,32 +56,19 @@ def register():
         department=form["department"] if dispatch_now and form["department"] else None,
         external_ref=request.form.get("call_id") or None,
         recording_ref=request.form.get("recording_ref") or None,
+        suggested_category=request.form.get("suggested_category") or None,
+        suggested_department=request.form.get("suggested_department") or None,
     )
     try:
-        case = cases.register_case(current_actor(), new)
+        with unit_of_work(keep_loaded=True):
+            case = cases.register_case(current_actor(), new)
     except ServiceError as exc:
         flash(translate_error(exc), "error")
         return render_template("agent/console.html", error_field=exc.field,
                                **_form_context(form)), exc.status
-    _record_correction(case)
     flash(_("已登记工单 {number}，查询码 {code}", number=case.number, code=case.query_code),
           "success")
     return redirect(url_for("agent.console", created=case.number), code=303)
-
-
-def _record_correction(case) -> None:
-    """The agent chose another category or department than suggested: keep it for training."""
-    form = request.form
-    if not (form.get("suggested_category") or form.get("suggested_department")):
-        return
-    correction = suggestions.record_correction(
-        case.id, suggested_category=form.get("suggested_category") or None,
-        chosen_category=case.category.code if case.category else None,
-        suggested_department=form.get("suggested_department") or None,
-        chosen_department=case.department.code if case.department else None,
-        source="intake", actor_id=current_user.id)
-    if correction is not None:
-        db.session.commit()
 
 
 @bp.get("/lookup")

@@ -11,6 +11,7 @@ from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import CaseStatus, Channel, utcnow
 from hotline.services import cases, deadlines, directory, queries
+from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -56,8 +57,9 @@ def act(number: str, action: str):
     params = {k: request.form[k] for k in ACTION_FIELDS if k in request.form}
     version = request.form.get("version")
     try:
-        cases.perform(current_actor(), number, action, params,
-                      expected_version=int(version) if version else None)
+        with unit_of_work():
+            cases.perform(current_actor(), number, action, params,
+                          expected_version=int(version) if version else None)
     except ServiceError as exc:
         if exc.status == 404:
             raise

@@ -303,8 +303,9 @@ def attachment(attachment_id: int):
 def merge_similar(number: str, other: str):
     """Merge a similar request (另一市民的相似诉求) into this case with the merge action."""
     try:
-        cases.perform(current_actor(), other, "merge",
-                      {"into": number, "note": "相似诉求并单"})
+        with unit_of_work():
+            cases.perform(current_actor(), other, "merge",
+                          {"into": number, "note": "相似诉求并单"})
     except ServiceError as exc:
         if exc.status == 404:
             raise

@@ -11,7 +11,8 @@ from hotline.blueprints.guards import role_required
 from hotline.broker import get_redis
 from hotline.errors import ServiceError
 from hotline.i18n import gettext as _
-from hotline.services import suggestions
+from hotline.services import corrections, suggestions
+from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
 from workflows import progress
 from workflows.queues import LOW, get_queue
@@ -39,7 +40,7 @@ def index():
     return render_template(
         "admin/models.html", versions=versions, active=suggestions.active_record(),
         running=running, progress=_job_progress(running.job_id if running else None),
-        queued=request.args.get("queued"), confusion=suggestions.confusion_report())
+        queued=request.args.get("queued"), confusion=corrections.confusion_report())
 
 
 @bp.post("/retrain")
@@ -60,7 +61,8 @@ def retrain():
 @role_required("admin")
 def activate(version: str):
     try:
-        suggestions.activate_version(version)
+        with unit_of_work():
+            suggestions.activate_version(version)
     except ServiceError as exc:
         flash(translate_error(exc), "error")
     else:

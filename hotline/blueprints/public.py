@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from hotline.errors import NotFound, ServiceError
 from hotline.i18n import gettext as _
 from hotline.services import tracking
+from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key, translate_error
 
 bp = Blueprint("public", __name__)
@@ -36,8 +37,9 @@ def track():
 def feedback(number: str):
     code = request.form.get("code", "")
     try:
-        tracking.give_feedback(number, code, request.form.get("satisfaction", ""),
-                               request.form.get("comment"), client_key())
+        with unit_of_work():
+            tracking.give_feedback(number, code, request.form.get("satisfaction", ""),
+                                   request.form.get("comment"), client_key())
     except NotFound as exc:
         return render_template("public/home.html", number=number,
                                error=translate_error(exc)), 404

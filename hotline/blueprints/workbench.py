@@ -8,6 +8,7 @@ from flask_login import current_user
 from hotline.blueprints.guards import current_actor, role_required
 from hotline.models import utcnow
 from hotline.services import deadlines, notices, queries
+from hotline.unit_of_work import unit_of_work
 
 bp = Blueprint("workbench", __name__, url_prefix="/workbench")
 
@@ -25,6 +26,7 @@ def index():
 @bp.post("/notices/read")
 @role_required("department", "supervisor", "admin")
 def read_notices():
-    notices.mark_read(current_actor())
+    with unit_of_work():
+        notices.mark_read(current_actor())
     target = "workbench.index" if current_user.role.value == "department" else "queues.index"
     return redirect(url_for(target), code=303)

@@ -1,7 +1,9 @@
 """The demo city: departments, categories, accounts and cases in every state.
 
 Everything goes through the same services the application uses, so the demo's timelines
-are real event logs; loading twice changes nothing.
+are real event logs; loading twice changes nothing. Like any command, the loader owns its
+transactions: the starter model, the reference data and the cases are committed in turn
+(a case names departments and categories, which are looked up once committed).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from hotline.extensions import db
 from hotline.models import Case, Department, Role, Satisfaction, User, utcnow
 from hotline.services import cases, directory, suggestions
 from hotline.services.actors import Actor
+from hotline.unit_of_work import unit_of_work
 
 CITY = Path(__file__).parent / "city.json"
 DEMO_PASSWORD = "demo12345"
@@ -77,25 +80,39 @@ ANSWERS = {
 
 def load_demo() -> str:
     """Load the demo city if it is not there yet, and say what was done."""
-    trained = suggestions.ensure_starter_model()  # first: a failure here leaves no half demo
+    trained = _ensure_starter_model()  # first: a failure here leaves no half demo
     note = " (starter routing model trained)" if trained else ""
     if db.session.scalar(select(func.count()).select_from(Department)):
         return "demo data already present" + note
     city = json.loads(CITY.read_text(encoding="utf-8"))
-    for dept in city["departments"]:
-        directory.add_department(dept["code"], dept["name"], parent=dept.get("parent"),
-                                 district=dept.get("district"))
-    for cat in city["categories"]:
-        directory.add_category(cat["code"], cat["name"], parent=cat.get("parent"),
-                               department=cat.get("department"),
-                               local_routing=cat.get("local", False))
-    for username, role, name, dept in DEMO_ACCOUNTS:
-        directory.add_user(username, role=role, password=DEMO_PASSWORD, display_name=name,
-                           department=dept)
-    made = _demo_cases(utcnow())
+    with unit_of_work():
+        for dept in city["departments"]:
+            directory.add_department(dept["code"], dept["name"], parent=dept.get("parent"),
+                                     district=dept.get("district"))
+        for cat in city["categories"]:
+            directory.add_category(cat["code"], cat["name"], parent=cat.get("parent"),
+                                   department=cat.get("department"),
+                                   local_routing=cat.get("local", False))
+        for username, role, name, dept in DEMO_ACCOUNTS:
+            directory.add_user(username, role=role, password=DEMO_PASSWORD,
+                               display_name=name, department=dept)
+    with unit_of_work():
+        made = _demo_cases(utcnow())
     return (f"demo loaded: {len(city['departments'])} departments, "
             f"{len(city['categories'])} categories, {len(DEMO_ACCOUNTS)} accounts, "
             f"{made} cases{note}")
+
+
+def _ensure_starter_model() -> bool:
+    """Train and activate the shipped starter model when no model is active yet."""
+    from workflows.retrain import train_version
+
+    with unit_of_work():
+        starter = suggestions.starter_training_data()
+    if starter is None:
+        return False
+    train_version("starter", *starter, activate=True)
+    return True
 
 
 def _actor(username: str) -> Actor:

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 
 from hotline.broker import get_redis
+from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.models import Role, User
-from hotline.errors import InvalidInput
 from hotline.services.validation import optional_text, phone_number, required_text
 
 POP_MAX_AGE = 180  # seconds a call waits for its agent's console

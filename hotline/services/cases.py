@@ -2,14 +2,19 @@
 
 One table (:data:`RULES`) says who may take each action from which states; one handler per
 action checks its input, changes the case and records the event. :func:`perform` runs
-them in a single transaction, so a refused action writes nothing and two people acting on
-the same case at the same moment never both succeed (the row's version decides).
+them in the caller's transaction (the view, job or command opens ``unit_of_work()``), so a
+refused action writes nothing and two people acting on the same case at the same moment
+never both succeed (the row's version decides when the caller commits).
+
+Nothing here commits. The scheduler hears of a change through ``signals.case_changed``,
+booked with :func:`~hotline.unit_of_work.after_commit` so it fires only once the change
+is committed. A registration also records the routing correction when the agent or system
+chose other than the suggestion it saw, so every path (console, API, channels) keeps it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,8 +22,8 @@ from weakref import WeakKeyDictionary
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
+from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
 from hotline.extensions import db
 from hotline.models import (
     Case,
@@ -34,9 +39,8 @@ from hotline.models import (
     Urgency,
     utcnow,
 )
-from hotline.services import deadlines, directory, followup, routing, signals, suggestions
+from hotline.services import corrections, deadlines, directory, followup, routing, signals
 from hotline.services.actors import Actor
-from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
 from hotline.services.numbering import new_query_code, next_case_number
 from hotline.services.validation import (
     choice,
@@ -45,10 +49,12 @@ from hotline.services.validation import (
     required_text,
     whole_number,
 )
+from hotline.unit_of_work import after_commit
 
 S = CaseStatus
 NOTE_MAX = 2000
 TITLE_MAX = 200
+CODE_MAX = 40  # a category or department code
 
 
 @dataclass(frozen=True)
@@ -104,28 +110,58 @@ class NewCase:
     department: Any = None
     external_ref: Any = None
     recording_ref: Any = None
+    #: the routing the person (or system) was shown before choosing; when the chosen
+    #: category or department differs, the registration records a correction
+    suggested_category: Any = None
+    suggested_department: Any = None
+    #: where the correction came from: ``intake`` for a person registering a request
+    correction_source: str = "intake"
 
 
 def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) -> Case:
-    """Check a new request, give it a number and query code, and dispatch it if a department
-    is named; all in one transaction."""
+    """Check a new request, give it a number and query code, dispatch it if a department is
+    named, and record a routing correction when the choice differs from the suggestion the
+    caller saw; all in the caller's transaction."""
     if not (actor.kind == "system" or actor.has_role(*CENTRE)):
         raise Forbidden("只有话务员、督办员或管理员可以登记工单")
     now = now or utcnow()
     fields = _checked_new_case(new)
     department = _department_by_code(new.department) if new.department else None
-    # Nothing is written before the commit: one INSERT carries the case as it ends up
-    # (registered, or dispatched at once) instead of an INSERT then an UPDATE. The number is
-    # taken last, so a failure in the routing or deadline work above does not use one up.
-    with _unit_of_work(keep_state=True), db.session.no_autoflush:
+    # Nothing is written until the case is complete: one INSERT, flushed at the end, carries
+    # the case as it ends up (registered, or dispatched at once) instead of an INSERT then
+    # an UPDATE, and gives the caller its id. The number is taken last, so a failure in the
+    # routing or deadline work above does not use one up.
+    with db.session.no_autoflush:
         case, registered = _insert_case(actor, fields, now)
         events = [registered]
         if department is not None:
             events.append(_dispatch_to(case, actor, department, note=None, now=now))
         case.number = next_case_number(db.session, now, current_app.config["TIMEZONE"])
+    db.session.flush()
+    _record_intake_correction(case, actor, fields, new.correction_source)
     _registration_timeline[case] = events
-    signals.case_changed.send(case.id, action="register")
+    _announce(case, "register")
     return case
+
+
+def _record_intake_correction(case: Case, actor: Actor, fields: dict[str, Any],
+                              source: str) -> None:
+    """The registration went elsewhere than the suggestion shown: keep it for training."""
+    suggested = {"suggested_category": fields["suggested_category"],
+                 "suggested_department": fields["suggested_department"]}
+    if not any(suggested.values()):
+        return
+    corrections.record_correction(
+        case.id, chosen_category=case.category.code if case.category else None,
+        chosen_department=case.department.code if case.department else None,
+        source=source, actor_id=actor.user_id, **suggested)
+
+
+def _announce(case: Case, action: str) -> None:
+    """Tell the scheduler about the change once this transaction commits (once per case,
+    however many actions the transaction takes on it)."""
+    after_commit(signals.case_changed.send, case.id, action=action,
+                 key=("case_changed", case.id))
 
 
 def _checked_new_case(new: NewCase) -> dict[str, Any]:
@@ -146,6 +182,10 @@ def _checked_new_case(new: NewCase) -> dict[str, Any]:
         "citizen_contact": optional_text(new.citizen_contact, "contact", max_chars=200),
         "external_ref": optional_text(new.external_ref, "external_ref", max_chars=120),
         "recording_ref": optional_text(new.recording_ref, "recording_ref", max_chars=200),
+        "suggested_category": optional_text(new.suggested_category, "suggested_category",
+                                            max_chars=CODE_MAX),
+        "suggested_department": optional_text(new.suggested_department,
+                                              "suggested_department", max_chars=CODE_MAX),
     }
 
 
@@ -258,45 +298,16 @@ def perform(actor: Actor, number: str, action: str, params: dict[str, Any] | Non
     if rule is None:
         raise NotFound("未知的操作：{action}", action=action)
     now = now or utcnow()
-    with _unit_of_work():
-        case = get_case(actor, number)
-        _check_allowed(actor, rule, action)
-        _check_version(case, expected_version)
-        if case.status not in rule.sources:
-            raise Conflict("工单当前状态为「{status}」，不能执行「{action}」",
-                           status=case.status.value, action=action)
-        HANDLERS[action](case, actor, params, now)
-        case.updated_at = now
-    signals.case_changed.send(case.id, action=action)
+    case = get_case(actor, number)
+    _check_allowed(actor, rule, action)
+    _check_version(case, expected_version)
+    if case.status not in rule.sources:
+        raise Conflict("工单当前状态为「{status}」，不能执行「{action}」",
+                       status=case.status.value, action=action)
+    HANDLERS[action](case, actor, params, now)
+    case.updated_at = now
+    _announce(case, action)
     return case
-
-
-@contextmanager
-def _unit_of_work(*, keep_state: bool = False) -> Iterator[None]:
-    """Commit the change to a case, or roll it all back: a refusal writes nothing, and a
-    concurrent change (the row's version moved) is a conflict.
-
-    ``keep_state`` keeps what the transaction wrote loaded after the commit, for a new case:
-    the caller answers with it, and reloading the case, its department, category and citizen
-    would cost a second connection checkout and four queries for values just written."""
-    try:
-        yield
-        _commit(db.session(), expire=not keep_state)
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleVersion("工单已被他人修改，请刷新后重试") from None
-    except Exception:
-        db.session.rollback()
-        raise
-
-
-def _commit(session, *, expire: bool) -> None:
-    default = session.expire_on_commit
-    session.expire_on_commit = expire
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = default
 
 
 def _check_allowed(actor: Actor, rule: ActionRule, action: str) -> None:
@@ -330,7 +341,7 @@ def _dispatch(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -
     if params.get("category"):
         case.category = _category_by_code(params["category"])
     if before[1] is not None:  # a re-dispatch corrects the earlier routing
-        suggestions.record_correction(
+        corrections.record_correction(
             case.id, suggested_category=before[0],
             chosen_category=case.category.code if case.category else None,
             suggested_department=before[1], chosen_department=department.code,
@@ -514,17 +525,16 @@ def rate(case: Case, satisfaction: Satisfaction, comment: str | None, *,
         raise Conflict("该工单当前不能评价")
     if case.status == S.CLOSED and case.answer is None:
         raise Conflict("该工单当前不能评价")
-    with _unit_of_work():
-        case.satisfaction = satisfaction
-        record(case, actor, "feedback", from_status=case.status, note=comment, public=True,
-               now=now, data={"satisfaction": satisfaction.value})
-        if satisfaction == Satisfaction.DISSATISFIED:
-            reason = "市民不满意" + (f"：{comment}" if comment else "")
-            _reopen(case, actor, {"reason": reason}, now)
-        elif case.status == S.REPLIED:
-            _close(case, actor, {}, now)
-        case.updated_at = now
-    signals.case_changed.send(case.id, action="feedback")
+    case.satisfaction = satisfaction
+    record(case, actor, "feedback", from_status=case.status, note=comment, public=True,
+           now=now, data={"satisfaction": satisfaction.value})
+    if satisfaction == Satisfaction.DISSATISFIED:
+        reason = "市民不满意" + (f"：{comment}" if comment else "")
+        _reopen(case, actor, {"reason": reason}, now)
+    elif case.status == S.REPLIED:
+        _close(case, actor, {}, now)
+    case.updated_at = now
+    _announce(case, "feedback")
     return case
 
 

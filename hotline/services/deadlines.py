@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from hotline.errors import Conflict
 from hotline.extensions import db
 from hotline.models import CalendarDay, Case, CaseStatus, RequestType, SlaPolicy, Urgency
-from hotline.errors import Conflict
 from hotline.services.workcalendar import Duration, WorkCalendar
 
 CACHE_SECONDS = 60

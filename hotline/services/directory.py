@@ -1,4 +1,9 @@
-"""Departments, categories, staff accounts and API tokens: the admins' reference data."""
+"""Departments, categories, staff accounts and API tokens: the admins' reference data.
+
+Changes join the caller's transaction. The per-process cache of departments and categories
+is read through a session of its own, so it sees only committed rows: a change drops it
+after its commit, and a case can name a new department once the department is committed.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.extensions import db
 from hotline.models import ApiToken, Category, Department, Role, User, utcnow
-from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.services.validation import choice, optional_text, required_text
+from hotline.unit_of_work import after_commit
 
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 REFERENCE_TTL_SECONDS = 60.0
@@ -28,6 +34,7 @@ def _code(value: Any, field: str = "code") -> str:
 
 
 def department_by_code(code: str) -> Department:
+    """The department with this code, active or not, or NotFound."""
     department = db.session.scalars(select(Department).where(Department.code == code)).first()
     if department is None:
         raise NotFound("未知的承办单位代码：{code}", code=code)
@@ -46,22 +53,23 @@ def add_department(code: str, name: str, *, parent: str | None = None,
         district=optional_text(district, "district", max_chars=40),
     )
     db.session.add(department)
-    db.session.commit()
-    forget_reference_data()
+    db.session.flush()  # the caller may name it by id at once
+    after_commit(forget_reference_data, key="forget_reference_data")
     return department
 
 
 def update_department(code: str, *, name: str, district: str | None, active: bool) -> Department:
+    """Rename, re-district or (de)activate a department; the cache drops it after commit."""
     department = department_by_code(code)
     department.name = required_text(name, "name", max_chars=100)
     department.district = optional_text(district, "district", max_chars=40)
     department.active = active
-    db.session.commit()
-    forget_reference_data()
+    after_commit(forget_reference_data, key="forget_reference_data")
     return department
 
 
 def list_departments(*, active_only: bool = False) -> list[Department]:
+    """Departments, top-level first; only active ones when asked."""
     query = select(Department).order_by(Department.parent_id.is_not(None), Department.id)
     if active_only:
         query = query.where(Department.active.is_(True))
@@ -86,13 +94,14 @@ def add_category(code: str, name: str, *, parent: str | None = None,
         local_routing=local_routing,
     )
     db.session.add(category)
-    db.session.commit()
-    forget_reference_data()
+    db.session.flush()  # the caller may name it by id at once
+    after_commit(forget_reference_data, key="forget_reference_data")
     return category
 
 
 def update_category(code: str, *, name: str, department: str | None, local_routing: bool,
                     active: bool) -> Category:
+    """Change a category's name, department, 属地 routing or active flag."""
     category = db.session.scalars(select(Category).where(Category.code == code)).first()
     if category is None:
         raise NotFound("未知的分类：{code}", code=code)
@@ -100,12 +109,12 @@ def update_category(code: str, *, name: str, department: str | None, local_routi
     category.default_department = department_by_code(department) if department else None
     category.local_routing = local_routing
     category.active = active
-    db.session.commit()
-    forget_reference_data()
+    after_commit(forget_reference_data, key="forget_reference_data")
     return category
 
 
 def list_categories(*, leaves_only: bool = False, active_only: bool = False) -> list[Category]:
+    """Categories in order; only active ones, or only leaves (what a case may name), when asked."""
     categories = list(db.session.scalars(select(Category).order_by(Category.id)))
     if active_only:
         categories = [c for c in categories if c.active]
@@ -142,6 +151,7 @@ def _reference() -> _Reference:
 
 
 def forget_reference_data() -> None:
+    """Drop this process's cache of departments and categories (after a change commits)."""
     current_app.extensions.pop("hotline.reference", None)
 
 
@@ -162,6 +172,7 @@ def active_category(code: Any) -> Category | None:
 
 
 def category_names() -> dict[str, str]:
+    """Every category's name by code, from the cache (for labelling suggestions)."""
     return {code: c.name for code, c in _reference().categories.items()}
 
 
@@ -181,18 +192,19 @@ def add_user(username: str, *, role: str, password: str, display_name: str | Non
                 department=dept)
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
 def set_user_active(username: str, active: bool) -> User:
+    """Enable or disable a staff account."""
     user = user_by_username(username)
     user.active = active
-    db.session.commit()
     return user
 
 
 def user_by_username(username: str) -> User:
+    """The account with this username, or NotFound."""
     user = db.session.scalars(select(User).where(User.username == username)).first()
     if user is None:
         raise NotFound("用户 {username} 不存在", username=username)
@@ -200,6 +212,7 @@ def user_by_username(username: str) -> User:
 
 
 def list_users() -> list[User]:
+    """Every staff account, by role then username."""
     return list(db.session.scalars(select(User).order_by(User.role, User.username)))
 
 
@@ -209,7 +222,6 @@ def create_token(username: str, name: str = "") -> str:
     token = "hl_" + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, name=name, token_hash=ApiToken.digest(token),
                             prefix=token[:10]))
-    db.session.commit()
     return token
 
 
@@ -219,7 +231,6 @@ def revoke_token(prefix: str) -> int:
                                                        ApiToken.revoked_at.is_(None))).all()
     for token in tokens:
         token.revoked_at = utcnow()
-    db.session.commit()
     return len(tokens)
 
 

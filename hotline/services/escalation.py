@@ -4,7 +4,8 @@ and the follow-up survey's send, reminder and expiry.
 Each point in a case's life is a due time column and a marker column. Deciding what is due
 is pure (:func:`due_points`); firing a point sets its marker with a compare-and-set in the
 same transaction as its event, so however many jobs and sweeps look at a case at once,
-every point fires exactly once.
+every point fires exactly once. The transaction is the caller's: the job opens one
+``unit_of_work()`` per case, so the claim and its event commit (or vanish) together.
 """
 
 from __future__ import annotations
@@ -93,7 +94,9 @@ def due_case_ids(now: datetime, limit: int = 5000) -> list[int]:
 
 
 def process_due(case_id: int, now: datetime | None = None) -> list[str]:
-    """Fire every passed point of one case; returns what fired (empty when nothing did)."""
+    """Fire every passed point of one case in the caller's transaction; returns what fired
+    (empty when nothing did). The caller commits once per case: each claim and its event
+    stand or fall together."""
     now = now or utcnow()
     case = db.session.get(Case, case_id)
     if case is None:
@@ -104,7 +107,7 @@ def process_due(case_id: int, now: datetime | None = None) -> list[str]:
             db.session.refresh(case)
             FIRE[point.kind](case, point, now)
             fired.append(f"{point.kind}:{point.stage}" if point.stage else point.kind)
-    db.session.commit()
+    db.session.flush()  # what fired is written before the caller reads or commits
     return fired
 
 

@@ -15,8 +15,8 @@ import redis
 from flask import current_app
 
 from hotline.broker import get_redis
-from hotline.models import utcnow
 from hotline.errors import TooManyAttempts
+from hotline.models import utcnow
 
 log = logging.getLogger(__name__)
 REJECTED_KEY = "hotline:intake:rejected:{day}"

@@ -220,7 +220,8 @@ def _each(actor: Actor, numbers: Iterable[str], action: str, params: dict,
         # when ``cases.perform`` ends its own transaction; then there is nothing left to end.
         savepoint = db.session.begin_nested()
         try:
-            cases.perform(actor, number, action, params, now=now)
+            with db.session.begin_nested():  # a refusal undoes this case only
+                cases.perform(actor, number, action, params, now=now)
         except ServiceError as exc:
             if savepoint.is_active:
                 savepoint.rollback()

@@ -23,10 +23,10 @@ def unread(actor: Actor, limit: int = 20) -> list[Notification]:
 
 
 def mark_read(actor: Actor) -> int:
-    """Mark everything the actor can see as read; returns how many."""
+    """Mark everything the actor can see as read, in the caller's transaction; returns how
+    many."""
     ids = [n.id for n in db.session.scalars(_visible(actor))]
     if ids:
         db.session.execute(update(Notification).where(Notification.id.in_(ids))
                            .values(read_at=utcnow()))
-        db.session.commit()
     return len(ids)

@@ -1,4 +1,11 @@
-"""Case numbers: local date plus a per-day sequence, e.g. 20261124000123; and query codes."""
+"""Case numbers: local date plus a per-day sequence, e.g. 20261124000123; and query codes.
+
+The one write a service makes outside the caller's transaction, by design: on PostgreSQL
+the day's counter is advanced on a connection of its own in autocommit (see
+:func:`next_case_number`), so the hottest row is locked for one statement, not for a whole
+registration. The caller's session is never committed here; on SQLite the counter joins
+the caller's transaction.
+"""
 
 from __future__ import annotations
 

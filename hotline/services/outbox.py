@@ -1,8 +1,9 @@
 """Outbound messages: stored with the decision to send, delivered later exactly once.
 
 :func:`enqueue` writes into the caller's transaction, so a message exists if and only if
-the change that caused it was committed. :func:`deliver` is what a job runs: it claims the
-row with a compare-and-set, so two jobs for the same message cannot both send it.
+the change that caused it was committed. A job delivers in three steps of its own
+(:func:`claim`, :func:`send`, :func:`record_attempt`): the claim is a compare-and-set
+committed before sending, so two jobs for the same message cannot both send it.
 """
 
 from __future__ import annotations
@@ -60,35 +61,34 @@ class Delivery:
     outcome: str  # sent | retry | dead | skipped
 
 
-def deliver(message_id: int, *, now: datetime | None = None) -> Delivery:
-    """Send one message if it is due and nobody else holds it; record the outcome."""
-    now = now or utcnow()
-    if not _claim(message_id, now):
-        return Delivery(message_id, "skipped")
-    message = db.session.get(OutboxMessage, message_id)
-    gateway = gateways().get(message.channel) or gateways()["console"]
-    try:
-        provider_id = gateway.send(_outbound(message))
-    except PermanentGatewayError as exc:
-        _finish(message, status="dead", error=str(exc), now=now)
-        return Delivery(message_id, "dead")
-    except GatewayError as exc:
-        status = "dead" if message.attempts >= MAX_ATTEMPTS else "pending"
-        _finish(message, status=status, error=str(exc), now=now,
-                retry_at=now + backoff(message.attempts))
-        return Delivery(message_id, "retry" if status == "pending" else "dead")
-    _finish(message, status="sent", provider_id=provider_id, now=now)
-    log.info("sent message %s to %s", message.id, mask_recipient(message.recipient))
-    return Delivery(message_id, "sent")
+@dataclass(frozen=True)
+class Claimed:
+    """A message this worker holds: what to send, and which attempt this is."""
+
+    message: OutboundMessage
+    attempts: int
 
 
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, … capped at one hour."""
-    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+@dataclass(frozen=True)
+class Attempt:
+    """How one send went (decided without the database)."""
+
+    status: str  # sent | pending | dead
+    error: str | None = None
+    provider_id: str | None = None
+    retry_at: datetime | None = None
 
 
-def _claim(message_id: int, now: datetime) -> bool:
-    """Compare-and-set pending (or a long-stuck sending) to sending, counting the attempt."""
+# Delivering is three steps, each its own transaction, sequenced by the job
+# (workflows/delivery.py): claim the row and commit, send over the network outside any
+# transaction, record the outcome and commit. Holding a transaction across the network
+# would keep a row lock (PostgreSQL) or the write lock (SQLite) for as long as the
+# gateway takes; committing the claim first is what makes a second job see it as taken.
+
+def claim(message_id: int, now: datetime) -> Claimed | None:
+    """Take a message to send if it is due and nobody holds it: compare-and-set pending
+    (or a long-stuck sending) to sending, counting the attempt. The caller commits before
+    sending; None when another job holds it or it is not due."""
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id,
@@ -98,21 +98,45 @@ def _claim(message_id: int, now: datetime) -> bool:
                         OutboxMessage.claimed_at <= now - STALE_SENDING)))
         .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False))
-    db.session.commit()
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return None
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    return Claimed(_outbound(message), message.attempts)
 
 
-def _finish(message: OutboxMessage, *, status: str, now: datetime, error: str | None = None,
-            provider_id: str | None = None, retry_at: datetime | None = None) -> None:
-    message.status = status
-    message.last_error = error
-    if provider_id is not None:
-        message.provider_id = str(provider_id)
-    if status == "sent":
+def send(claimed: Claimed, now: datetime) -> Attempt:
+    """Send a claimed message through its channel's gateway; touches no database."""
+    message = claimed.message
+    gateway = gateways().get(message.channel) or gateways()["console"]
+    try:
+        provider_id = gateway.send(message)
+    except PermanentGatewayError as exc:
+        return Attempt("dead", error=str(exc))
+    except GatewayError as exc:
+        status = "dead" if claimed.attempts >= MAX_ATTEMPTS else "pending"
+        return Attempt(status, error=str(exc), retry_at=now + backoff(claimed.attempts))
+    log.info("sent message %s to %s", message.id, mask_recipient(message.recipient))
+    return Attempt("sent", provider_id=None if provider_id is None else str(provider_id))
+
+
+def record_attempt(message_id: int, attempt: Attempt, now: datetime) -> Delivery:
+    """Write how a send went, in the caller's transaction; returns the outcome."""
+    message = db.session.get(OutboxMessage, message_id)
+    message.status = attempt.status
+    message.last_error = attempt.error
+    if attempt.provider_id is not None:
+        message.provider_id = attempt.provider_id
+    if attempt.status == "sent":
         message.sent_at = now
-    if retry_at is not None:
-        message.next_attempt_at = retry_at
-    db.session.commit()
+    if attempt.retry_at is not None:
+        message.next_attempt_at = attempt.retry_at
+    outcome = {"sent": "sent", "pending": "retry"}.get(attempt.status, "dead")
+    return Delivery(message_id, outcome)
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, … capped at one hour."""
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
 
 
 def _outbound(message: OutboxMessage) -> OutboundMessage:

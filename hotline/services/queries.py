@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
+from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.models import (
     OPEN_STATUSES,
@@ -25,7 +26,6 @@ from hotline.models import (
 from hotline.services import kpi
 from hotline.services.actors import Actor
 from hotline.services.cases import visible_cases
-from hotline.errors import InvalidInput
 from hotline.services.validation import choice, optional_text, whole_number
 
 

@@ -34,6 +34,7 @@ def _gazetteer(path: str):
 
 
 def gazetteer_path() -> str:
+    """The configured gazetteer, else the one shipped with the classifier."""
     configured = current_app.config.get("GAZETTEER")
     if configured:
         return configured

@@ -1,4 +1,8 @@
-"""Admin side of time limits: SLA policies and the holiday calendar, kept as data."""
+"""Admin side of time limits: SLA policies and the holiday calendar, kept as data.
+
+Every change joins the caller's transaction; the cached calendar and policies are dropped at
+once (this transaction reads its own change) and again after the commit.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.models import CalendarDay, RequestType, SlaPolicy, Urgency
 from hotline.services import deadlines, holidays
-from hotline.errors import InvalidInput
 from hotline.services.validation import choice, whole_number
 from hotline.services.workcalendar import Duration
+from hotline.unit_of_work import after_commit
 
 DEFAULT_POLICIES: tuple[tuple[str, Urgency | None, RequestType | None, str, str, str], ...] = (
     ("紧急", Urgency.URGENT, None, "30m", "24h", "natural"),
@@ -52,9 +57,14 @@ def set_policy(name: str, *, urgency: str | None, request_type: str | None, acce
     policy.warn_percent = whole_number(warn_percent, "warn", minimum=1, maximum=99)
     policy.calendar = calendar
     db.session.add(policy)
-    db.session.commit()
-    deadlines.invalidate()
+    _changed()
     return policy
+
+
+def _changed() -> None:
+    db.session.flush()  # registrations in this transaction read the change without autoflush
+    deadlines.invalidate()
+    after_commit(deadlines.invalidate, key="deadlines.invalidate")
 
 
 def seed_default_policies() -> int:
@@ -64,8 +74,7 @@ def seed_default_policies() -> int:
     for name, urgency, request_type, accept, handle, kind in DEFAULT_POLICIES:
         db.session.add(SlaPolicy(name=name, urgency=urgency, request_type=request_type,
                                  accept=accept, handle=handle, warn_percent=75, calendar=kind))
-    db.session.commit()
-    deadlines.invalidate()
+    _changed()
     return len(DEFAULT_POLICIES)
 
 
@@ -79,8 +88,7 @@ def seed_official_calendar() -> int:
             db.session.add(CalendarDay(day=day.day, kind=day.kind, name=day.name,
                                        source="official"))
             added += 1
-    db.session.commit()
-    deadlines.invalidate()
+    _changed()
     return added
 
 
@@ -92,8 +100,7 @@ def import_calendar(text: str) -> int:
         raise InvalidInput("日历文件有误：{reason}", field="calendar", reason=str(exc)) from None
     for day in days:
         db.session.merge(CalendarDay(day=day.day, kind=day.kind, name=day.name, source="admin"))
-    db.session.commit()
-    deadlines.invalidate()
+    _changed()
     return len(days)
 
 

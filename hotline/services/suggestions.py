@@ -1,10 +1,16 @@
 """Routing suggestions: the centre's rules, the trained model and the gazetteer together.
 
 The model (``classifier`` package) ranks categories; the rules the centre controls can force
-a category or department and flag emergencies; the gazetteer finds the district for 属地
-routing. Below the confidence threshold nothing is dispatched automatically: the case waits
-for an agent. Every time a person chooses differently, the correction is recorded and
-feeds the next training.
+a category or department and flag emergencies; the gazetteer (:mod:`routing`) finds the
+district for 属地 routing. Below the confidence threshold nothing is dispatched
+automatically: the case waits for an agent. Every time a person chooses differently, the
+correction is recorded (:mod:`corrections`, below the case lifecycle) and feeds the next
+training.
+
+This module sits *above* :mod:`hotline.services.cases`: auto-dispatch acts on a case. It
+holds the model registry and training steps too; nothing here commits. Training a version
+takes three transactions (record it, then record how it ended), which the job or command
+sequences: see ``workflows/retrain.py``.
 """
 
 from __future__ import annotations
@@ -21,18 +27,18 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from hotline.errors import Conflict, NotFound
 from hotline.extensions import db
 from hotline.models import (
     Case,
     CaseStatus,
     Category,
     ClassifierModel,
-    RoutingCorrection,
     utcnow,
 )
-from hotline.services import directory, routing
+from hotline.services import cases, directory, routing
 from hotline.services.actors import Actor
-from hotline.errors import Conflict, NotFound
+from hotline.unit_of_work import after_commit
 
 log = logging.getLogger(__name__)
 CHECK_ACTIVE_EVERY = 30.0  # seconds between looks at which model version is active
@@ -69,6 +75,7 @@ class Suggestion:
 # ---------------------------------------------------------------- loading
 
 def models_dir() -> Path:
+    """The folder trained versions are saved in (created on first use)."""
     path = Path(current_app.config.get("MODEL_DIR") or
                 Path(current_app.config["INSTANCE_PATH"]) / "models")
     path.mkdir(parents=True, exist_ok=True)
@@ -76,6 +83,7 @@ def models_dir() -> Path:
 
 
 def active_record() -> ClassifierModel | None:
+    """The version marked active, or None before any model is trained."""
     return db.session.scalars(select(ClassifierModel).where(
         ClassifierModel.status == "active")).first()
 
@@ -108,6 +116,7 @@ def _load(path: str):
 
 
 def forget_loaded_model() -> None:
+    """Drop the loaded model so the next suggestion loads the active one again."""
     _loaded.update(version=None, model=None, checked=0.0)
 
 
@@ -124,6 +133,7 @@ def rules():
 
 
 def rules_path() -> str:
+    """The centre's rule file: the configured one, else the one shipped with the classifier."""
     configured = current_app.config.get("CLASSIFIER_RULES")
     if configured:
         return configured
@@ -183,9 +193,10 @@ def _resolve_place_and_department(result: Suggestion, text: str, address: str | 
 
 def auto_dispatch(case: Case) -> bool:
     """Dispatch a mailbox or chat case when the suggestion is confident; else leave it
-    registered for an agent (the manual-routing queue). Returns whether it was dispatched."""
-    from hotline.services import cases
+    registered for an agent (the manual-routing queue). Returns whether it was dispatched.
 
+    The dispatch runs in a savepoint of the caller's transaction: if it fails, only the
+    dispatch is undone and the registered case stays for the caller to commit."""
     if case.status != CaseStatus.REGISTERED:
         return False
     suggestion = suggest(case.content, case.address)
@@ -193,38 +204,9 @@ def auto_dispatch(case: Case) -> bool:
         return False
     params = {"department": suggestion.department, "category": suggestion.category,
               "note": f"智能分派（模型 {suggestion.model_version or '规则'}）"}
-    cases.perform(Actor.system("智能分派"), case.number, "dispatch", params)
+    with db.session.begin_nested():
+        cases.perform(Actor.system("智能分派"), case.number, "dispatch", params)
     return True
-
-
-# ---------------------------------------------------------------- corrections
-
-def record_correction(case_id: int, *, suggested_category: str | None,
-                      chosen_category: str | None, suggested_department: str | None,
-                      chosen_department: str | None, source: str,
-                      actor_id: int | None) -> RoutingCorrection | None:
-    """Keep what a person chose when it differs from the suggestion (caller commits)."""
-    if (suggested_category or None) == (chosen_category or None) and \
-            (suggested_department or None) == (chosen_department or None):
-        return None
-    correction = RoutingCorrection(
-        case_id=case_id, suggested_category=suggested_category, chosen_category=chosen_category,
-        suggested_department=suggested_department, chosen_department=chosen_department,
-        source=source, actor_id=actor_id)
-    db.session.add(correction)
-    return correction
-
-
-def confusion_report(limit: int = 50) -> list[tuple[str | None, str | None, int]]:
-    """Suggested → chosen category pairs, most frequent first: where the model errs."""
-    rows = db.session.execute(
-        select(RoutingCorrection.suggested_category, RoutingCorrection.chosen_category,
-               func.count())
-        .where(RoutingCorrection.suggested_category.is_distinct_from(
-            RoutingCorrection.chosen_category))
-        .group_by(RoutingCorrection.suggested_category, RoutingCorrection.chosen_category)
-        .order_by(func.count().desc()).limit(limit)).all()
-    return [(a, b, n) for a, b, n in rows]
 
 
 # ---------------------------------------------------------------- training and versions
@@ -239,40 +221,52 @@ def training_data_from_cases() -> tuple[list[str], list[str]]:
 
 
 def starter_corpus_path() -> str:
+    """The starter corpus shipped with the classifier, for a fresh installation."""
     import classifier
 
     return str(Path(classifier.__file__).parent / "data" / "starter_corpus.csv")
 
 
-def train(source: str, texts: list[str], labels: list[str], *, activate: bool = False,
-          job_id: str | None = None, progress=None) -> ClassifierModel:
-    """Train, save as a new version, and record it (ready, or active when asked).
-
-    A failure is recorded on the version and raised; the active model stays as it was.
-    """
-    from classifier import train_model
-
+def start_training(source: str, n_samples: int, *,
+                   job_id: str | None = None) -> ClassifierModel:
+    """Record a new version as being trained (the caller commits it before training, so
+    a training that fails or dies is still seen on the models page)."""
     version = utcnow().strftime("%Y%m%dT%H%M%S%f")
     record = ClassifierModel(version=version, source=source, status="training",
-                             n_samples=len(texts), job_id=job_id)
+                             n_samples=n_samples, job_id=job_id)
     db.session.add(record)
-    db.session.commit()
-    try:
-        _progress(progress, 10, "training")
-        model = train_model(texts, labels)
-        _progress(progress, 80, "saving")
-        path = models_dir() / f"{version}.joblib"
-        model.save(str(path))
-    except Exception as exc:
-        record.status, record.error = "failed", str(exc)
-        db.session.commit()
-        raise
-    record.path, record.status = str(path), "ready"
-    record.metrics = dict(model.metadata.get("metrics") or {})
-    db.session.commit()
-    _progress(progress, 100, "done")
+    db.session.flush()
+    return record
+
+
+def fit_version(version: str, texts: list[str], labels: list[str], *,
+                progress=None) -> tuple[str, dict]:
+    """Train a model and save it beside the others; returns its path and metrics. Touches
+    no database, so it runs outside any transaction (it takes seconds to minutes)."""
+    from classifier import train_model
+
+    _progress(progress, 10, "training")
+    model = train_model(texts, labels)
+    _progress(progress, 80, "saving")
+    path = models_dir() / f"{version}.joblib"
+    model.save(str(path))
+    return str(path), dict(model.metadata.get("metrics") or {})
+
+
+def training_failed(record_id: int, error: Exception) -> ClassifierModel:
+    """Mark a version whose training failed; the active model stays as it was."""
+    record = db.session.get(ClassifierModel, record_id)
+    record.status, record.error = "failed", str(error)
+    return record
+
+
+def training_succeeded(record_id: int, path: str, metrics: dict, *,
+                       activate: bool = False) -> ClassifierModel:
+    """Mark a trained version ready, or active when asked."""
+    record = db.session.get(ClassifierModel, record_id)
+    record.path, record.status, record.metrics = path, "ready", metrics
     if activate:
-        activate_version(version)
+        activate_version(record.version)
     return record
 
 
@@ -282,7 +276,8 @@ def _progress(progress, percent: int, stage: str) -> None:
 
 
 def activate_version(version: str) -> ClassifierModel:
-    """Make a trained version the active one (also how an admin rolls back)."""
+    """Make a trained version the active one (also how an admin rolls back); this process
+    reloads the model once the change is committed."""
     record = db.session.scalars(select(ClassifierModel).where(
         ClassifierModel.version == version)).first()
     if record is None:
@@ -291,28 +286,29 @@ def activate_version(version: str) -> ClassifierModel:
         raise Conflict("模型版本 {version} 不可启用（状态：{status}）", version=version,
                        status=record.status)
     for other in db.session.scalars(select(ClassifierModel).where(
-            ClassifierModel.status == "active")):
+            ClassifierModel.status == "active", ClassifierModel.id != record.id)):
         other.status = "retired"
     record.status, record.activated_at = "active", utcnow()
-    db.session.commit()
-    forget_loaded_model()
+    after_commit(forget_loaded_model, key="forget_loaded_model")
     return record
 
 
 def versions(limit: int = 20) -> list[ClassifierModel]:
+    """The most recent trained versions, newest first (the models page)."""
     return list(db.session.scalars(select(ClassifierModel).order_by(
         ClassifierModel.id.desc()).limit(limit)))
 
 
-def ensure_starter_model() -> ClassifierModel | None:
-    """Train and activate the shipped starter model when no model is active yet."""
+def starter_training_data() -> tuple[list[str], list[str]] | None:
+    """The shipped starter corpus when no model is active yet (else None): what a fresh
+    installation trains first."""
     if active_record() is not None:
         return None
     from classifier import read_training_csv
 
-    texts, labels = read_training_csv(starter_corpus_path())
-    return train("starter", texts, labels, activate=True)
+    return read_training_csv(starter_corpus_path())
 
 
 def last_trained_at() -> datetime | None:
+    """When the newest version was started, or None."""
     return db.session.scalar(select(func.max(ClassifierModel.created_at)))

@@ -16,10 +16,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from hotline.broker import get_redis
+from hotline.errors import InvalidInput, NotFound, TooManyAttempts
 from hotline.extensions import db
 from hotline.models import Case, CaseEvent, Satisfaction
 from hotline.services import cases
-from hotline.errors import InvalidInput, NotFound, TooManyAttempts
 from hotline.services.validation import choice, optional_text
 
 log = logging.getLogger(__name__)

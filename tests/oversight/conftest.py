@@ -79,16 +79,24 @@ def register(name: str, when: str, *, department: str | None = "URBAN",
     new = cases.NewCase(content=f"{name}：路口占道经营，影响通行", department=department,
                         category=category, request_type=kind, address=address,
                         channel=channel, citizen_phone="13800001111")
-    return cases.register_case(actor("agent"), new, now=local(when))
+    with unit_of_work():
+        return cases.register_case(actor("agent"), new, now=local(when))
 
 
 def act(case: Case, who: str, action: str, when: str, **params) -> None:
-    cases.perform(actor(who), case.number, action, params, now=local(when))
+    with unit_of_work():
+        cases.perform(actor(who), case.number, action, params, now=local(when))
 
 
 def rate(case: Case, value: Satisfaction, when: str) -> None:
     db.session.refresh(case)
-    cases.rate(case, value, None, now=local(when))
+    with unit_of_work():
+        cases.rate(case, value, None, now=local(when))
+
+
+def due(case: Case, when: datetime) -> None:
+    with unit_of_work():
+        escalation.process_due(case.id, when)
 
 
 def build_week() -> Week:
@@ -99,16 +107,16 @@ def build_week() -> Week:
     rate(a, Satisfaction.SATISFIED, "2026-10-20 12:00")
 
     c["B"] = b = register("B", "2026-10-19 10:00")
-    escalation.process_due(b.id, local("2026-10-20 10:30"))  # sign-for deadline passed
+    due(b, local("2026-10-20 10:30"))  # sign-for deadline passed
     act(b, "urban", "accept", "2026-10-20 11:00")
     act(b, "urban", "reply", "2026-10-21 10:00", content="已清理")
     rate(b, Satisfaction.BASICALLY_SATISFIED, "2026-10-21 12:00")
 
     c["C"] = cc = register("C", "2026-10-19 10:00", address="武侯区玉林北路")
     act(cc, "urban", "accept", "2026-10-19 10:30")
-    escalation.process_due(cc.id, local("2026-10-26 10:30"))  # handling deadline passed
+    due(cc, local("2026-10-26 10:30"))  # handling deadline passed
     act(cc, "urban", "reply", "2026-10-26 12:00", content="已处理")
-    escalation.process_due(cc.id, local("2026-10-29 12:30"))  # follow-up window ran out
+    due(cc, local("2026-10-29 12:30"))  # follow-up window ran out
 
     c["D"] = d = register("D", "2026-10-19 10:00", kind="complaint")
     act(d, "urban", "accept", "2026-10-19 10:30")
@@ -139,7 +147,7 @@ def build_week() -> Week:
     c["I"] = register("I", "2026-10-22 10:00", channel="mailbox")
     c["J"] = register("J", "2026-10-23 10:00", department=None, category=None, address="")
     for case in c.values():
-        escalation.process_due(case.id, NOW)
+        due(case, NOW)
     for case in c.values():
         db.session.refresh(case)
     return Week(c)

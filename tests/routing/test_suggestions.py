@@ -8,8 +8,10 @@ from click.testing import CliRunner
 from hotline.cli import main
 from hotline.extensions import db
 from hotline.models import Case, ClassifierModel, RoutingCorrection, User
-from hotline.services import cases, suggestions
+from hotline.services import cases, corrections, suggestions
 from hotline.services.actors import Actor
+from hotline.unit_of_work import unit_of_work
+from workflows.retrain import train_version
 
 VENDING = "锦江区书院街路口每天早上都有人占道摆摊卖菜，车都开不过去，城管也不来管"
 
@@ -77,7 +79,7 @@ def test_agent_choosing_another_category_is_recorded(active_model, client, auth)
     assert (correction.suggested_category, correction.chosen_category) == (
         "street_vending", "property_mgmt")
     assert correction.source == "intake"
-    assert suggestions.confusion_report() == [("street_vending", "property_mgmt", 1)]
+    assert corrections.confusion_report() == [("street_vending", "property_mgmt", 1)]
 
 
 def test_supervisor_redispatch_is_a_correction(active_model, api):
@@ -107,22 +109,25 @@ def closed_cases(n_per_category: int = 6) -> None:
              "property_mgmt": "小区物业不管事 电梯坏了 第{}次"}
     for code, template in texts.items():
         for i in range(n_per_category):
-            case = cases.register_case(agent, cases.NewCase(content=template.format(i),
-                                                            category=code))
-            cases.perform(agent, case.number, "resolve", {"content": "已解答"})
+            with unit_of_work():
+                case = cases.register_case(agent, cases.NewCase(content=template.format(i),
+                                                                category=code))
+                cases.perform(agent, case.number, "resolve", {"content": "已解答"})
 
 
 def test_retraining_from_cases_makes_a_new_version_that_can_be_activated(active_model):
     closed_cases()
     texts, labels = suggestions.training_data_from_cases()
     assert len(texts) == 12 and set(labels) == {"street_vending", "property_mgmt"}
-    record = suggestions.train("cases", texts, labels)
+    record = train_version("cases", texts, labels)
     assert record.status == "ready" and record.path
     assert suggestions.active_record().version == "starter-test"  # not switched by itself
-    suggestions.activate_version(record.version)
+    with unit_of_work():
+        suggestions.activate_version(record.version)
     assert suggestions.active_record().version == record.version
     assert suggestions.suggest("小区物业电梯坏了").categories[0].code == "property_mgmt"
-    suggestions.activate_version("starter-test")  # roll back
+    with unit_of_work():
+        suggestions.activate_version("starter-test")  # roll back
     assert suggestions.current_model() is not None
     assert db.session.query(ClassifierModel).filter_by(status="active").count() == 1
 
@@ -131,7 +136,7 @@ def test_failed_training_keeps_the_active_model(active_model):
     from classifier import TrainingDataError
 
     with pytest.raises(TrainingDataError):
-        suggestions.train("cases", ["只有一类", "只有一类啊"], ["a", "a"])
+        train_version("cases", ["只有一类", "只有一类啊"], ["a", "a"])
     assert suggestions.active_record().version == "starter-test"
     assert db.session.query(ClassifierModel).filter_by(status="failed").count() == 1
 

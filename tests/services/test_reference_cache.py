@@ -10,6 +10,7 @@ from hotline.extensions import db
 from hotline.models import Department, Role
 from hotline.services import cases, directory
 from hotline.services.actors import Actor
+from hotline.unit_of_work import unit_of_work
 
 AGENT = Actor(label="话务员甲", role=Role.AGENT)
 
@@ -20,8 +21,9 @@ def register_for(department: str):
 
 def test_a_department_deactivated_here_is_refused_at_once(world):
     assert register_for("HOUSING").department.code == "HOUSING"
-    directory.update_department("HOUSING", name="市住房和城乡建设局", district=None,
-                                active=False)
+    with unit_of_work():
+        directory.update_department("HOUSING", name="市住房和城乡建设局", district=None,
+                                    active=False)
     with pytest.raises(cases.InvalidInput) as refused:
         register_for("HOUSING")
     assert refused.value.field == "department"
@@ -49,7 +51,8 @@ def test_loading_the_cache_leaves_the_callers_objects_in_its_session(world):
 
 def test_unknown_and_inactive_codes_are_none(world):
     assert directory.active_department("NOPE") is None
-    directory.update_category("property_mgmt", name="物业管理", department="HOUSING",
-                              local_routing=False, active=False)
+    with unit_of_work():
+        directory.update_category("property_mgmt", name="物业管理", department="HOUSING",
+                                  local_routing=False, active=False)
     assert directory.active_category("property_mgmt") is None
     assert directory.active_category("street_vending").default_department.code == "URBAN"

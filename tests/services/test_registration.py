@@ -9,6 +9,7 @@ from hotline.extensions import db
 from hotline.models import Case, CaseEvent, Role
 from hotline.services import cases, deadlines
 from hotline.services.actors import Actor
+from hotline.unit_of_work import unit_of_work
 
 AGENT = Actor(label="话务员甲", role=Role.AGENT)
 
@@ -42,7 +43,8 @@ def test_a_refused_action_after_registration_leaves_the_timeline_as_stored(world
 def test_an_action_decides_on_the_row_as_it_is_now(world):
     """A case kept loaded after its registration is read again before an action: here a
     change that left the version alone would otherwise go unseen."""
-    case = cases.register_case(AGENT, new_case())
+    with unit_of_work(keep_loaded=True):
+        case = cases.register_case(AGENT, new_case())
     with db.engine.begin() as elsewhere:  # another process, not this session
         elsewhere.execute(Case.__table__.update().where(Case.id == case.id)
                           .values(status="closed"))
@@ -52,15 +54,17 @@ def test_an_action_decides_on_the_row_as_it_is_now(world):
 
 
 def test_a_failure_before_the_number_is_taken_uses_no_number(world, monkeypatch):
-    first = cases.register_case(AGENT, new_case())
+    with unit_of_work():
+        first = cases.register_case(AGENT, new_case())
 
     def broken(case, now):
         raise RuntimeError("deadline service down")
 
     monkeypatch.setattr(deadlines, "on_dispatch", broken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError), unit_of_work():
         cases.register_case(AGENT, new_case(department="URBAN"))
     monkeypatch.undo()
-    second = cases.register_case(AGENT, new_case())
+    with unit_of_work():
+        second = cases.register_case(AGENT, new_case())
     assert int(second.number) == int(first.number) + 1
     assert db.session.scalar(select(func.count()).select_from(Case)) == 2

@@ -23,6 +23,7 @@ from hotline.extensions import db
 from hotline.models import Case, CaseEvent, User, utcnow
 from hotline.services import cases, sla
 from hotline.services.actors import Actor
+from hotline.unit_of_work import unit_of_work
 
 pytestmark = pytest.mark.slow
 DISPATCHED, REPLIED = 8, 6
@@ -55,20 +56,23 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 def make_cases(app) -> None:
     """Urgent cases whose points fall due during the test; replied ones awaiting follow-up."""
-    sla.set_policy("紧急", urgency="urgent", request_type=None, accept="1m", handle="2m",
-                   calendar="natural")
+    with unit_of_work():
+        sla.set_policy("紧急", urgency="urgent", request_type=None, accept="1m", handle="2m",
+                       calendar="natural")
     agent = Actor.from_user(db.session.query(User).filter_by(username="agent").one())
     urban = Actor.from_user(db.session.query(User).filter_by(username="urban").one())
     app.config["SCHEDULING"] = True  # jobs go onto Redis, to be killed and flushed
     past = utcnow() - timedelta(seconds=110)  # sign points passed; handle deadline in ~10 s
     for i in range(DISPATCHED):
-        cases.register_case(agent, cases.NewCase(content=f"紧急 {i}", urgency="urgent",
-                                                 department="URBAN"), now=past)
+        with unit_of_work():
+            cases.register_case(agent, cases.NewCase(content=f"紧急 {i}", urgency="urgent",
+                                                     department="URBAN"), now=past)
     for i in range(REPLIED):
-        case = cases.register_case(agent, cases.NewCase(
-            content=f"回访 {i}", department="URBAN", citizen_phone=f"1390000{i:04d}"))
-        cases.perform(urban, case.number, "accept")
-        cases.perform(urban, case.number, "reply", {"content": "已办理"})
+        with unit_of_work():
+            case = cases.register_case(agent, cases.NewCase(
+                content=f"回访 {i}", department="URBAN", citizen_phone=f"1390000{i:04d}"))
+            cases.perform(urban, case.number, "accept")
+            cases.perform(urban, case.number, "reply", {"content": "已办理"})
     app.config["SCHEDULING"] = False
 
 

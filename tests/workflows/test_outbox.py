@@ -7,11 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.gateways import GatewayError, PermanentGatewayError
 from hotline.models import OutboxMessage, utcnow
 from hotline.services import outbox
+from workflows import delivery
 
 
 def stored(key: str = "k1", channel: str = "sms") -> OutboxMessage:
@@ -35,8 +37,8 @@ def test_same_key_is_stored_once(app):
 
 def test_delivered_once_even_when_the_job_runs_twice(app):
     message = stored()
-    assert outbox.deliver(message.id).outcome == "sent"
-    assert outbox.deliver(message.id).outcome == "skipped"
+    assert delivery.deliver(message.id).outcome == "sent"
+    assert delivery.deliver(message.id).outcome == "skipped"
     lines = sent_lines(app)
     assert len(lines) == 1
     assert lines[0]["idempotency_key"] == "k1"
@@ -66,13 +68,13 @@ def test_a_failed_send_is_retried_later_with_backoff(app, gateway):
     fake = gateway(Flaky(GatewayError("gateway timeout")))
     message = stored()
     now = utcnow()
-    assert outbox.deliver(message.id, now=now).outcome == "retry"
+    assert delivery.deliver(message.id, now=now).outcome == "retry"
     db.session.refresh(message)
     assert message.status == "pending"
     assert message.last_error == "gateway timeout"
     assert message.next_attempt_at >= now + timedelta(seconds=30)
     # not due yet: a second job does nothing
-    assert outbox.deliver(message.id, now=now + timedelta(seconds=5)).outcome == "skipped"
+    assert delivery.deliver(message.id, now=now + timedelta(seconds=5)).outcome == "skipped"
     assert outbox.due_ids(now + timedelta(seconds=5)) == []
     assert outbox.due_ids(now + timedelta(seconds=31)) == [message.id]
     assert fake.calls == 1
@@ -81,7 +83,7 @@ def test_a_failed_send_is_retried_later_with_backoff(app, gateway):
 def test_a_permanent_refusal_is_not_retried(app, gateway):
     gateway(Flaky(PermanentGatewayError("invalid number")))
     message = stored()
-    assert outbox.deliver(message.id).outcome == "dead"
+    assert delivery.deliver(message.id).outcome == "dead"
     assert outbox.due_ids(utcnow() + timedelta(days=1)) == []
 
 
@@ -90,8 +92,29 @@ def test_a_send_stuck_in_progress_is_taken_up_again(app):
     message.status, message.claimed_at = "sending", utcnow() - timedelta(minutes=30)
     db.session.commit()
     assert outbox.due_ids(utcnow()) == [message.id]
-    assert outbox.deliver(message.id).outcome == "sent"
+    assert delivery.deliver(message.id).outcome == "sent"
 
 
 def test_backoff_grows_and_is_capped():
     assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 10)] == [30, 60, 120, 3600]
+
+
+def test_the_claim_is_committed_before_the_send(app, gateway):
+    """While one job is sending, the message is taken: a second job skips it, and the
+    claim is visible to another connection (it was committed, not held in a transaction)."""
+    message = stored()
+    seen: list[tuple[str, str]] = []
+
+    class Watching:
+        def send(self, outbound) -> str:
+            with db.engine.connect() as elsewhere:
+                status = elsewhere.execute(select(OutboxMessage.status).where(
+                    OutboxMessage.id == outbound.id)).scalar_one()
+            seen.append((status, delivery.deliver(outbound.id).outcome))
+            return "provider-1"
+
+    gateway(Watching())
+    assert delivery.deliver(message.id).outcome == "sent"
+    assert seen == [("sending", "skipped")]
+    db.session.refresh(message)
+    assert (message.status, message.provider_id, message.attempts) == ("sent", "provider-1", 1)

@@ -13,6 +13,7 @@ from hotline.extensions import db
 from hotline.models import User, utcnow
 from hotline.services import cases
 from hotline.services.actors import Actor
+from hotline.unit_of_work import unit_of_work
 from workflows import scheduling
 
 
@@ -22,7 +23,8 @@ def agent() -> Actor:
 
 def test_dispatch_schedules_the_next_point_once(app, world):
     app.config["SCHEDULING"] = True
-    case = cases.register_case(agent(), cases.NewCase(content="x", department="URBAN"))
+    with unit_of_work(keep_loaded=True):
+        case = cases.register_case(agent(), cases.NewCase(content="x", department="URBAN"))
     registry = ScheduledJobRegistry(queue=Queue("hotline-high", connection=get_redis()))
     job_ids = registry.get_job_ids()
     assert job_ids == [f"due-{case.id}-{int(case.sign_warn_at.timestamp())}"]

@@ -13,10 +13,12 @@ from hotline.extensions import db
 from hotline.models import utcnow
 from hotline.services import cases, queries, suggestions, tracking
 from hotline.services.validation import optional_text, required_text
+from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key
 
 CASE_FIELDS = {"channel", "content", "title", "citizen", "address", "type", "urgency",
-               "category", "department", "external_ref", "recording_ref"}
+               "category", "department", "external_ref", "recording_ref",
+               "suggested_category", "suggested_department"}
 CITIZEN_FIELDS = {"name", "phone", "contact"}
 
 
@@ -35,6 +37,8 @@ def _detail(case) -> dict[str, Any]:
 @bp.post("/cases")
 @token_required
 def create_case():
+    """Register a case in one transaction and answer with it as written (no read-back);
+    ``suggested_category``/``suggested_department`` let the registration keep a correction."""
     data = json_body()
     _reject_unknown(data, CASE_FIELDS)
     citizen = data.get("citizen") or {}
@@ -48,8 +52,12 @@ def create_case():
         address=data.get("address"), request_type=data.get("type"),
         urgency=data.get("urgency"), category=data.get("category"),
         department=data.get("department"), external_ref=data.get("external_ref"),
-        recording_ref=data.get("recording_ref"))
-    case = cases.register_case(g.actor, new)
+        recording_ref=data.get("recording_ref"),
+        suggested_category=data.get("suggested_category"),
+        suggested_department=data.get("suggested_department"))
+    # keep_loaded: the answer is the case just written, not read back
+    with unit_of_work(keep_loaded=True):
+        case = cases.register_case(g.actor, new)
     body = _detail(case)
     if case.status.value == "registered":  # not routed by the caller: say where it could go
         body["suggestion"] = suggestions.suggest(case.content, case.address).as_dict()
@@ -93,8 +101,9 @@ def act(number: str, action: str):
     version = data.pop("version", None)
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise InvalidInput("「{field}」必须是整数", field="version")
-    case = cases.perform(g.actor, number, action.replace("-", "_"), data,
-                         expected_version=version)
+    with unit_of_work():
+        case = cases.perform(g.actor, number, action.replace("-", "_"), data,
+                             expected_version=version)
     return _detail(case)
 
 
@@ -108,8 +117,10 @@ def track(number: str):
 def feedback(number: str):
     data = json_body()
     _reject_unknown(data, {"code", "satisfaction", "comment"})
-    case = tracking.give_feedback(number, data.get("code", ""), data.get("satisfaction"),
-                                  data.get("comment"), client_key())
+    with unit_of_work():
+        case = tracking.give_feedback(number, data.get("code", ""),
+                                      data.get("satisfaction"), data.get("comment"),
+                                      client_key())
     return public_case(case, tracking.public_timeline(case))
 
 
