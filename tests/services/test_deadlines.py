@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from hotline.errors import Conflict
 from hotline.extensions import db
 from hotline.models import Case
 from hotline.services import cases, sla
 from hotline.services.actors import Actor
-from hotline.errors import Conflict
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
