@@ -11,7 +11,7 @@ from hotline.models import Conversation, User
 from hotline.services import chat
 from hotline.services.actors import Actor
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.committing]  # a live server thread
 
 
 def test_citizen_chats_from_the_home_page_and_sees_the_agent_and_the_case(page):

@@ -24,7 +24,7 @@ from hotline.models import Case, CaseEvent, User, utcnow
 from hotline.services import cases, sla
 from hotline.services.actors import Actor
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.committing]  # worker processes read the cases
 DISPATCHED, REPLIED = 8, 6
 
 
