@@ -2,6 +2,7 @@
 # The two set-up commands of the README:
 #   ./dev.sh start   install, create the database, load the demo city, run web + Redis + worker
 #   ./dev.sh test    install the test tools and run the whole test suite
+#   ./dev.sh lint    install the test tools and run ruff over the project
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -41,8 +42,13 @@ case "${1:-}" in
     shift
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
+  lint)
+    ensure_venv
+    shift
+    exec "$VENV/bin/ruff" check "${@:-.}"
+    ;;
   *)
-    echo "usage: ./dev.sh start | ./dev.sh test [pytest arguments]" >&2
+    echo "usage: ./dev.sh start | ./dev.sh test [pytest arguments] | ./dev.sh lint" >&2
     exit 2
     ;;
 esac

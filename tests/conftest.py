@@ -1,14 +1,33 @@
-"""Fixtures: a fresh database per test, on SQLite by default or on the PostgreSQL named by
-``HOTLINE_TEST_DATABASE_URL``; Redis is embedded unless ``HOTLINE_TEST_REDIS_URL`` is set."""
+"""Fixtures: one schema per test session, each test in a transaction that is rolled back.
+
+The database is SQLite by default or the PostgreSQL named by ``HOTLINE_TEST_DATABASE_URL``;
+Redis is embedded unless ``HOTLINE_TEST_REDIS_URL`` is set. The schema is built and the
+reference data (time limits, the official calendar) seeded once per session. Each test then
+runs on one connection inside an outer transaction; the app's ``db.session`` joins it in
+``create_savepoint`` mode, so a ``commit()`` in app code releases a savepoint, and the outer
+rollback at the end leaves the database as the session seeded it (SQLAlchemy's "Joining a
+Session into an External Transaction").
+
+Tests whose commits must be seen by other connections (threads, worker processes, a second
+app, a live server) carry ``@pytest.mark.committing``: they commit for real, on SQLite into a
+database file of their own, on PostgreSQL into the shared schema, emptied after the test.
+
+No ``HOTLINE_*`` variable of the developer's shell reaches the tests: they are removed at
+start-up, and every test app is built with none in the environment.
+"""
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
 
 from hotline.app import create_app
 from hotline.extensions import db
@@ -17,6 +36,30 @@ from tests import factories
 
 PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL")
+# Written on a connection of its own on PostgreSQL (services/numbering.py), so a test's
+# rollback does not undo it: emptied after each test instead.
+OWN_CONNECTION_TABLES = ("case_number_counter",)
+
+
+def _app_settings_in_environment() -> list[str]:
+    return [name for name in os.environ
+            if name.startswith("HOTLINE_") and not name.startswith("HOTLINE_TEST_")]
+
+
+def pytest_configure(config) -> None:
+    """Drop the developer's ``HOTLINE_*`` settings before any app is built."""
+    for name in _app_settings_in_environment():
+        del os.environ[name]
+
+
+@contextmanager
+def _bare_environment() -> Iterator[None]:
+    """Hide any ``HOTLINE_*`` variable (one a test set, say) while an app is built."""
+    hidden = {name: os.environ.pop(name) for name in _app_settings_in_environment()}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
 
 
 @pytest.fixture(autouse=True)
@@ -45,25 +88,11 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
-def _pg_schema() -> Iterator[None]:
-    if not PG_URL:
-        yield
-        return
-    app = create_app({"DATABASE_URL": PG_URL, "TESTING": True})
-    with app.app_context():
-        Base.metadata.drop_all(db.engine)
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        Base.metadata.create_all(db.engine)
-        db.engine.dispose()
-    yield
-
-
-def app_config(tmp_path, redis_url: str) -> dict:
+def app_config(tmp_path: Path, redis_url: str, database_url: str | None = None) -> dict:
+    """The settings of a test app; its own SQLite file under ``tmp_path`` unless told."""
     return {
         "TESTING": True,
-        "DATABASE_URL": PG_URL or f"sqlite:///{tmp_path / 'test.db'}",
+        "DATABASE_URL": database_url or PG_URL or f"sqlite:///{tmp_path / 'test.db'}",
         "REDIS_URL": redis_url,
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret",
@@ -72,21 +101,137 @@ def app_config(tmp_path, redis_url: str) -> dict:
     }
 
 
-@pytest.fixture
-def app(tmp_path, redis_url, _pg_schema) -> Iterator[Flask]:
-    """An app with an empty schema, the default time limits and the official calendar."""
-    app = create_app(app_config(tmp_path, redis_url))
+def build_app(config: dict) -> Flask:
+    """``create_app`` with no ``HOTLINE_*`` variable in sight."""
+    with _bare_environment():
+        return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, redis_url) -> str:
+    """The session's database: the schema built and the reference data seeded, once."""
+    url = PG_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'session.db'}"
+    app = build_app(app_config(tmp_path_factory.mktemp("schema"), redis_url, url))
     with app.app_context():
-        if not PG_URL:
-            Base.metadata.create_all(db.engine)
+        if PG_URL:
+            Base.metadata.drop_all(db.engine)
+            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            db.session.commit()
+        Base.metadata.create_all(db.engine)
         factories.seed_reference_data()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(request, tmp_path, redis_url, database_url) -> Iterator[Flask]:
+    """An app on the seeded schema with the default time limits and the official calendar;
+    whatever the test writes is rolled back (committed for ``committing`` tests)."""
+    committing = request.node.get_closest_marker("committing") is not None
+    url = f"sqlite:///{tmp_path / 'test.db'}" if committing and not PG_URL else database_url
+    app = build_app(app_config(tmp_path, redis_url, url))
+    with app.app_context():
         _flush_redis()
+        if committing:
+            yield from _committing(app)
+        else:
+            yield from _rolled_back(app)
+
+
+def _committing(app: Flask) -> Iterator[Flask]:
+    """Real commits: a fresh SQLite file, or the shared PostgreSQL schema emptied after."""
+    if not PG_URL:
+        Base.metadata.create_all(db.engine)
+        factories.seed_reference_data()
+        db.session.commit()
+    try:
         yield app
+    finally:
         db.session.rollback()
         db.session.remove()
         if PG_URL:
             _truncate_all()
+            factories.seed_reference_data()
+            db.session.commit()
+            db.session.remove()
         db.engine.dispose()
+
+
+def _rolled_back(app: Flask) -> Iterator[Flask]:
+    """Everything on one connection inside a transaction that is rolled back at the end."""
+    engine = db.engine
+    connection = _TestConnection(engine)
+    if engine.dialect.name == "sqlite":
+        _fix_pysqlite_transactions(connection)
+    outer = connection.begin()
+    engines = db._app_engines[app]  # the app's engine map (Flask-SQLAlchemy 3)
+    engines[None] = connection
+    factory_options = db.session.session_factory.kw
+    previous_mode = factory_options.get("join_transaction_mode")
+    factory_options["join_transaction_mode"] = "create_savepoint"
+    try:
+        yield app
+    finally:
+        factory_options.pop("join_transaction_mode")
+        if previous_mode is not None:
+            factory_options["join_transaction_mode"] = previous_mode
+        engines[None] = engine
+        try:
+            db.session.remove()
+            if outer.is_active:
+                outer.rollback()
+        finally:
+            # Never leave the connection checked out: on SQLite it would hold the write lock
+            # of the session's database, and every later test would wait for it.
+            if outer.is_active:
+                connection.invalidate()
+            else:
+                connection.close()
+            if PG_URL:
+                _empty(engine, OWN_CONNECTION_TABLES)
+            engine.dispose()
+
+
+class _TestConnection(Connection):
+    """The test's one connection, standing in for the app's engine: sessions and
+    ``db.engine`` users share its transaction. Code that asks for a connection of its own
+    (the case-number counter on PostgreSQL) still gets a real one from the engine. Used
+    from another thread it refuses: such a test must be marked ``committing``."""
+
+    def __init__(self, engine) -> None:
+        super().__init__(engine)
+        self._owner = threading.get_ident()
+        event.listen(self, "before_execute", self._same_thread)
+
+    def _same_thread(self, *_args) -> None:
+        if threading.get_ident() != self._owner:
+            raise RuntimeError("the test's connection used from another thread: "
+                               "mark the test @pytest.mark.committing")
+
+    def connect(self) -> Connection:
+        """A separate connection from the real engine, as ``Engine.connect`` gives."""
+        return self.engine.connect()
+
+    def dispose(self, close: bool = True) -> None:
+        """The fixture disposes of the real engine after the test."""
+
+
+def _fix_pysqlite_transactions(connection: Connection) -> None:
+    """pysqlite begins a transaction only before a write and so breaks SAVEPOINT: let
+    SQLAlchemy emit BEGIN itself (the SQLAlchemy docs' recipe), on this connection only."""
+    connection.connection.driver_connection.isolation_level = None
+
+    @event.listens_for(connection, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+def _empty(engine, names: tuple[str, ...]) -> None:
+    with engine.begin() as connection:
+        for name in names:
+            connection.execute(text(f'DELETE FROM "{name}"'))
 
 
 def _flush_redis() -> None:
@@ -103,6 +248,7 @@ def _truncate_all() -> None:
 
 @pytest.fixture
 def client(app: Flask):
+    """A test client of the app."""
     return app.test_client()
 
 
@@ -113,14 +259,17 @@ class AuthActions:
         self._client = client
 
     def login(self, username: str, password: str = factories.PASSWORD):
+        """Sign in through the login form."""
         return self._client.post("/login", data={"username": username, "password": password})
 
     def logout(self):
+        """Sign out."""
         return self._client.post("/logout")
 
 
 @pytest.fixture
 def auth(client) -> AuthActions:
+    """Sign in and out as one of the world's users."""
     return AuthActions(client)
 
 

@@ -7,6 +7,8 @@ from click.testing import CliRunner
 
 from hotline.cli import main
 
+pytestmark = pytest.mark.committing  # the command builds its own app and engine
+
 
 @pytest.fixture
 def cli(app, monkeypatch):

@@ -9,6 +9,8 @@ import pytest
 from hotline.extensions import db
 from hotline.models import Case, CaseEvent
 
+pytestmark = pytest.mark.committing  # requests in threads, each with its own session
+
 
 def race(app, world, calls) -> list[int]:
     """Fire the calls at once from separate threads; return their status codes."""

@@ -12,7 +12,7 @@ from hotline.services import chat
 from hotline.services.actors import Actor
 from hotline.unit_of_work import unit_of_work
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.committing]  # a live server thread
 
 
 def test_citizen_chats_from_the_home_page_and_sees_the_agent_and_the_case(page):

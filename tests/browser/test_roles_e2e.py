@@ -11,7 +11,7 @@ from hotline.extensions import db
 from hotline.models import Case
 from tests.browser.conftest import login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.committing]  # a live server thread
 
 
 def fresh(number: str) -> Case:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from hotline.extensions import db
 from hotline.services.actors import Actor
 from hotline.services.intake import process, review, store
@@ -89,6 +91,7 @@ def test_discard_needs_a_reason_and_keeps_the_message(client, auth, channels):
     assert "测试短信，无内容" in html
 
 
+@pytest.mark.committing  # two threads, each with its own session
 def test_two_agents_taking_the_same_message_make_one_case(app, channels, client):
     message_id = _queued_sms(client)
     barrier = threading.Barrier(2)

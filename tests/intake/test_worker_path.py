@@ -65,6 +65,7 @@ def test_message_being_processed_now_is_left_alone(client, queued):
     assert inbound.drain() == 0 and all_cases() == []
 
 
+@pytest.mark.committing  # two threads, each with its own session
 def test_two_workers_draining_at_once_make_each_case_once(app, client, queued):
     for i in range(30):
         post_sms(client, sms_body(message_id=f"w-{i}", sender=f"1380000{i:04d}",

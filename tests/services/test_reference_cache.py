@@ -29,6 +29,7 @@ def test_a_department_deactivated_here_is_refused_at_once(world):
     assert refused.value.field == "department"
 
 
+@pytest.mark.committing  # another connection writes the change
 def test_a_change_made_elsewhere_is_seen_once_the_cache_is_older_than_its_ttl(
         world, monkeypatch):
     assert directory.active_department("URBAN").name == "市城市管理委员会"

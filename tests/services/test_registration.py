@@ -40,6 +40,7 @@ def test_a_refused_action_after_registration_leaves_the_timeline_as_stored(world
     assert [e.action for e in cases.timeline(case, public_only=False)] == list(stored)
 
 
+@pytest.mark.committing  # another connection writes the row
 def test_an_action_decides_on_the_row_as_it_is_now(world):
     """A case kept loaded after its registration is read again before an action: here a
     change that left the version alone would otherwise go unseen."""
