@@ -14,7 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Assemble the app: settings from the environment (or ``config`` in tests), extensions,
     blueprints. Nothing else happens here: no migrations, no network, no prompts."""
-    from hotline import broker, logs, web
+    from hotline import broker, logs, security, web
     from hotline.config import load_settings, resolve_paths
     from hotline.extensions import db, login_manager
     from workflows import scheduling
@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     broker.init_app(app)
     web.init_app(app)
+    security.init_app(app)
     scheduling.init_app(app)
     return app
 

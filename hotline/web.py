@@ -10,9 +10,8 @@ from flask_login import login_url
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from hotline.extensions import db, login_manager
+from hotline.extensions import login_manager
 from hotline.i18n import current_language, gettext, label
-from hotline.models import User
 from hotline.errors import ServiceError
 from hotline.services.validation import mask_phone
 
@@ -49,7 +48,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["nl2br"] = nl2br
     app.after_request(_headers)
-    login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_ask_to_sign_in)
 
 
@@ -58,11 +56,6 @@ def _ask_to_sign_in():
     page's language (flask-login's own message would always be Chinese)."""
     flash(gettext("请先登录"))
     return redirect(login_url("auth.login", request.url))
-
-
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -134,5 +127,6 @@ def _headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if request.args.get("lang") in ("zh_CN", "en"):
-        response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
+        response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax",
+                            secure=current_app.config["SECURE_COOKIES"], httponly=True)
     return response

@@ -8,7 +8,7 @@ from typing import Any
 from hotline.extensions import db
 from hotline.services import directory, sla
 
-PASSWORD = "password123"
+PASSWORD = "Kestrel-lamp-river-72"
 
 
 def seed_reference_data() -> None:

@@ -6,3 +6,4 @@ from hotline.blueprints.api.v1 import bp
 __all__ = ["bp"]
 
 from hotline.blueprints.api import stats  # noqa: E402,F401 - registers GET /stats on bp
+from hotline.blueprints.api import me  # noqa: E402,F401 - registers POST /me/password on bp
