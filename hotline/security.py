@@ -30,10 +30,7 @@ OPEN_DURING_CHANGE = frozenset({"auth.change_password", "auth.logout", "static",
 def init_app(app: Flask) -> None:
     """Wire every defence into the app; call after the settings are loaded."""
     _cookie_flags(app)
-    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
-    if proxies > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore
-                                x_host=proxies)
+    trust_proxies(app, int(app.config.get("TRUSTED_PROXIES") or 0))
     app.config.setdefault("WTF_CSRF_ENABLED", True)
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked by _protect, with our exemptions
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid as long as the session
@@ -42,6 +39,14 @@ def init_app(app: Flask) -> None:
     app.before_request(_require_password_change)
     app.register_error_handler(CSRFError, _csrf_refused)
     login_manager.user_loader(load_user)
+
+
+def trust_proxies(app: Flask, count: int) -> None:
+    """Believe the X-Forwarded-For/-Proto/-Host set by ``count`` reverse proxies in front,
+    so ``request.remote_addr`` (every throttle's key) is the real client."""
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count,  # type: ignore
+                                x_host=count)
 
 
 def _cookie_flags(app: Flask) -> None:

@@ -6,12 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from hotline.blueprints.guards import role_required
+from hotline.errors import ServiceError
 from hotline.extensions import db
 from hotline.i18n import gettext as _
 from hotline.models import CalendarDay, RequestType, Role, SlaPolicy, Urgency, utcnow
 from hotline.services import accounts, directory, sla
 from hotline.unit_of_work import unit_of_work
-from hotline.errors import ServiceError
 from hotline.web import translate_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
