@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -80,7 +80,6 @@ def load_user(user_id: str) -> User | None:
 
 def sign_in(user: User, remember: bool = False) -> None:
     """Start a session with a fresh nonce: the remember-me cookie differs at every login."""
-    session.pop("_fresh", None)
     user.login_nonce = secrets.token_urlsafe(12)
     login_user(user, remember=remember)
 

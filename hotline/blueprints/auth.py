@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 
+from hotline.blueprints.public import client_key
 from hotline.errors import ServiceError, TooManyAttempts
 from hotline.i18n import gettext as _
 from hotline.models import Role, User
@@ -27,11 +28,6 @@ HOME_BY_ROLE = {
 def home_for(user: User) -> str:
     """The page a role starts from."""
     return url_for(HOME_BY_ROLE[user.role])
-
-
-def client_key() -> str:
-    """The client's address (the real one behind ``HOTLINE_TRUSTED_PROXIES`` proxies)."""
-    return request.remote_addr or "unknown"
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from hotline.errors import NotFound, ServiceError
 from hotline.i18n import gettext as _
 from hotline.services import tracking
-from hotline.errors import NotFound, ServiceError
 from hotline.web import translate_error
 
 bp = Blueprint("public", __name__)
 
 
 def client_key() -> str:
+    """The client's address every throttle keys on: the real one when
+    ``HOTLINE_TRUSTED_PROXIES`` names the proxies in front (``hotline.security``)."""
     return request.remote_addr or "unknown"
 
 
