@@ -54,7 +54,7 @@ def profile_requests(env: dict[str, str], *, token: str, case_numbers: list[str]
         state["stmts"].append(" ".join(statement.split())[:160])
 
     staff = app.test_client()
-    response = staff.post("/login", data={"username": "urban", "password": "demo12345"})
+    response = staff.post("/login", data={"username": "urban", "password": "demo-hotline-2025"})
     assert response.status_code == 302, response.status_code
     api = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}

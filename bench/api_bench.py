@@ -39,7 +39,7 @@ from _load import (  # noqa: E402
 
 GOAL_CREATE_RATE = 300.0  # cases/s
 GOAL_PAGE_P95_MS = 50.0
-PASSWORD = "demo12345"
+PASSWORD = "demo-hotline-2025"
 INSTANCE = Path(tempfile.gettempdir()) / "hotline_bench_instance"
 
 CHANNELS = ("phone",) * 7 + ("wechat", "wechat", "mailbox", "webchat", "sms", "email", "api")

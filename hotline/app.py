@@ -13,7 +13,7 @@ from flask import Flask, current_app, flash, g, redirect, render_template, reque
 from flask_login import login_url
 from werkzeug.exceptions import HTTPException
 
-from hotline import broker, logs
+from hotline import broker, logs, security
 from hotline.blueprints import (
     admin,
     agent,
@@ -31,6 +31,7 @@ from hotline.blueprints import (
 )
 from hotline.blueprints.api import base as api
 from hotline.blueprints.api import calls as _api_calls  # noqa: F401 - adds POST /calls to api.bp
+from hotline.blueprints.api import me as _api_me  # noqa: F401 - adds POST /me/password
 from hotline.blueprints.api import stats as _api_stats  # noqa: F401 - adds GET /stats to api.bp
 from hotline.blueprints.api import v1 as _api_v1  # noqa: F401 - adds the case endpoints
 from hotline.config import ConfigError, load_settings, resolve_paths, settings_from_mapping
@@ -38,7 +39,6 @@ from hotline.errors import ServiceError
 from hotline.extensions import db, login_manager
 from hotline.gateways import build_gateways
 from hotline.i18n import current_language, gettext, label
-from hotline.models import User
 from hotline.services.validation import mask_phone
 from hotline.webutil import error_body, localtime, nl2br, translate_error, wants_json
 from workflows import scheduling
@@ -68,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     broker.init_app(app)
     _init_web(app)
+    security.init_app(app)
     scheduling.init_app(app)
     return app
 
@@ -172,7 +173,6 @@ def _init_web(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["nl2br"] = nl2br
     app.after_request(_headers)
-    login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_ask_to_sign_in)
 
 
@@ -181,11 +181,6 @@ def _ask_to_sign_in():
     page's language (flask-login's own message would always be Chinese)."""
     flash(gettext("请先登录"))
     return redirect(login_url("auth.login", request.url))
-
-
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
 
 
 def _service_error(exc: ServiceError):
@@ -224,5 +219,6 @@ def _headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if request.args.get("lang") in ("zh_CN", "en"):
-        response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
+        response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax",
+                            secure=current_app.config["SECURE_COOKIES"], httponly=True)
     return response

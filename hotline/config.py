@@ -318,6 +318,19 @@ SETTINGS: tuple[Setting, ...] = (
             "Open cases registered within this many days are searched for clusters."),
     Setting("HOTSPOT_MIN_CLUSTER", parse_int, 3,
             "Fewest similar requests at one place that make a cluster."),
+    Setting("TRUSTED_PROXIES", parse_int, 0,
+            "Reverse proxies in front of hotline; their X-Forwarded-For/-Proto/-Host are used."),
+    Setting("SECURE_COOKIES", parse_boolean, None,
+            "Mark every cookie Secure. Unset: on when HOTLINE_PUBLIC_URL starts with https."),
+    Setting("REMEMBER_DAYS", parse_int, 14, "How long a 'remember me' sign-in lasts, in days."),
+    Setting("LOGIN_FREE_FAILURES", parse_int, 5,
+            "Wrong passwords per account (4x per client) before each try must wait longer."),
+    Setting("LOGIN_MAX_DELAY_SECONDS", parse_int, 900,
+            "Longest wait imposed between sign-in tries after repeated wrong passwords."),
+    Setting("HASH_CONCURRENCY", parse_int, 2,
+            "Password checks run at once per process; more wait, then get 429."),
+    Setting("TRACK_NUMBER_MAX_FAILURES", parse_int, 50,
+            "Wrong codes for one case number within the window before each client gets 2 tries."),
 )
 
 

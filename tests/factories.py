@@ -8,7 +8,7 @@ from typing import Any
 from hotline.services import directory, sla
 from hotline.unit_of_work import unit_of_work
 
-PASSWORD = "password123"
+PASSWORD = "Kestrel-lamp-river-72"
 
 
 def seed_reference_data() -> None:

@@ -10,7 +10,7 @@ from hotline.errors import ServiceError
 from hotline.extensions import db
 from hotline.i18n import gettext as _
 from hotline.models import CalendarDay, RequestType, Role, SlaPolicy, Urgency, utcnow
-from hotline.services import directory, sla
+from hotline.services import accounts, directory, sla
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
 
@@ -60,7 +60,9 @@ def departments():
 def users():
     if request.method == "POST":
         form = request.form
-        if form.get("op") == "toggle":
+        if form.get("op") == "reset":
+            _reset_password(form.get("username", ""), form.get("password", ""))
+        elif form.get("op") == "toggle":
             _attempt(lambda: directory.set_user_active(form["username"],
                                                        form.get("active") == "1"), _("已保存"))
         else:
@@ -71,6 +73,17 @@ def users():
         return redirect(url_for("admin.users"), code=303)
     return render_template("admin/users.html", users=directory.list_users(), roles=list(Role),
                            departments=directory.list_departments(active_only=True))
+
+
+def _reset_password(username: str, password: str) -> None:
+    """Set a temporary password; the user must change it at the next sign-in."""
+    try:
+        with unit_of_work():
+            accounts.reset_password(username, password)
+    except ServiceError as exc:
+        flash(translate_error(exc), "error")
+    else:
+        flash(_("已重置密码：该用户的所有登录已退出，下次登录须修改密码"), "success")
 
 
 @bp.route("/categories", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ from hotline.services.actors import Actor
 from hotline.unit_of_work import unit_of_work
 
 CITY = Path(__file__).parent / "city.json"
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "demo-hotline-2025"
 DEMO_ACCOUNTS = (
     ("agent", "agent", "话务员 王芳", None),
     ("agent2", "agent", "话务员 李强", None),

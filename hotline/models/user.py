@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,18 +28,36 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Raised to end every session and remember-me cookie of the account (logout, password
+    # change or reset, deactivation): the cookies carry the version they were issued under.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     department: Mapped[Department | None] = relationship()
+
+    # Set for the request by the login and the user loader; not a column.
+    login_nonce: str = ""
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What the session and the remember-me cookie carry: id, session version and a
+        nonce drawn at each login, so the cookie differs at every login and dies with
+        the version (see ``hotline.security.load_user``)."""
+        return f"{self.id}:{self.session_version}:{self.login_nonce}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember-me cookie issued so far."""
+        self.session_version = (self.session_version or 1) + 1
 
     def set_password(self, password: str) -> None:
         """Hash with werkzeug's scrypt, a memory-hard algorithm."""
         self.password_hash = generate_password_hash(password, method="scrypt")
 
     def check_password(self, password: str) -> bool:
+        """True when ``password`` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.extensions import db
 from hotline.models import ApiToken, Category, Department, Role, User, utcnow
+from hotline.services import accounts
 from hotline.services.validation import choice, optional_text, required_text
 from hotline.unit_of_work import after_commit
 
@@ -181,8 +182,7 @@ def add_user(username: str, *, role: str, password: str, display_name: str | Non
     """Create a staff account; department staff must belong to a department."""
     username = _code(username, "username")
     role_value = choice(role, Role, "role")
-    if len(password or "") < 8:
-        raise InvalidInput("密码至少 8 位", field="password")
+    accounts.check_password_policy(password, username)
     if db.session.scalars(select(User).where(User.username == username)).first():
         raise Conflict("用户名 {username} 已存在", username=username)
     dept = department_by_code(department) if department else None
@@ -200,6 +200,8 @@ def set_user_active(username: str, active: bool) -> User:
     """Enable or disable a staff account."""
     user = user_by_username(username)
     user.active = active
+    if not active:
+        user.end_sessions()  # a deactivated account's sessions end now
     return user
 
 

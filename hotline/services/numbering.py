@@ -52,6 +52,11 @@ def next_case_number(session: Session, now: datetime, tz: str) -> str:
     return f"{day}{sequence:0{SEQUENCE_DIGITS}d}"
 
 
+QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out safely
+QUERY_CODE_LENGTH = 8
+
+
 def new_query_code() -> str:
-    """Six random digits: easy to read out on the phone, guarded by rate limits when tracked."""
-    return f"{secrets.randbelow(10**6):06d}"
+    """Eight characters from an unambiguous alphabet (32**8, about 10**12 codes): easy to read
+    out on the phone, far beyond guessing. Cases from before keep their six-digit codes."""
+    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))

@@ -1,42 +1,46 @@
 """The citizen's view of a case: found by number and query code, rated, never over-shared.
 
-A wrong code answers exactly as an unknown number does, and repeated wrong guesses from
-one client (or against one number) are refused for a while, so codes cannot be brute-forced.
+A wrong code answers exactly as an unknown number does. A client that keeps guessing waits
+longer and longer (``services.throttle``); a number that many clients guess at gives each
+client only two tries, so distributed guessing stops while the citizen with the right code
+still gets in.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-import time
-from collections import defaultdict
+import math
 
-import redis
 from flask import current_app
 from sqlalchemy import select
 
-from hotline.broker import get_redis
 from hotline.errors import InvalidInput, NotFound, TooManyAttempts
 from hotline.extensions import db
 from hotline.models import Case, CaseEvent, Satisfaction
-from hotline.services import cases
+from hotline.services import cases, throttle
 from hotline.services.validation import choice, optional_text
 
 log = logging.getLogger(__name__)
 CITIZEN_CHOICES = ("satisfied", "basically_satisfied", "dissatisfied")
-PER_NUMBER_FACTOR = 4  # a number tolerates more failures: many clients may share it
-_local_failures: dict[str, list[float]] = defaultdict(list)
+PER_CLIENT_TRIES_UNDER_ATTACK = 2
 
 
 def find(number: str, code: str, client: str) -> Case:
     """The case if the code matches; otherwise NotFound, counted against the client."""
-    number, code = str(number or "").strip(), str(code or "").strip()
+    number, code = str(number or "").strip(), normalise_code(code)
     _check_not_throttled(client, number)
     case = db.session.scalars(select(Case).where(Case.number == number)).first()
-    if case is None or not hmac.compare_digest(case.query_code, code):
+    if case is None or not hmac.compare_digest(case.query_code.encode(), code.encode()):
         _count_failure(client, number)
         raise NotFound("工单号或查询码不正确")
     return case
+
+
+def normalise_code(code: object) -> str:
+    """A query code as typed: spaces and dashes dropped, letters upper-cased (old six-digit
+    codes are unchanged by this)."""
+    return "".join(str(code or "").split()).replace("-", "").upper()
 
 
 def public_timeline(case: Case) -> list[CaseEvent]:
@@ -55,46 +59,33 @@ def give_feedback(number: str, code: str, satisfaction: str, comment: str | None
     return cases.rate(case, value, optional_text(comment, "comment", max_chars=500))
 
 
-def _keys(client: str, number: str) -> tuple[str, str]:
-    return f"hotline:track:client:{client}", f"hotline:track:number:{number}"
+def _keys(client: str, number: str) -> tuple[str, str, str]:
+    return (f"hotline:track:client:{client}", f"hotline:track:number:{number}",
+            f"hotline:track:pair:{client}:{number}")
 
 
-def _limits() -> tuple[int, int]:
+def _rule() -> throttle.Rule:
+    """Per client: ``TRACK_MAX_FAILURES`` free, then a wait of one window, doubling on each
+    further failure up to eight windows."""
     config = current_app.config
-    return config["TRACK_MAX_FAILURES"], config["TRACK_WINDOW_SECONDS"]
+    window = config["TRACK_WINDOW_SECONDS"]
+    return throttle.Rule(config["TRACK_MAX_FAILURES"], window, window * 8, window)
 
 
 def _check_not_throttled(client: str, number: str) -> None:
-    limit, window = _limits()
-    client_key, number_key = _keys(client, number)
-    counts = _read_counts(client_key, number_key, window)
-    if counts[0] >= limit or counts[1] >= limit * PER_NUMBER_FACTOR:
+    """Slow the guessing client down; a number under attack (many wrong codes from many
+    clients) gives each client two tries on it, so the rightful citizen still gets in."""
+    rule = _rule()
+    client_key, number_key, pair_key = _keys(client, number)
+    wait = throttle.wait_seconds(client_key, rule)
+    if not wait and throttle.failures(number_key) >= int(
+            current_app.config["TRACK_NUMBER_MAX_FAILURES"]):
+        if throttle.failures(pair_key) >= PER_CLIENT_TRIES_UNDER_ATTACK:
+            wait = rule.window
+    if wait:
         raise TooManyAttempts("查询失败次数过多，请 {minutes} 分钟后再试",
-                              minutes=max(1, window // 60), retry_after=window)
-
-
-def _read_counts(client_key: str, number_key: str, window: int) -> tuple[int, int]:
-    try:
-        values = get_redis().mget(client_key, number_key)
-        return tuple(int(v or 0) for v in values)  # type: ignore[return-value]
-    except redis.RedisError:
-        log.warning("redis unavailable: tracking throttle falls back to this process")
-        now = time.monotonic()
-        return tuple(  # type: ignore[return-value]
-            sum(1 for t in _local_failures[key] if now - t < window)
-            for key in (client_key, number_key))
+                              minutes=max(1, math.ceil(wait / 60)), retry_after=wait)
 
 
 def _count_failure(client: str, number: str) -> None:
-    _, window = _limits()
-    keys = _keys(client, number)
-    try:
-        pipe = get_redis().pipeline()
-        for key in keys:
-            # the window starts at the first failure (SET NX works on every Redis version)
-            pipe.set(key, 0, ex=window, nx=True)
-            pipe.incr(key)
-        pipe.execute()
-    except redis.RedisError:
-        for key in keys:
-            _local_failures[key].append(time.monotonic())
+    throttle.count_failure(_keys(client, number), _rule().keep)

@@ -9,6 +9,12 @@
   var last = parseInt(d.last || "0", 10);
   var POLL_MS = 3000;
 
+  // The CSRF token the page was rendered with (base.html's meta tag); sent on every POST.
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
   function render(line) {
     if (line.id <= last) { return; }
     last = line.id;
@@ -55,7 +61,7 @@
       if (!field.value.trim()) { return; }
       fetch(d.sayUrl, {
         method: "POST", credentials: "same-origin",
-        headers: { "Accept": "application/json" }, body: new FormData(form)
+        headers: { "Accept": "application/json", "X-CSRFToken": csrfToken() }, body: new FormData(form)
       }).then(function (r) {
         if (r.ok) { field.value = ""; fetchNew(); }
       });

@@ -10,6 +10,12 @@
   var closeButton = document.getElementById("chat-close");
   var list = document.getElementById("chat-lines");
   var startForm = document.getElementById("chat-start");
+  // The CSRF token the page was rendered with (base.html's meta tag); sent on every POST.
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
   var sendForm = document.getElementById("chat-send");
   var status = document.getElementById("chat-status");
   var KEY = "hotline.chat";
@@ -107,7 +113,7 @@
     };
     fetch(d.startUrl, {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() }, body: JSON.stringify(body)
     }).then(function (r) {
       if (r.status !== 201) { return showError(r); }
       return r.json().then(function (data) { startForm.elements.text.value = ""; begin(data); });
@@ -120,7 +126,8 @@
     if (!state || !field.value.trim()) { return; }
     fetch(linesUrl(), {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-Chat-Token": state.token },
+      headers: { "Content-Type": "application/json", "X-Chat-Token": state.token,
+                 "X-CSRFToken": csrfToken() },
       body: JSON.stringify({ text: field.value })
     }).then(function (r) {
       if (r.status !== 201) { return showError(r); }

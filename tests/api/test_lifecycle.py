@@ -13,7 +13,7 @@ def test_create_without_department_registers(api):
     case = api.create_case()
     assert case["status"] == "registered"
     assert len(case["number"]) == 14 and case["number"].isdigit()
-    assert len(case["query_code"]) == 6
+    assert len(case["query_code"]) == 8  # was 6 digits before issue 11
     assert case["department"] is None
     assert actions_of(case) == ["register"]
     assert case["events"][0]["actor"] == "agent-name"

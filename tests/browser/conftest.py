@@ -15,6 +15,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 @pytest.fixture
 def live_server(app, world) -> Iterator[str]:
+    app.config["WTF_CSRF_ENABLED"] = True  # the pages' forms and scripts send their tokens
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -56,7 +57,7 @@ def page(browser, live_server):
     assert outside == [], f"pages tried to load from outside hosts: {outside}"
 
 
-def login(page, username: str, password: str = "password123") -> None:
+def login(page, username: str, password: str = "Kestrel-lamp-river-72") -> None:
     page.goto("/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

@@ -39,7 +39,7 @@ def submit(client, data: dict, attachments: list | None = None):
 def shown_number_and_code(response) -> tuple[str, str]:
     html = response.get_data(as_text=True)
     number = re.search(r'id="case-number">(\d{14})<', html).group(1)
-    code = re.search(r'id="query-code">(\d{6})<', html).group(1)
+    code = re.search(r'id="query-code">([0-9A-Z]{6,8})<', html).group(1)
     return number, code
 
 
