@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline import PROJECT_ROOT
+from hotline.app import PROJECT_ROOT
 from tests.security_helpers import csrf_token, login
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
