@@ -43,18 +43,13 @@ from hotline.services.validation import mask_phone
 from hotline.webutil import error_body, localtime, nl2br, translate_error, wants_json
 from workflows import scheduling
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Assemble the app: settings from the environment (or only from ``config`` in tests),
     extensions, blueprints. Nothing else happens here: no migrations, no network, no prompts."""
-    app = Flask(
-        "hotline",
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
-        instance_relative_config=True,
-    )
+    # Pages and assets live inside the package (hotline/templates, hotline/static), so a
+    # wheel or a non-editable install carries them.
+    app = Flask("hotline", instance_relative_config=True)
     settings = load_settings() if config is None else settings_from_mapping(config)
     resolve_paths(settings, Path(app.instance_path))
     app.config.update(settings)
