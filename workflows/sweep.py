@@ -14,7 +14,8 @@ import time
 
 from hotline.broker import get_redis
 from hotline.models import utcnow
-from hotline.services import escalation, outbox
+from hotline.services import escalation, idempotency, outbox
+from hotline.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 LAST_SWEEP_KEY = "hotline:sweep:last"
@@ -28,12 +29,15 @@ def run() -> dict:
     fired = sum(len(escalation.process_due(case_id, now)) for case_id in case_ids)
     message_ids = outbox.due_ids(now)
     outcomes = [outbox.deliver(message_id, now=now).outcome for message_id in message_ids]
+    with unit_of_work():
+        purged = idempotency.purge(now)
     summary = {
         "at": now.isoformat(),
         "due_cases": len(case_ids),
         "fired": fired,
         "messages": len(message_ids),
         "sent": outcomes.count("sent"),
+        "idempotency_keys_purged": purged,
         "seconds": round(time.perf_counter() - started, 3),
     }
     get_redis().set(LAST_SWEEP_KEY, json.dumps(summary))
