@@ -13,7 +13,7 @@ from flask import Flask, current_app, flash, g, redirect, render_template, reque
 from flask_login import login_url
 from werkzeug.exceptions import HTTPException
 
-from hotline import broker, logs
+from hotline import broker, logs, observability
 from hotline.blueprints import (
     admin,
     agent,
@@ -24,6 +24,7 @@ from hotline.blueprints import (
     inbox,
     mailbox,
     models_admin,
+    ops,
     oversight,
     public,
     queues,
@@ -63,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     broker.init_app(app)
     _init_web(app)
+    observability.init_app(app)
     scheduling.init_app(app)
     return app
 
@@ -158,7 +160,7 @@ def _init_web(app: Flask) -> None:
     """Blueprints, error pages, template helpers, security headers and the login hooks."""
     for blueprint in (auth.bp, public.bp, agent.bp, cases.bp, workbench.bp, admin.bp, api.bp,
                       followups.bp, queues.bp, models_admin.bp, channels.bp, mailbox.bp, inbox.bp,
-                      oversight.bp):
+                      oversight.bp, ops.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)

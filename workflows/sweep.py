@@ -12,9 +12,11 @@ import json
 import logging
 import time
 
+import redis
+
 from hotline.broker import get_redis
 from hotline.models import utcnow
-from hotline.services import escalation, idempotency, outbox
+from hotline.services import beats, escalation, idempotency, outbox
 from hotline.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -29,20 +31,23 @@ def run() -> dict:
     fired = sum(len(escalation.process_due(case_id, now)) for case_id in case_ids)
     message_ids = outbox.due_ids(now)
     outcomes = [outbox.deliver(message_id, now=now).outcome for message_id in message_ids]
-    with unit_of_work():
-        purged = idempotency.purge(now)
     summary = {
         "at": now.isoformat(),
         "due_cases": len(case_ids),
         "fired": fired,
         "messages": len(message_ids),
         "sent": outcomes.count("sent"),
-        "idempotency_keys_purged": purged,
         "seconds": round(time.perf_counter() - started, 3),
     }
-    get_redis().set(LAST_SWEEP_KEY, json.dumps(summary))
+    with unit_of_work():
+        summary["idempotency_keys_purged"] = idempotency.purge(now)
+        beats.beat("sweep", summary, now=now)
+    try:
+        get_redis().set(LAST_SWEEP_KEY, json.dumps(summary))
+    except redis.RedisError:  # the database record above is what health checks read
+        log.warning("sweep: Redis unreachable, summary kept in the database only")
     log.info("sweep: %s", summary)
-    if len(case_ids) == BATCH:  # more is due than one batch: go again at once
+    if len(case_ids) == BATCH and redis_up():  # more is due than one batch: go again at once
         from workflows.queues import HIGH, get_queue
 
         get_queue(HIGH).enqueue("workflows.jobs.sweep")  # named: the job module imports this one
@@ -50,6 +55,18 @@ def run() -> dict:
 
 
 def last_sweep() -> dict | None:
-    """What the most recent sweep found, for the queue-health page."""
+    """What the most recent sweep found, for the queue-health page (from the database, so
+    a sweep run while Redis was down counts too)."""
+    row = beats.last("sweep")
+    if row is not None:
+        return row.detail
     raw = get_redis().get(LAST_SWEEP_KEY)
     return json.loads(raw) if raw else None
+
+
+def redis_up() -> bool:
+    """Whether Redis answers a ping now."""
+    try:
+        return bool(get_redis().ping())
+    except redis.RedisError:
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -37,9 +38,14 @@ def test_wheel_serves_pages_and_static_files(tmp_path):
     """Build the wheel offline, install it alone into a fresh venv that borrows this venv's
     dependencies through a ``.pth`` line (not its editable hotline), and serve a page and a
     stylesheet from the installed package."""
+    # Build from a copy: setuptools leaves build/ and *.egg-info beside the sources.
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", "instance", "tests",
+        "bench", "node_modules", ".hypothesis"))
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--no-index", "-q", "-w", str(dist), str(ROOT)],
+                    "--no-index", "-q", "-w", str(dist), str(source)],
                    check=True, cwd=tmp_path, timeout=300)
     wheel = next(dist.glob("hotline-*.whl"))
 

@@ -11,8 +11,7 @@ from hotline.blueprints.api.base import bp, json_body, token_required
 from hotline.blueprints.api.idempotency import idempotent
 from hotline.blueprints.api.serialize import case_detail, case_summary, public_case
 from hotline.errors import InvalidInput, NotFound
-from hotline.extensions import db
-from hotline.models import Channel, utcnow
+from hotline.models import Channel
 from hotline.services import cases, idempotency, queries, suggestions, tracking
 from hotline.services.validation import optional_text, required_text
 from hotline.unit_of_work import unit_of_work
@@ -143,9 +142,3 @@ def feedback(number: str):
                                   data.get("comment"), client_key())
     return public_case(case, tracking.public_timeline(case))
 
-
-@bp.get("/health")
-def health():
-    """Liveness for load balancers: the database answers."""
-    db.session.execute(db.select(1))
-    return {"status": "ok", "time": utcnow().isoformat()}

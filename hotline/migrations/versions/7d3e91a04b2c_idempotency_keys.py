@@ -1,4 +1,4 @@
-"""idempotency keys; a channel's external reference registers one case
+"""idempotency keys; a channel's external reference registers one case; heartbeats
 
 Revision ID: 7d3e91a04b2c
 Revises: ccd068e50f5d
@@ -22,6 +22,12 @@ WHERE = "external_ref IS NOT NULL"
 
 
 def upgrade() -> None:
+    op.create_table('heartbeat',
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('at', hotline.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_heartbeat'))
+    )
     op.create_table('idempotent_request',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('scope', sa.String(length=64), nullable=False),
@@ -55,3 +61,4 @@ def downgrade() -> None:
     with op.batch_alter_table('idempotent_request', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idempotent_request_created_at'))
     op.drop_table('idempotent_request')
+    op.drop_table('heartbeat')
