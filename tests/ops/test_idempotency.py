@@ -136,3 +136,33 @@ def test_the_database_refuses_a_second_case_with_one_reference(app, world):
         cases.register_case(Actor.system("CTI"), new)
     with pytest.raises(Exception, match="(?i)unique|duplicate"), unit_of_work():
         cases.register_case(Actor.system("CTI"), new)
+
+
+def test_the_migration_keeps_a_shared_reference_on_the_oldest_case(tmp_path, redis_url):
+    """Cases registered twice before the unique index existed: the upgrade keeps the
+    reference on the first and marks the later ones, instead of failing."""
+    from alembic import command
+
+    from hotline import schema
+    from hotline.app import create_app
+    from hotline.models import CaseStatus, RequestType
+    from tests.conftest import PG_URL, app_config
+
+    if PG_URL:
+        pytest.skip("runs on a fresh SQLite file; the PostgreSQL schema is shared")
+    app = create_app({**app_config(tmp_path, redis_url),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'old.db'}"})
+    with app.app_context():
+        command.upgrade(schema.alembic_config(), "ccd068e50f5d")
+        for n in range(3):
+            db.session.add(Case(number=f"2026112500000{n}", query_code="123456",
+                                channel="phone", title="t", content="c",
+                                request_type=RequestType.HELP, status=CaseStatus.REGISTERED,
+                                external_ref="call-1"))
+        db.session.commit()
+        schema.upgrade()
+        refs = db.session.scalars(select(Case.external_ref).order_by(Case.id)).all()
+        db.engine.dispose()
+    assert refs[0] == "call-1"
+    assert refs[1].startswith("call-1#dup-") and refs[2].startswith("call-1#dup-")
+    assert len(set(refs)) == 3
