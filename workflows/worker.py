@@ -37,6 +37,18 @@ class HotlineWorker(Worker):
         context.preload()
         super().__init__(*args, **kwargs)
 
+    # RQ retries a lost connection itself, waiting up to this long between attempts.
+    max_connection_wait_time = 10.0
+
+    def heartbeat(self, *args, **kwargs):
+        """Beat, and register again first when Redis forgot this worker (it restarted
+        without persistence): otherwise the worker would go on working unseen by the health
+        check and the queue page."""
+        if self.birth_date is not None and not self.connection.exists(self.key):
+            log.warning("Redis forgot worker %s: registering it again", self.name)
+            self.register_birth()
+        return super().heartbeat(*args, **kwargs)
+
     def work(self, *args, **kwargs):
         stop = threading.Event()
         ticker = threading.Thread(target=_tick_forever, args=(stop,), daemon=True,

@@ -53,13 +53,14 @@ def _pings(client: redis.Redis) -> bool:
         return False
 
 
-def wait_for(condition, seconds: float, what: str) -> None:
+def wait_for(condition, seconds: float, what: str, log: Path | None = None) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
+    tail = log.read_text()[-4000:] if log is not None and log.exists() else ""
+    raise AssertionError(f"timed out waiting for {what}\n{tail}")
 
 
 def overdue_case(content: str) -> int:
@@ -98,19 +99,19 @@ def test_worker_survives_a_redis_restart(app, world, tmp_path):
         worker = subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env,
                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait_for(lambda: client.scard("rq:workers") > 0, 120, "the worker to register")
+        wait_for(lambda: client.scard("rq:workers") > 0, 120, "the worker to register", log)
 
         server.kill()
         server.wait(timeout=10)
         # Redis is down: the worker stays up and sweeps the database itself.
         during = overdue_case("Redis 宕机期间到期")
-        wait_for(lambda: fired(during), 60, "the fallback sweep to fire a deadline")
+        wait_for(lambda: fired(during), 60, "the fallback sweep to fire a deadline", log)
         assert worker.poll() is None, log.read_text()[-3000:]
 
         server = start_redis(port, tmp_path)
-        wait_for(lambda: client.scard("rq:workers") > 0, 90, "the worker to register again")
+        wait_for(lambda: client.scard("rq:workers") > 0, 90, "the worker to register again", log)
         after = overdue_case("Redis 恢复之后到期")
-        wait_for(lambda: fired(after), 60, "a deadline to fire after the restart")
+        wait_for(lambda: fired(after), 60, "a deadline to fire after the restart", log)
         assert worker.poll() is None, log.read_text()[-3000:]
         assert db.session.get(Case, during).overdue
     finally:
