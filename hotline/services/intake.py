@@ -893,8 +893,11 @@ def case_from_review(actor: Actor, message_id: int, fields: dict[str, Any]) -> C
         _finish(message, CASE, case, ack_text(case, message.channel), request,
                 handled_by=actor.user_id, note=None)
 
-    with in_commit_of(finish):
-        case = cases.register_case(actor, new)
+    try:
+        with in_commit_of(finish):
+            case = cases.register_case(actor, new)
+    except IntegrityError:  # another agent's case from this message holds its reference
+        raise Conflict("该来件已被他人处理") from None
     db.session.refresh(message)
     return case
 

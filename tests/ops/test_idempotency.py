@@ -128,14 +128,24 @@ def test_a_channel_reference_registers_one_case(post):
 
 
 def test_the_database_refuses_a_second_case_with_one_reference(app, world):
+    from sqlalchemy.exc import IntegrityError
+
+    from hotline.errors import Conflict
+    from hotline.models import CaseStatus, RequestType
     from hotline.services import cases
     from hotline.services.actors import Actor
 
     new = cases.NewCase(content="路灯不亮", channel="phone", external_ref="call-7")
     with unit_of_work():
         cases.register_case(Actor.system("CTI"), new)
-    with pytest.raises(Exception, match="(?i)unique|duplicate"), unit_of_work():
+    with pytest.raises(Conflict), unit_of_work():
         cases.register_case(Actor.system("CTI"), new)
+    # Past the service's check (a concurrent registration), the unique index holds.
+    with pytest.raises(IntegrityError), unit_of_work():
+        db.session.add(Case(number="20261125999999", query_code="123456", channel="phone",
+                            title="t", content="c", request_type=RequestType.HELP,
+                            status=CaseStatus.REGISTERED, external_ref="call-7"))
+    assert case_count() == 1
 
 
 def test_the_migration_keeps_a_shared_reference_on_the_oldest_case(tmp_path, redis_url):
@@ -166,3 +176,13 @@ def test_the_migration_keeps_a_shared_reference_on_the_oldest_case(tmp_path, red
     assert refs[0] == "call-1"
     assert refs[1].startswith("call-1#dup-") and refs[2].startswith("call-1#dup-")
     assert len(set(refs)) == 3
+
+
+def test_the_agent_console_refuses_a_call_registered_twice(client, auth, world):
+    auth.login("agent")
+    form = {"content": "路灯不亮", "type": "help", "urgency": "normal", "call_id": "call-99"}
+    assert client.post("/agent/cases", data=form).status_code == 303
+    again = client.post("/agent/cases", data=form)
+    assert again.status_code == 409
+    assert "该来源编号已登记过工单" in again.get_data(as_text=True)
+    assert case_count() == 1
