@@ -13,7 +13,7 @@ from flask import Flask, current_app, flash, g, redirect, render_template, reque
 from flask_login import login_url
 from werkzeug.exceptions import HTTPException
 
-from hotline import broker, logs, security
+from hotline import broker, logs, observability, security
 from hotline.blueprints import (
     admin,
     agent,
@@ -24,6 +24,7 @@ from hotline.blueprints import (
     inbox,
     mailbox,
     models_admin,
+    ops,
     oversight,
     public,
     queues,
@@ -43,18 +44,13 @@ from hotline.services.validation import mask_phone
 from hotline.webutil import error_body, localtime, nl2br, translate_error, wants_json
 from workflows import scheduling
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Assemble the app: settings from the environment (or only from ``config`` in tests),
     extensions, blueprints. Nothing else happens here: no migrations, no network, no prompts."""
-    app = Flask(
-        "hotline",
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
-        instance_relative_config=True,
-    )
+    # Pages and assets live inside the package (hotline/templates, hotline/static), so a
+    # wheel or a non-editable install carries them.
+    app = Flask("hotline", instance_relative_config=True)
     settings = load_settings() if config is None else settings_from_mapping(config)
     resolve_paths(settings, Path(app.instance_path))
     app.config.update(settings)
@@ -69,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     broker.init_app(app)
     _init_web(app)
     security.init_app(app)
+    observability.init_app(app)
     scheduling.init_app(app)
     return app
 
@@ -164,7 +161,7 @@ def _init_web(app: Flask) -> None:
     """Blueprints, error pages, template helpers, security headers and the login hooks."""
     for blueprint in (auth.bp, public.bp, agent.bp, cases.bp, workbench.bp, admin.bp, api.bp,
                       followups.bp, queues.bp, models_admin.bp, channels.bp, mailbox.bp, inbox.bp,
-                      oversight.bp):
+                      oversight.bp, ops.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -151,6 +151,15 @@ def parse_log_level(value: str) -> str:
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
+def parse_log_format(value: str) -> str:
+    """How log lines are written: ``text`` for people, ``json`` (one object a line) for a
+    log collector."""
+    fmt = _text(value).lower()
+    if fmt not in ("text", "json"):
+        raise ConfigError(f"unknown log format {value!r} (use text or json)")
+    return fmt
+
+
 def parse_environment(value: str) -> str:
     """Where hotline runs: development (the default) or production (stricter start-up)."""
     env = _text(value).lower()
@@ -283,6 +292,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCHEDULING", parse_boolean, True,
             "Enqueue deadline and follow-up jobs on Redis after each action."),
     Setting("LOG_LEVEL", parse_log_level, "INFO", "Python logging level."),
+    Setting("LOG_FORMAT", parse_log_format, "text",
+            "Log lines as text or json (time, level, logger, message, request and user id)."),
+    Setting("METRICS_TOKEN", _text, None,
+            "Bearer token that GET /metrics requires. Unset: only local, unproxied scrapes."),
     Setting("WECHAT_TOKEN", _text, None,
             "Token of the WeChat Official Account's server settings. Unset: WeChat is off."),
     Setting("SMS_SECRET", _text, None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC
 
 import redis
 from rq import Worker
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from hotline.broker import get_redis
 from hotline.extensions import db
-from hotline.models import OutboxMessage
+from hotline.models import OutboxMessage, utcnow
 from workflows import progress
 from workflows.queues import QUEUE_NAMES, get_queue
 from workflows.sweep import last_sweep
@@ -45,7 +46,7 @@ def snapshot(failures_shown: int = 5) -> Health:
     try:
         connection = get_redis()
         queues = [_queue_state(name, failures_shown) for name in QUEUE_NAMES]
-        workers = len(Worker.all(connection=connection))
+        workers = len(live_workers(connection))
         return Health(True, queues, workers, last_sweep(), outbox)
     except redis.RedisError as exc:
         return Health(False, [], 0, None, outbox, error=str(exc))
@@ -73,3 +74,24 @@ def _queue_state(name: str, failures_shown: int) -> QueueState:
 def _error_of(job) -> str:
     result = job.latest_result()
     return (getattr(result, "exc_string", None) or "") if result is not None else ""
+
+
+# A worker heartbeats at least every WORKER_TTL - 15 seconds (run_worker sets the TTL); one
+# silent for longer than this is dead even while its Redis key has not expired yet.
+WORKER_TTL = 60
+WORKER_SILENT = WORKER_TTL + 30
+
+
+def live_workers(connection=None) -> list[Worker]:
+    """Workers whose last heartbeat is recent: a killed worker stops counting at once its
+    heartbeat is overdue, not when RQ's maintenance finally removes it."""
+    connection = connection or get_redis()
+    now = utcnow()
+    alive = []
+    for worker in Worker.all(connection=connection):
+        beat = worker.last_heartbeat
+        if beat is not None and beat.tzinfo is None:
+            beat = beat.replace(tzinfo=UTC)
+        if beat is not None and (now - beat).total_seconds() <= WORKER_SILENT:
+            alive.append(worker)
+    return alive

@@ -12,9 +12,11 @@ import json
 import logging
 import time
 
+import redis
+
 from hotline.broker import get_redis
 from hotline.models import utcnow
-from hotline.services import escalation, outbox
+from hotline.services import beats, escalation, idempotency, outbox
 from hotline.unit_of_work import unit_of_work
 from workflows import delivery
 
@@ -38,9 +40,15 @@ def run() -> dict:
         "sent": outcomes.count("sent"),
         "seconds": round(time.perf_counter() - started, 3),
     }
-    get_redis().set(LAST_SWEEP_KEY, json.dumps(summary))
+    with unit_of_work():
+        summary["idempotency_keys_purged"] = idempotency.purge(now)
+        beats.beat("sweep", summary, now=now)
+    try:
+        get_redis().set(LAST_SWEEP_KEY, json.dumps(summary))
+    except redis.RedisError:  # the database record above is what health checks read
+        log.warning("sweep: Redis unreachable, summary kept in the database only")
     log.info("sweep: %s", summary)
-    if len(case_ids) == BATCH:  # more is due than one batch: go again at once
+    if len(case_ids) == BATCH and redis_up():  # more is due than one batch: go again at once
         from workflows.queues import HIGH, get_queue
 
         get_queue(HIGH).enqueue("workflows.jobs.sweep")  # named: the job module imports this one
@@ -53,6 +61,18 @@ def _process_due(case_id: int, now) -> list[str]:
 
 
 def last_sweep() -> dict | None:
-    """What the most recent sweep found, for the queue-health page."""
+    """What the most recent sweep found, for the queue-health page (from the database, so
+    a sweep run while Redis was down counts too)."""
+    row = beats.last("sweep")
+    if row is not None:
+        return row.detail
     raw = get_redis().get(LAST_SWEEP_KEY)
     return json.loads(raw) if raw else None
+
+
+def redis_up() -> bool:
+    """Whether Redis answers a ping now."""
+    try:
+        return bool(get_redis().ping())
+    except redis.RedisError:
+        return False

@@ -11,13 +11,17 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
+import redis
 from flask import Flask
 from rq import Queue, Worker
+from rq.exceptions import StopRequested
 
 from hotline.app import create_app
 from hotline.broker import get_redis
 from workflows import context, schedule
+from workflows.health import WORKER_TTL
 from workflows.queues import QUEUE_NAMES
 
 log = logging.getLogger(__name__)
@@ -32,6 +36,18 @@ class HotlineWorker(Worker):
             context.use_app(create_app())  # the plain ``rq worker`` path
         context.preload()
         super().__init__(*args, **kwargs)
+
+    # RQ retries a lost connection itself, waiting up to this long between attempts.
+    max_connection_wait_time = 10.0
+
+    def heartbeat(self, *args, **kwargs):
+        """Beat, and register again first when Redis forgot this worker (it restarted
+        without persistence): otherwise the worker would go on working unseen by the health
+        check and the queue page."""
+        if self.birth_date is not None and not self.connection.exists(self.key):
+            log.warning("Redis forgot worker %s: registering it again", self.name)
+            self.register_birth()
+        return super().heartbeat(*args, **kwargs)
 
     def work(self, *args, **kwargs):
         stop = threading.Event()
@@ -59,10 +75,73 @@ def _tick_forever(stop: threading.Event) -> None:
 
 
 def run_worker(app: Flask, *, burst: bool = False) -> None:
-    """Run one worker with its scheduler on the hotline queues until stopped."""
+    """Run one worker with its scheduler on the hotline queues until stopped.
+
+    A lost Redis connection does not end the process: the worker starts again with back-off
+    once Redis answers, and meanwhile a timer in this process runs the database sweep
+    directly, so deadlines and messages due during the outage still go out."""
     context.use_app(app)
+    stop = threading.Event()
+    sweeper = threading.Thread(target=_sweep_while_redis_is_down, args=(app, stop),
+                               daemon=True, name="hotline-fallback-sweep")
+    sweeper.start()
+    try:
+        _work_until_stopped(app, burst=burst)
+    finally:
+        stop.set()
+
+
+BACKOFF_FIRST, BACKOFF_MAX = 1.0, 30.0
+
+
+def _work_until_stopped(app: Flask, *, burst: bool) -> None:
+    delay, attempt = BACKOFF_FIRST, 0
+    while True:
+        attempt += 1
+        started = time.monotonic()
+        try:
+            worker = _new_worker(app, attempt)
+            worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+            if burst or getattr(worker, "_stop_requested", False):
+                return
+            log.warning("worker loop ended without a stop request (Redis lost?)")
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            log.warning("Redis unreachable: %s", exc)
+        except StopRequested:
+            return
+        if time.monotonic() - started > 5 * BACKOFF_MAX:  # it ran a good while: start over
+            delay = BACKOFF_FIRST
+        log.warning("starting the worker again in %.0f s", delay)
+        try:
+            time.sleep(delay)
+        except StopRequested:  # a SIGTERM while waiting: RQ's handler is still installed
+            return
+        delay = min(delay * 2, BACKOFF_MAX)
+
+
+def _new_worker(app: Flask, attempt: int) -> HotlineWorker:
     with app.app_context():
         connection = get_redis()
+    connection.ping()
     queues = [Queue(name, connection=connection) for name in QUEUE_NAMES]
-    worker = HotlineWorker(queues, connection=connection, name=f"hotline-{os.getpid()}")
-    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    # A fresh name per attempt: a restarted Redis that kept the old registration must not
+    # refuse the worker as a duplicate. The short TTL makes heartbeats frequent enough for
+    # the health check to tell a dead worker within about a minute and a half.
+    return HotlineWorker(queues, connection=connection, name=f"hotline-{os.getpid()}-{attempt}",
+                         worker_ttl=WORKER_TTL)
+
+
+def _sweep_while_redis_is_down(app: Flask, stop: threading.Event) -> None:
+    """Every sweep interval, run the database sweep here when Redis does not answer: the
+    usual sweep is a job on Redis and cannot run then."""
+    from workflows import sweep
+
+    interval = float(app.config["SWEEP_INTERVAL_SECONDS"])
+    while not stop.wait(interval):
+        with app.app_context():
+            try:
+                if not sweep.redis_up():
+                    log.warning("Redis unreachable: running the database sweep directly")
+                    sweep.run()
+            except Exception:  # noqa: BLE001 - the next interval tries again
+                log.exception("fallback sweep failed")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import asdict
@@ -55,8 +56,10 @@ class FileGateway:
         path = self.path_for(now)
         try:
             with self._lock:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with path.open("a", encoding="utf-8") as handle:
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                # Owner-only: the lines hold full phone numbers and query codes.
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                with os.fdopen(fd, "a", encoding="utf-8") as handle:
                     handle.write(line)
         except OSError as exc:
             raise GatewayError(f"cannot write outbox file {path}: {exc}") from exc

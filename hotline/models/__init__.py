@@ -12,6 +12,8 @@ from hotline.models.enums import (
     Satisfaction,
     Urgency,
 )
+from hotline.models.heartbeat import Heartbeat
+from hotline.models.idempotency import IdempotentRequest
 from hotline.models.org import Category, Department
 from hotline.models.outbox import Notification, OutboxMessage
 from hotline.models.routing import ClassifierModel, RoutingCorrection
@@ -26,5 +28,5 @@ __all__ = [
     "CaseNumberCounter", "CaseStatus",
     "Category", "Channel", "Citizen", "Department", "Notification", "OutboxMessage",
     "RequestType", "Role", "Satisfaction", "StatsDaily", "StatsMonthly", "StatsState",
-    "Urgency", "User", "utcnow",
+    "Urgency", "User", "utcnow", "IdempotentRequest", "Heartbeat",
 ]

@@ -113,6 +113,11 @@ class Case(Base):
               postgresql_include=["handle_deadline", "pending_extension_days"]),
         Index("ix_case_status_id", "status", "id"),
         Index("ix_case_created_at", "created_at"),
+        # A channel's reference (a CTI call id, a message id) registers one case: a caller's
+        # retry finds the case instead of making a second one.
+        Index("uq_case_channel_external_ref", "channel", "external_ref", unique=True,
+              postgresql_where=text("external_ref IS NOT NULL"),
+              sqlite_where=text("external_ref IS NOT NULL")),
         # The sweep asks "which unfired deadline points have passed?": one small partial
         # index per point keeps that under a second with a million open cases.
         *(due_index(name, column, marker, statuses) for name, column, marker, statuses in (

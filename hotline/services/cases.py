@@ -126,6 +126,7 @@ def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) ->
         raise Forbidden("只有话务员、督办员或管理员可以登记工单")
     now = now or utcnow()
     fields = _checked_new_case(new)
+    _refuse_second_registration(fields["channel"], fields["external_ref"])
     department = _department_by_code(new.department) if new.department else None
     # Nothing is written until the case is complete: one INSERT, flushed at the end, carries
     # the case as it ends up (registered, or dispatched at once) instead of an INSERT then
@@ -162,6 +163,13 @@ def _announce(case: Case, action: str) -> None:
     however many actions the transaction takes on it)."""
     after_commit(signals.case_changed.send, case.id, action=action,
                  key=("case_changed", case.id))
+
+
+def _refuse_second_registration(channel: Channel, external_ref: str | None) -> None:
+    """A channel's reference (a call id) registers one case (a unique index holds it)."""
+    if external_ref and db.session.scalar(select(Case.number).where(
+            Case.channel == channel, Case.external_ref == external_ref)) is not None:
+        raise Conflict("该来源编号已登记过工单", field="external_ref")
 
 
 def _checked_new_case(new: NewCase) -> dict[str, Any]:

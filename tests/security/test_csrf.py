@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.app import PROJECT_ROOT
+import hotline
 from tests.security_helpers import csrf_token, login
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -29,7 +29,7 @@ def _unsafe_urls(app) -> list[tuple[str, str]]:
 
 def test_every_form_in_the_templates_carries_the_token():
     missing = []
-    for template in Path(PROJECT_ROOT, "templates").rglob("*.html"):
+    for template in Path(hotline.__file__).parent.joinpath("templates").rglob("*.html"):
         for form in re.findall(r"<form\b[^>]*>.{0,120}", template.read_text(), re.S):
             if 'method="post"' in form and "csrf_token()" not in form:
                 missing.append(f"{template.name}: {form[:60]}")
@@ -138,6 +138,6 @@ def test_public_forms_are_protected_too(client, world):
 
 def test_scripts_send_the_token_header():
     for name in ("chat.js", "agent_chat.js"):
-        source = Path(PROJECT_ROOT, "static", "js", name).read_text()
+        source = Path(hotline.__file__).parent.joinpath("static", "js", name).read_text()
         assert '"X-CSRFToken": csrfToken()' in source
         assert 'meta[name="csrf-token"]' in source

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g, request
+from sqlalchemy.exc import IntegrityError
 
 from hotline.blueprints.api.base import bp, json_body, token_required
+from hotline.blueprints.api.idempotency import idempotent
 from hotline.blueprints.api.serialize import case_detail, case_summary, public_case
-from hotline.errors import InvalidInput
-from hotline.extensions import db
-from hotline.models import utcnow
-from hotline.services import cases, queries, suggestions, tracking
+from hotline.errors import InvalidInput, NotFound
+from hotline.models import Channel
+from hotline.services import cases, idempotency, queries, suggestions, tracking
 from hotline.services.validation import optional_text, required_text
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key
@@ -36,9 +37,12 @@ def _detail(case) -> dict[str, Any]:
 
 @bp.post("/cases")
 @token_required
+@idempotent
 def create_case():
-    """Register a case in one transaction and answer with it as written (no read-back);
-    ``suggested_category``/``suggested_department`` let the registration keep a correction."""
+    """Register a case in one transaction and answer with it as written (201, no read-back);
+    ``suggested_category``/``suggested_department`` let the registration keep a correction;
+    a channel's ``external_ref`` seen before answers 200 with the case it registered, so a
+    CTI system's retry never makes a second case."""
     data = json_body()
     _reject_unknown(data, CASE_FIELDS)
     citizen = data.get("citizen") or {}
@@ -55,13 +59,36 @@ def create_case():
         recording_ref=data.get("recording_ref"),
         suggested_category=data.get("suggested_category"),
         suggested_department=data.get("suggested_department"))
-    # keep_loaded: the answer is the case just written, not read back
-    with unit_of_work(keep_loaded=True):
-        case = cases.register_case(g.actor, new)
+    existing = _registered(new)
+    if existing is not None:
+        return _detail(existing), 200
+    try:
+        # keep_loaded: the answer is the case just written, not read back
+        with unit_of_work(keep_loaded=True):
+            case = cases.register_case(g.actor, new)
+    except IntegrityError:  # a concurrent request with the same reference won
+        existing = _registered(new)
+        if existing is None:
+            raise
+        return _detail(existing), 200
     body = _detail(case)
     if case.status.value == "registered":  # not routed by the caller: say where it could go
         body["suggestion"] = suggestions.suggest(case.content, case.address).as_dict()
     return body, 201
+
+
+def _registered(new: cases.NewCase):
+    """The case this channel already registered under the request's ``external_ref``, when
+    the caller may see it (one who may not gets the registration's own refusal)."""
+    if new.channel not in set(Channel) or not isinstance(new.external_ref, str):
+        return None
+    case = idempotency.registered_case(new.channel, new.external_ref)
+    if case is None:
+        return None
+    try:
+        return cases.get_case(g.actor, case.number)
+    except NotFound:
+        return None
 
 
 @bp.post("/suggest")
@@ -96,6 +123,7 @@ def get_case(number: str):
 
 @bp.post("/cases/<number>/<action>")
 @token_required
+@idempotent
 def act(number: str, action: str):
     data = json_body() if request.get_data() else {}
     version = data.pop("version", None)
@@ -123,9 +151,3 @@ def feedback(number: str):
                                       client_key())
     return public_case(case, tracking.public_timeline(case))
 
-
-@bp.get("/health")
-def health():
-    """Liveness for load balancers: the database answers."""
-    db.session.execute(db.select(1))
-    return {"status": "ok", "time": utcnow().isoformat()}

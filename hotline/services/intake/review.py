@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from hotline.channels.text import clean_text
 from hotline.errors import Conflict
@@ -111,7 +112,11 @@ def case_from_review(actor: Actor, message_id: int, fields: dict[str, Any]) -> C
         category=fields.get("category") or None, department=fields.get("department") or None,
         external_ref=f"inbound:{message_id}")
     settle(message_id, CASE, expected=REVIEW, handled_by_id=actor.user_id, handled_note=None)
-    case = cases.register_case(actor, new)
+    try:
+        with db.session.begin_nested():
+            case = cases.register_case(actor, new)
+    except IntegrityError:  # another agent's case from this message holds its reference
+        raise Conflict("该来件已被他人处理") from None
     db.session.execute(update(Attachment).where(Attachment.message_id == message_id)
                        .values(case_id=case.id).execution_options(synchronize_session=False))
     conclude(message_id, request, case, replies.ack_text(case, channel))

@@ -1,0 +1,67 @@
+"""``Idempotency-Key`` on the API's writing endpoints: a client that retries a request (its
+answer was lost, its own timeout fired) sends the same key and gets the first answer, status
+and body, for 24 hours; the work is done once.
+
+The key is reserved in one unit of work before the view runs and the answer stored in another
+after it; the view keeps its own. A view that refuses (a 4xx from a service) wrote nothing,
+so its key is released and a corrected retry runs. Keys live in the database, not Redis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Response, make_response, request
+
+from hotline.services import idempotency
+from hotline.unit_of_work import unit_of_work
+
+HEADER = "Idempotency-Key"
+
+
+def idempotent(view: Callable) -> Callable:
+    """Answer a repeated ``Idempotency-Key`` from the same token with the first answer.
+
+    Stack it below :func:`token_required`: only authenticated requests keep keys."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        raw = request.headers.get(HEADER)
+        if raw is None:
+            return view(*args, **kwargs)
+        key = idempotency.check_key(raw)
+        scope = _scope()
+        with unit_of_work():
+            first = idempotency.reserve(scope, key, _fingerprint())
+        if first is not None:
+            return _replay(first)
+        try:
+            response = make_response(view(*args, **kwargs))
+        except BaseException:
+            with unit_of_work():
+                idempotency.release(scope, key)
+            raise
+        with unit_of_work():
+            idempotency.record(scope, key, response.status_code,
+                               response.get_data(as_text=True))
+        return response
+    return wrapped
+
+
+def _scope() -> str:
+    """Keys belong to the bearer token that sent them (a digest; the token is not stored)."""
+    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest.update(request.get_data())
+    return digest.hexdigest()
+
+
+def _replay(answer: idempotency.Answer) -> Response:
+    response = Response(answer.body, status=answer.status, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response

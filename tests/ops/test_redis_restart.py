@@ -1,0 +1,124 @@
+"""A worker rides out a Redis restart (issue 17): it keeps running while Redis is down, runs
+the database sweep itself meanwhile, and works from the queues again once Redis is back.
+
+Real processes: a redis-server of our own on a free port (never the shared one) and a
+``hotline worker``; the test's database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+
+from hotline.extensions import db
+from hotline.models import Case, CaseEvent, User, utcnow
+from hotline.services import cases, sla
+from hotline.services.actors import Actor
+from hotline.unit_of_work import unit_of_work
+
+pytestmark = pytest.mark.slow
+REDIS_SERVER = shutil.which("redis-server")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_redis(port: int, directory: Path) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(directory)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    wait_for(lambda: _pings(client), 20, "redis-server to start")
+    return process
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+
+
+def wait_for(condition, seconds: float, what: str, log: Path | None = None) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.5)
+    tail = log.read_text()[-4000:] if log is not None and log.exists() else ""
+    raise AssertionError(f"timed out waiting for {what}\n{tail}")
+
+
+def overdue_case(content: str) -> int:
+    """An urgent case registered ten minutes ago: every deadline point has passed."""
+    agent = Actor.from_user(db.session.query(User).filter_by(username="agent").one())
+    with unit_of_work():
+        case = cases.register_case(agent, cases.NewCase(
+            content=content, urgency="urgent", department="URBAN"),
+            now=utcnow() - timedelta(minutes=10))
+    return case.id
+
+
+def fired(case_id: int) -> bool:
+    db.session.rollback()  # see what the worker committed
+    return db.session.query(CaseEvent).filter_by(case_id=case_id,
+                                                 action="deadline_overdue").count() > 0
+
+
+@pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+def test_worker_survives_a_redis_restart(app, world, tmp_path):
+    with unit_of_work():
+        sla.set_policy("紧急", urgency="urgent", request_type=None, accept="1m", handle="2m",
+                       calendar="natural")
+    port = free_port()
+    server = start_redis(port, tmp_path)
+    client = redis.Redis(port=port)
+    env = {**os.environ,
+           "HOTLINE_DATABASE_URL": app.config["DATABASE_URL"],
+           "HOTLINE_REDIS_URL": f"redis://127.0.0.1:{port}/0",
+           "HOTLINE_INSTANCE_PATH": app.config["INSTANCE_PATH"],
+           "HOTLINE_SECRET_KEY": "test-secret",
+           "HOTLINE_SWEEP_INTERVAL_SECONDS": "2",
+           "HOTLINE_LOG_LEVEL": "WARNING"}
+    log = tmp_path / "worker.log"
+    with open(log, "w") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env,
+                                  stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: client.scard("rq:workers") > 0, 120, "the worker to register", log)
+
+        server.kill()
+        server.wait(timeout=10)
+        # Redis is down: the worker stays up and sweeps the database itself.
+        during = overdue_case("Redis 宕机期间到期")
+        wait_for(lambda: fired(during), 60, "the fallback sweep to fire a deadline", log)
+        assert worker.poll() is None, log.read_text()[-3000:]
+
+        server = start_redis(port, tmp_path)
+        wait_for(lambda: client.scard("rq:workers") > 0, 90, "the worker to register again", log)
+        after = overdue_case("Redis 恢复之后到期")
+        wait_for(lambda: fired(after), 60, "a deadline to fire after the restart", log)
+        assert worker.poll() is None, log.read_text()[-3000:]
+        assert db.session.get(Case, during).overdue
+    finally:
+        try:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(worker.pid, signal.SIGKILL)
+        server.kill()
+        server.wait(timeout=10)
