@@ -110,6 +110,7 @@ def test_duplicate_delivery_makes_one_case(client, channels):
     assert len(outbox_to("13800001111")) == 1
 
 
+@pytest.mark.committing
 @pytest.mark.parametrize("round_no", range(3))
 def test_two_concurrent_deliveries_make_one_case(app, channels, round_no):
     body = sms_body(message_id=f"race-{round_no}")

@@ -26,7 +26,7 @@ from hotline.services import cases, sla
 from hotline.services.actors import Actor
 from hotline.unit_of_work import unit_of_work
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.committing]
 REDIS_SERVER = shutil.which("redis-server")
 
 

@@ -99,6 +99,7 @@ def test_backoff_grows_and_is_capped():
     assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 10)] == [30, 60, 120, 3600]
 
 
+@pytest.mark.committing
 def test_the_claim_is_committed_before_the_send(app, gateway):
     """While one job is sending, the message is taken: a second job skips it, and the
     claim is visible to another connection (it was committed, not held in a transaction)."""
