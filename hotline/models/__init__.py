@@ -12,6 +12,7 @@ from hotline.models.enums import (
     Satisfaction,
     Urgency,
 )
+from hotline.models.kb import ArticleStatus, KbArticle, KbRevision, KbState, KbSynonym, KbUse
 from hotline.models.org import Category, Department
 from hotline.models.outbox import Notification, OutboxMessage
 from hotline.models.routing import ClassifierModel, RoutingCorrection
@@ -27,4 +28,5 @@ __all__ = [
     "Category", "Channel", "Citizen", "Department", "Notification", "OutboxMessage",
     "RequestType", "Role", "Satisfaction", "StatsDaily", "StatsMonthly", "StatsState",
     "Urgency", "User", "utcnow",
+    "ArticleStatus", "KbArticle", "KbRevision", "KbState", "KbSynonym", "KbUse",
 ]
