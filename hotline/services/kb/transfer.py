@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from hotline.errors import InvalidInput, ServiceError
 from hotline.extensions import db
+from hotline.i18n import gettext
 from hotline.models import ArticleStatus, KbArticle
 from hotline.services.actors import Actor
 from hotline.services.kb import articles
@@ -110,12 +111,15 @@ def import_rows(actor: Actor, rows: list[dict[str, Any]]) -> dict[str, int]:
                 updated += 1
         except ServiceError as exc:
             raise InvalidInput("第 {row} 行：{problem}", field=exc.field or "file", row=number,
-                               problem=exc.message.format(**_plain(exc.params))) from None
+                               problem=gettext(exc.message, **_plain(exc))) from None
     return {"created": created, "updated": updated}
 
 
-def _plain(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in params.items() if k != "retry_after"}
+def _plain(exc: ServiceError) -> dict[str, Any]:
+    params = {k: v for k, v in exc.params.items() if k != "retry_after"}
+    if exc.field:
+        params.setdefault("field", exc.field)
+    return params
 
 
 def _import_one(actor: Actor, row: dict[str, Any]) -> bool:
