@@ -45,7 +45,8 @@ def test_one_action_answers_the_caller_and_closes_the_consultation(client, auth,
 def test_department_drafts_through_the_form_and_cannot_publish(client, auth, world):
     auth.login("housing")
     response = client.post("/kb/manage/new", data={
-        "title": "公积金贷款额度", "answer": "最高额度 70 万元。", "questions": "能贷好多\n额度多少"})
+        "title": "公积金贷款额度", "answer": "最高额度 70 万元。",
+        "questions": "能贷好多\n额度多少"})
     assert response.status_code == 303
     article = db.session.scalars(select(KbArticle)).one()
     assert article.questions == ["能贷好多", "额度多少"] and article.department.code == "HOUSING"

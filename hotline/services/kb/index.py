@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -51,13 +52,21 @@ class Hit:
 
 
 def terms(text: str, *, pairs: bool = True) -> list[str]:
-    """The words of ``text`` and, when ``pairs``, its Chinese character pairs."""
+    """The words of ``text`` and, when ``pairs``, its Chinese character pairs.
+
+    Segmentation is the costly part of a build; texts seen before (an index rebuilt after
+    one article changed) are remembered."""
+    return list(_terms(text, pairs))
+
+
+@lru_cache(maxsize=200_000)
+def _terms(text: str, pairs: bool) -> tuple[str, ...]:
     text = text.lower()
     out = tokenize(text)
     if pairs:
         for run in _HAN_RUN.findall(text):
             out.extend(_PAIR + run[i:i + 2] for i in range(len(run) - 1))
-    return out
+    return tuple(out)
 
 
 class KbIndex:
@@ -74,32 +83,32 @@ class KbIndex:
         return {"questions": "\n".join(doc.questions), "title": doc.title,
                 "tags": " ".join(doc.tags), "answer": doc.answer}
 
-    def _build(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    def _build(self) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """Per field, each term's documents and its weighted BM25 contribution to each."""
         n = len(self.docs)
-        counts: dict[str, list[dict[str, int]]] = {f: [] for f in FIELD_WEIGHTS}
-        for doc in self.docs:
-            for name, text in self._field_texts(doc).items():
-                tf: dict[str, int] = defaultdict(int)
-                for term in self._terms(text, pairs=self.pairs):
-                    tf[term] += 1
-                counts[name].append(tf)
-        merged: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-        for name, per_doc in counts.items():
-            lengths = np.array([sum(tf.values()) for tf in per_doc], dtype=float)
-            avg = lengths.mean() if n and lengths.mean() else 1.0
-            df: dict[str, int] = defaultdict(int)
-            for tf in per_doc:
-                for term in tf:
-                    df[term] += 1
-            weight = FIELD_WEIGHTS[name]
-            for i, tf in enumerate(per_doc):
-                norm = K1 * (1 - B + B * lengths[i] / avg)
-                for term, count in tf.items():
-                    idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
-                    merged[term][i] += weight * idf * count * (K1 + 1) / (count + norm)
-        return {term: (np.fromiter(rows.keys(), dtype=np.int32, count=len(rows)),
-                       np.fromiter(rows.values(), dtype=np.float32, count=len(rows)))
-                for term, rows in merged.items()}
+        texts = [self._field_texts(doc) for doc in self.docs]
+        return {name: self._field_postings([t[name] for t in texts], weight, n)
+                for name, weight in FIELD_WEIGHTS.items()}
+
+    def _field_postings(self, texts: list[str], weight: float,
+                        n: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        rows: dict[str, list[int]] = defaultdict(list)
+        counts: dict[str, list[int]] = defaultdict(list)
+        lengths = np.zeros(max(n, 1), dtype=np.float32)
+        for i, text in enumerate(texts):
+            words = self._terms(text, pairs=self.pairs)
+            lengths[i] = len(words)
+            for term, count in Counter(words).items():
+                rows[term].append(i)
+                counts[term].append(count)
+        norm = K1 * (1 - B + B * lengths / (float(lengths.mean()) or 1.0))
+        postings = {}
+        for term, docs in rows.items():
+            idx = np.array(docs, dtype=np.int32)
+            tf = np.array(counts[term], dtype=np.float32)
+            idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
+            postings[term] = (idx, weight * idf * tf * (K1 + 1) / (tf + norm[idx]))
+        return postings
 
     def query_terms(self, text: str,
                     synonyms: Sequence[Sequence[str]] = ()) -> dict[str, float]:
@@ -125,10 +134,11 @@ class KbIndex:
             return []
         weighted = self.query_terms(text, synonyms)
         scores = np.zeros(len(self.docs), dtype=np.float32)
-        for term, weight in weighted.items():
-            posting = self._postings.get(term)
-            if posting is not None:
-                scores[posting[0]] += weight * posting[1]
+        for postings in self._postings.values():
+            for term, weight in weighted.items():
+                posting = postings.get(term)
+                if posting is not None:
+                    scores[posting[0]] += weight * posting[1]
         if allowed is not None:
             scores[~allowed] = 0.0
         limit = min(limit, len(self.docs))
