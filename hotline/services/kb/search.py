@@ -107,11 +107,17 @@ def index_now() -> Built:
     built = _built.get(key)
     if built is not None and built.stamp == stamp:
         return built
-    with _lock:
+    if built is not None and not _lock.acquire(blocking=False):
+        return built  # another request is rebuilding: answer from the previous index
+    if built is None:
+        _lock.acquire()
+    try:
         built = _built.get(key)
         if built is None or built.stamp != stamp:
             built = _build(stamp)
             _built[key] = built
+    finally:
+        _lock.release()
     return built
 
 
