@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -46,5 +46,5 @@ def kb(world):
 
 
 def days(n: int) -> str:
-    """A date ``n`` days from today, as the API takes it."""
-    return (date.today() + timedelta(days=n)).isoformat()
+    """A date ``n`` days from the hotline's today, as the API takes it."""
+    return (articles.today_local() + timedelta(days=n)).isoformat()

@@ -91,21 +91,28 @@ def test_rejecting_a_draft_needs_a_reason_and_a_wrong_state_is_refused(world):
         articles.perform(supervisor, article.id, "withdraw")
 
 
-@pytest.mark.parametrize("dates", [
-    {"expires_on": days(-1)},                       # past its expiry date
-    {"review_on": days(0)},                         # due for review today
-    {"effective_from": days(3)},                    # not in force yet
+@pytest.mark.parametrize(("field", "offset"), [
+    ("expires_on", -1),                             # past its expiry date
+    ("review_on", 0),                               # due for review today
+    ("effective_from", 3),                          # not in force yet
 ])
-def test_articles_out_of_date_are_never_offered(world, dates):
+def test_articles_out_of_date_are_never_offered(world, field, offset):
     search.forget()
     supervisor = actor("supervisor")
     with unit_of_work():
-        article = articles.create_article(supervisor, {**GAS, **dates})
+        article = articles.create_article(supervisor, {**GAS, field: days(offset)})
         article.status = ArticleStatus.PUBLISHED  # published while it was current
         articles.touch()
     assert search.search("燃气开户") == []
-    assert search.search("燃气开户", today=article.effective_from or None) == [] or dates.get(
-        "effective_from")
+
+
+def test_an_article_not_yet_in_force_is_offered_from_its_effective_date(world):
+    search.forget()
+    article_id = published(GAS, effective_from=days(3))
+    today = articles.today_local()
+    assert search.search("燃气开户", today=today) == []
+    assert [h["id"] for h in search.search("燃气开户", today=today + timedelta(days=3))] \
+        == [article_id]
 
 
 def test_an_article_lapses_overnight_without_anyone_marking_it(world):
