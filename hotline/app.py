@@ -22,6 +22,7 @@ from hotline.blueprints import (
     channels,
     followups,
     inbox,
+    kb,
     mailbox,
     models_admin,
     ops,
@@ -32,6 +33,7 @@ from hotline.blueprints import (
 )
 from hotline.blueprints.api import base as api
 from hotline.blueprints.api import calls as _api_calls  # noqa: F401 - adds POST /calls to api.bp
+from hotline.blueprints.api import kb as _api_kb  # noqa: F401 - adds the /kb endpoints
 from hotline.blueprints.api import me as _api_me  # noqa: F401 - adds POST /me/password
 from hotline.blueprints.api import stats as _api_stats  # noqa: F401 - adds GET /stats to api.bp
 from hotline.blueprints.api import v1 as _api_v1  # noqa: F401 - adds the case endpoints
@@ -161,7 +163,7 @@ def _init_web(app: Flask) -> None:
     """Blueprints, error pages, template helpers, security headers and the login hooks."""
     for blueprint in (auth.bp, public.bp, agent.bp, cases.bp, workbench.bp, admin.bp, api.bp,
                       followups.bp, queues.bp, models_admin.bp, channels.bp, mailbox.bp, inbox.bp,
-                      oversight.bp, ops.bp):
+                      oversight.bp, ops.bp, kb.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -241,6 +241,42 @@ def sla_calendar_import(csv_file) -> None:
 
 
 @main.group()
+def kb() -> None:
+    """The knowledge base: load a city's base from CSV or Excel, or take it out again."""
+
+
+@kb.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_app
+def kb_import(file: str) -> None:
+    """Load FILE (.csv or .xlsx) into the base, all rows or none; rows marked published go
+    straight into search (the import acts as the system, like a supervisor)."""
+    from pathlib import Path
+
+    from hotline.services.actors import Actor
+    from hotline.services.kb import transfer
+
+    rows = transfer.read_rows(Path(file).read_bytes(), file)
+    with unit_of_work():
+        counts = transfer.import_rows(Actor.system("知识库导入"), rows)
+    click.echo(f"{counts['created']} created, {counts['updated']} updated")
+
+
+@kb.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_app
+def kb_export(file: str) -> None:
+    """Write the whole base to FILE: Excel when it ends in .xlsx, CSV otherwise."""
+    from pathlib import Path
+
+    from hotline.services.kb import transfer
+
+    data = transfer.export_xlsx() if file.lower().endswith(".xlsx") else transfer.export_csv()
+    Path(file).write_bytes(data)
+    click.echo(f"{len(transfer.export_rows())} articles written to {file}")
+
+
+@main.group()
 def mail() -> None:
     """Inbound e-mail: import .eml files or poll the IMAP mailbox once."""
 

@@ -97,5 +97,11 @@ ACTION_LABELS_ZH = {
     "training": "训练中", "ready": "待启用", "active": "启用中", "retired": "已停用",
     "failed": "失败", "starter": "初始语料", "cases": "已办结工单", "csv": "CSV 文件",
     "repeat": "重复来件", "supplement": "市民补充", "attachments": "附件", "answer": "验证答案",
+    "submit": "提交审核", "publish": "发布", "reject": "退回修改", "approve_change": "采纳修改",
+    "reject_change": "不采纳修改", "withdraw": "撤回", "expire": "设为过期", "applied": "修改",
+    "proposed": "提议修改", "rejected": "未采纳", "superseded": "已采纳的提议",
+    "questions": "相似问法", "kb_answer": "答复内容", "tags": "标签", "source": "依据",
+    "effective_from": "生效日期", "expires_on": "失效日期", "review_on": "复核日期",
+    "kb_article": "知识库文章", "words": "同义词", "file": "文件",
     "call_id": "通话编号", "caller": "来电号码", "recording": "录音", "after": "起始编号",
 }

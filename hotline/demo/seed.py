@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from hotline.demo import kb as kb_demo
 from hotline.extensions import db
 from hotline.models import Case, Department, Role, Satisfaction, User, utcnow
 from hotline.services import cases, directory, suggestions
@@ -83,7 +84,8 @@ def load_demo() -> str:
     trained = _ensure_starter_model()  # first: a failure here leaves no half demo
     note = " (starter routing model trained)" if trained else ""
     if db.session.scalar(select(func.count()).select_from(Department)):
-        return "demo data already present" + note
+        loaded = kb_demo.load_kb()
+        return "demo data already present" + note + (f", {loaded} kb articles" if loaded else "")
     city = json.loads(CITY.read_text(encoding="utf-8"))
     with unit_of_work():
         for dept in city["departments"]:
@@ -98,9 +100,10 @@ def load_demo() -> str:
                                display_name=name, department=dept)
     with unit_of_work():
         made = _demo_cases(utcnow())
+    loaded = kb_demo.load_kb()
     return (f"demo loaded: {len(city['departments'])} departments, "
             f"{len(city['categories'])} categories, {len(DEMO_ACCOUNTS)} accounts, "
-            f"{made} cases{note}")
+            f"{made} cases, {loaded} kb articles{note}")
 
 
 def _ensure_starter_model() -> bool:

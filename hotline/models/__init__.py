@@ -14,6 +14,7 @@ from hotline.models.enums import (
 )
 from hotline.models.heartbeat import Heartbeat
 from hotline.models.idempotency import IdempotentRequest
+from hotline.models.kb import ArticleStatus, KbArticle, KbRevision, KbState, KbSynonym, KbUse
 from hotline.models.org import Category, Department
 from hotline.models.outbox import Notification, OutboxMessage
 from hotline.models.routing import ClassifierModel, RoutingCorrection
@@ -29,4 +30,5 @@ __all__ = [
     "Category", "Channel", "Citizen", "Department", "Notification", "OutboxMessage",
     "RequestType", "Role", "Satisfaction", "StatsDaily", "StatsMonthly", "StatsState",
     "Urgency", "User", "utcnow", "IdempotentRequest", "Heartbeat",
+    "ArticleStatus", "KbArticle", "KbRevision", "KbState", "KbSynonym", "KbUse",
 ]

@@ -87,4 +87,6 @@ LABELS_ZH: dict[str, str] = {
     "normal": "一般", "urgent": "紧急",
     "satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意",
     "not_rated": "未评价",
+    "draft": "草稿", "in_review": "待审核", "published": "已发布", "expired": "已过期",
+    "withdrawn": "已撤回",
 }

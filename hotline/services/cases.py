@@ -41,6 +41,8 @@ from hotline.models import (
 )
 from hotline.services import corrections, deadlines, directory, followup, routing, signals
 from hotline.services.actors import Actor
+from hotline.services.kb import articles as kb_articles
+from hotline.services.kb import usage as kb_usage
 from hotline.services.numbering import new_query_code, next_case_number
 from hotline.services.validation import (
     choice,
@@ -433,13 +435,18 @@ def _reply(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> N
 
 
 def _resolve(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
-    content = required_text(params.get("content"), "content",
-                            max_chars=current_app.config["CONTENT_MAX_CHARS"])
+    # answered from the knowledge base: the article's answer is the reply unless one is given
+    article = None
+    if params.get("kb_article") not in (None, ""):
+        article = kb_usage.article_for_answer(params["kb_article"], kb_articles.today_local())
+    content = required_text(params.get("content") or (article.answer if article else None),
+                            "content", max_chars=current_app.config["CONTENT_MAX_CHARS"])
     previous = case.status
     case.status = S.CLOSED
     case.answer = content
     case.replied_at = case.closed_at = now
-    record(case, actor, "resolve", from_status=previous, note=content, now=now)
+    data = kb_usage.record_use(article, case, actor, now) if article else None
+    record(case, actor, "resolve", from_status=previous, note=content, now=now, data=data)
 
 
 def _close(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
