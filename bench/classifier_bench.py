@@ -6,8 +6,7 @@ loading (in a fresh process, jieba dictionary included) and single-request predi
 
 From the cross-validation's out-of-fold predictions it also prints what auto-dispatch cares
 about: the precision of the top choice over the 50-100% of messages each model is surest of
-(the baseline ranks by its SVM score), and the reliability table of our top probability, both
-calibrated and as the uncalibrated stack gives it ("current").
+(the baseline ranks by its SVM score), and the reliability table of our top probability.
 
     .venv/bin/python bench/classifier_bench.py [--data PATH] [--folds 5] [--no-cv]
 """
@@ -35,7 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from classifier import build_pipeline, load_model, read_training_csv, train_model  # noqa: E402
-from classifier.estimators import StackedTextClassifier  # noqa: E402
 from classifier.evaluate import (  # noqa: E402
     coverage_precision,
     expected_calibration_error,
@@ -62,11 +60,10 @@ def cross_validate(texts, labels, folds: int) -> tuple[dict[str, list[float]], d
 
     Also returns, per model, the out-of-fold top-choice confidence and whether it was right
     (pooled over the folds): the input of the coverage curve and the reliability table.
-    ``current`` is our fitted stack read without its top-label calibration.
     """
     x, y = np.array(texts, dtype=object), np.array(labels)
     scores = {"baseline": [], "ours": []}
-    pooled = {name: {"confidence": [], "correct": []} for name in ("baseline", "ours", "current")}
+    pooled = {name: {"confidence": [], "correct": []} for name in ("baseline", "ours")}
     splitter = StratifiedKFold(folds, shuffle=True, random_state=SEED)
     for i, (tr, te) in enumerate(splitter.split(x, y), 1):
         x_te = list(x[te])
@@ -78,11 +75,8 @@ def cross_validate(texts, labels, folds: int) -> tuple[dict[str, list[float]], d
         )
         normalized = ours[:-1].transform(x_te)
         stack = ours[-1]
-        for name, proba in (
-            ("ours", stack.predict_proba(normalized)),
-            ("current", StackedTextClassifier.predict_proba(stack, normalized)),
-        ):
-            _pool(pooled[name], proba.max(axis=1), stack.classes_[proba.argmax(axis=1)], y[te])
+        proba = stack.predict_proba(normalized)
+        _pool(pooled["ours"], proba.max(axis=1), stack.classes_[proba.argmax(axis=1)], y[te])
         for name, model in (("baseline", base), ("ours", ours)):
             scores[name].append(float(f1_score(y[te], model.predict(x_te), average="macro")))
         print(f"  fold {i}: baseline {scores['baseline'][-1]:.4f}  ours {scores['ours'][-1]:.4f}")
@@ -95,7 +89,7 @@ def _pool(into: dict, confidence, predicted, truth) -> None:
 
 
 def routing_figures(pooled: dict) -> dict:
-    """Coverage→precision for every model; reliability table and ECE for ours and current."""
+    """Coverage→precision for every model; reliability table and ECE for ours."""
     figures = {}
     for name, data in pooled.items():
         entry = {"coverage_precision": coverage_precision(data["confidence"], data["correct"])}
@@ -259,7 +253,7 @@ def routing_lines(routing: dict) -> list[str]:
     for name, entry in routing.items():
         curve = entry["coverage_precision"]
         lines.append(f"  {name:8s}  " + "  ".join(f"{curve[c]:6.4f}" for c in coverages))
-    for name in ("ours", "current"):
+    for name in ("ours",):
         entry = routing[name]
         lines.append(f"reliability of the top probability, {name} (ECE {entry['ece']:.4f}):")
         lines.append("  bin           n  mean p  accuracy")

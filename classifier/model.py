@@ -24,13 +24,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 
 from classifier._version import __version__
-from classifier.calibration import CalibratedStackedTextClassifier
 from classifier.errors import ModelLoadError
-from classifier.estimators import Head, TextNormalizer
+from classifier.estimators import Head, StackedTextClassifier, TextNormalizer
 from classifier.segment import preload, tokenize
 
-# 2: the classifier step is a CalibratedStackedTextClassifier (top-label calibration).
-FORMAT_VERSION = 2
+FORMAT_VERSION = 1
 # Longer letters are cut: the head carries the topic and the caps bound latency (see bench).
 MAX_CHARS = 1000
 # jieba is the slowest step (about 3 ms per 1,000 characters), so words come from a shorter head.
@@ -39,9 +37,6 @@ MAX_WORD_CHARS = 500
 
 def build_pipeline(random_state: int = 0) -> Pipeline:
     """Return the untrained text→label Pipeline (normalise, three TF-IDF views, stacked SVMs).
-
-    The top probability is calibrated (``classifier.calibration``) so that a threshold of 0.9
-    picks suggestions that are right about 90% of the time.
 
     The views and settings were chosen on the teddy2020c benchmark (bench/classifier_bench.py).
     ``max_features`` caps keep the file under ~50 MB even with 30+ categories: its size is
@@ -78,7 +73,7 @@ def build_pipeline(random_state: int = 0) -> Pipeline:
     return Pipeline(
         [
             ("normalize", TextNormalizer(max_chars=MAX_CHARS)),
-            ("classify", CalibratedStackedTextClassifier(views, random_state=random_state)),
+            ("classify", StackedTextClassifier(views, random_state=random_state)),
         ]
     )
 

@@ -185,7 +185,7 @@ def train_model(
         "fit_seconds": round(time.perf_counter() - started, 2),
         "versions": library_versions(),
         "estimator": "normalize + tf-idf views (char 1-2, jieba words 1-2, subject line) "
-        "+ stacked LinearSVC with logistic-regression combiner, top-label calibration",
+        "+ stacked LinearSVC with logistic-regression combiner",
     }
     return Model(pipeline, metadata)
 

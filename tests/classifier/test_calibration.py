@@ -73,12 +73,6 @@ def test_estimator_learns_a_calibration_and_keeps_predictions():
     assert list(est.predict(queries)) == list(est.classes_[raw.argmax(axis=1)])
 
 
-def test_pipeline_uses_the_calibrated_classifier(model):
-    classify = model.pipeline.named_steps["classify"]
-    assert isinstance(classify, CalibratedStackedTextClassifier)
-    assert len(classify.top_calibration_) == 2
-
-
 def test_a_decreasing_fit_is_refused():
     confidence = np.linspace(0.3, 0.99, 200)
     assert fit_top_calibration(confidence, confidence < 0.6) == IDENTITY

@@ -121,15 +121,6 @@ def test_other_format_version_is_refused(saved_model, tmp_path):
         load_model(path)
 
 
-def test_a_model_of_format_1_is_refused_with_the_retrain_message(saved_model, tmp_path):
-    # Format 1 models have no top-label calibration; they must be retrained, not half-used.
-    assert FORMAT_VERSION >= 2
-    path = _copy_model(saved_model, tmp_path)
-    _edit_metadata(path, format_version=1)
-    with pytest.raises(ModelLoadError, match="format version 1 is not supported.*retrain"):
-        load_model(path)
-
-
 def test_missing_model_file(tmp_path):
     with pytest.raises(ModelLoadError, match="not found"):
         load_model(tmp_path / "nope.joblib")
