@@ -141,9 +141,15 @@ class StackedTextClassifier(ClassifierMixin, BaseEstimator):
             # beyond the sixth decimal.
             self.coefs_.append(np.ascontiguousarray(svm.coef_.T, dtype=np.float32))
             self.intercepts_.append(svm.intercept_.astype(np.float64))
-        self.final_ = LogisticRegression(C=self.final_C, max_iter=2000)
-        self.final_.fit(np.hstack(oof_blocks), y)
+        self._fit_final(np.hstack(oof_blocks), y, folds)
         return self
+
+    def _combiner(self) -> LogisticRegression:
+        return LogisticRegression(C=self.final_C, max_iter=2000)
+
+    def _fit_final(self, oof: np.ndarray, y: np.ndarray, folds) -> None:
+        """Fit the combiner on the out-of-fold view scores (subclasses may learn more here)."""
+        self.final_ = self._combiner().fit(oof, y)
 
     def _out_of_fold(self, matrix, y, folds) -> np.ndarray:
         scores = np.zeros((len(y), self._n_scores()))
