@@ -5,8 +5,19 @@ from hotline.models.case import Case, CaseEvent, CaseNumberCounter, Citizen
 from hotline.models.channel import Attachment, ChatMessage, Conversation, InboundMessage
 from hotline.models.enums import (
     OPEN_STATUSES,
+    CalendarKind,
+    CaseAction,
     CaseStatus,
     Channel,
+    ChatAuthor,
+    ConversationStatus,
+    CorrectionSource,
+    DayKind,
+    DaySource,
+    InboundStatus,
+    ModelSource,
+    ModelStatus,
+    OutboxStatus,
     RequestType,
     Role,
     Satisfaction,
@@ -27,4 +38,6 @@ __all__ = [
     "Category", "Channel", "Citizen", "Department", "Notification", "OutboxMessage",
     "RequestType", "Role", "Satisfaction", "StatsDaily", "StatsMonthly", "StatsState",
     "Urgency", "User", "utcnow",
+    "CalendarKind", "CaseAction", "ChatAuthor", "ConversationStatus", "CorrectionSource",
+    "DayKind", "DaySource", "InboundStatus", "ModelSource", "ModelStatus", "OutboxStatus",
 ]

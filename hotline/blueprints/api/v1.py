@@ -10,7 +10,7 @@ from hotline.blueprints.api.base import bp, json_body, token_required
 from hotline.blueprints.api.serialize import case_detail, case_summary, public_case
 from hotline.errors import InvalidInput
 from hotline.extensions import db
-from hotline.models import utcnow
+from hotline.models import CaseStatus, utcnow
 from hotline.services import cases, queries, suggestions, tracking
 from hotline.services.validation import optional_text, required_text
 from hotline.unit_of_work import unit_of_work
@@ -59,7 +59,7 @@ def create_case():
     with unit_of_work(keep_loaded=True):
         case = cases.register_case(g.actor, new)
     body = _detail(case)
-    if case.status.value == "registered":  # not routed by the caller: say where it could go
+    if case.status == CaseStatus.REGISTERED:  # not routed by the caller: say where it could go
         body["suggestion"] = suggestions.suggest(case.content, case.address).as_dict()
     return body, 201
 
