@@ -45,8 +45,10 @@ def department_by_code(code: Any, *, active_only: bool = False,
     if active_only:
         query = query.where(Department.active.is_(True))
     department = db.session.scalars(query).first()
+    if department is None and field:
+        raise InvalidInput("未知的承办单位代码：{code}", field=field, code=str(code))
     if department is None:
-        _unknown("未知的承办单位代码：{code}", code, field)
+        raise NotFound("未知的承办单位代码：{code}", code=str(code))
     return department
 
 
@@ -54,15 +56,11 @@ def category_by_code(code: Any, *, field: str | None = None) -> Category:
     """The category with this code, active or not; unknown: NotFound, or InvalidInput naming
     ``field``."""
     category = db.session.scalars(select(Category).where(Category.code == str(code))).first()
+    if category is None and field:
+        raise InvalidInput("未知的分类：{code}", field=field, code=str(code))
     if category is None:
-        _unknown("未知的分类：{code}", code, field)
+        raise NotFound("未知的分类：{code}", code=str(code))
     return category
-
-
-def _unknown(message: str, code: Any, field: str | None) -> None:
-    if field is None:
-        raise NotFound(message, code=str(code))
-    raise InvalidInput(message, field=field, code=str(code))
 
 
 def add_department(code: str, name: str, *, parent: str | None = None,
