@@ -42,6 +42,8 @@ from hotline.errors import ServiceError
 from hotline.extensions import db, login_manager
 from hotline.gateways import build_gateways
 from hotline.i18n import current_language, gettext, label
+from hotline.models import enums
+from hotline.services.links import tracking_url
 from hotline.services.validation import mask_phone
 from hotline.webutil import error_body, localtime, nl2br, translate_error, wants_json
 from workflows import scheduling
@@ -155,6 +157,12 @@ def _tune_sqlite(app: Flask) -> None:
         cursor.close()
 
 
+# The closed vocabularies templates compare against: ``message.status == InboundStatus.REVIEW``.
+TEMPLATE_VOCABULARIES = {cls.__name__: cls for cls in (
+    enums.CaseAction, enums.CaseStatus, enums.ChatAuthor, enums.ConversationStatus,
+    enums.DayKind, enums.DaySource, enums.CalendarKind, enums.InboundStatus, enums.ModelStatus,
+    enums.Urgency)}
+
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'")
 
@@ -168,7 +176,8 @@ def _init_web(app: Flask) -> None:
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
     app.jinja_env.globals.update(_=gettext, label=label, mask_phone=mask_phone,
-                                 lang=current_language, localtime=localtime)
+                                 lang=current_language, localtime=localtime,
+                                 tracking_url=tracking_url, **TEMPLATE_VOCABULARIES)
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["nl2br"] = nl2br
     app.after_request(_headers)

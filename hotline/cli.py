@@ -346,6 +346,7 @@ def classifier_train(data_path, from_cases, text_column, label_column, out_path,
     if bool(data_path) == bool(from_cases):
         raise click.UsageError("give exactly one of --data CSV or --from-cases")
     from classifier import TrainingDataError, read_training_csv
+    from hotline.models import ModelSource
 
     try:
         if data_path:
@@ -353,7 +354,8 @@ def classifier_train(data_path, from_cases, text_column, label_column, out_path,
                                               label_column=label_column)
         else:
             texts, labels = _case_training_data()
-        _train_and_save(texts, labels, "csv" if data_path else "cases", out_path, activate)
+        source = ModelSource.CSV if data_path else ModelSource.CASES
+        _train_and_save(texts, labels, source, out_path, activate)
     except TrainingDataError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rq import get_current_job
 
-from hotline.models import ClassifierModel
+from hotline.models import ClassifierModel, ModelSource
 from hotline.services import suggestions
 from hotline.unit_of_work import unit_of_work
 from workflows import progress
@@ -21,13 +21,14 @@ def retrain(activate: bool = False) -> str:
     with unit_of_work():
         texts, labels = suggestions.training_data_from_cases()
     current = get_current_job()
-    record = train_version("cases", texts, labels, activate=activate,
+    record = train_version(ModelSource.CASES, texts, labels, activate=activate,
                            job_id=current.id if current else None, progress=_report)
     return record.version
 
 
-def train_version(source: str, texts: list[str], labels: list[str], *, activate: bool = False,
-                  job_id: str | None = None, progress=None) -> ClassifierModel:
+def train_version(source: ModelSource, texts: list[str], labels: list[str], *,
+                  activate: bool = False, job_id: str | None = None,
+                  progress=None) -> ClassifierModel:
     """Train, save as a new version, and record it (ready, or active when asked), in three
     steps: the version is committed as training before the long fit runs outside any
     transaction, and its outcome is committed after. A failure is recorded on the version

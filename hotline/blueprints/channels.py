@@ -12,9 +12,9 @@ from hotline.channels import SignatureError
 from hotline.channels import sms as sms_channel
 from hotline.channels import wechat as wechat_channel
 from hotline.errors import ServiceError
-from hotline.models import utcnow
+from hotline.models import InboundStatus, utcnow
 from hotline.services import gate
-from hotline.services.intake import receive, store
+from hotline.services.intake import receive
 from hotline.unit_of_work import unit_of_work
 from workflows import inbound
 
@@ -129,6 +129,6 @@ def sms_webhook():
     if receipt.claimed:
         inbound.process_claimed(receipt.id)
     # Queued (the usual case): the status is known without reading the row back.
-    status = receipt.status if receipt.status == store.RECEIVED else receipt.message.status
+    status = receipt.status if receipt.status == InboundStatus.RECEIVED else receipt.message.status
     return {"accepted": True, "id": receipt.id, "duplicate": receipt.duplicate,
             "status": status}

@@ -22,7 +22,15 @@ from hotline.errors import ServiceError
 from hotline.extensions import db
 from hotline.i18n import gettext as _
 from hotline.i18n import label
-from hotline.models import Attachment, Case, InboundMessage, RequestType, Role, utcnow
+from hotline.models import (
+    Attachment,
+    Case,
+    InboundMessage,
+    InboundStatus,
+    RequestType,
+    Role,
+    utcnow,
+)
 from hotline.services import calls, cases, chat, directory, gate, repeats, storage
 from hotline.services.intake import review as intake_review
 from hotline.services.intake import store
@@ -155,7 +163,7 @@ def review_retry(message_id: int):
             raise
         flash(translate_error(exc), "error")
     else:
-        if message.status == store.REVIEW:
+        if message.status == InboundStatus.REVIEW:
             flash(_("仍无法自动处理：{reason}", reason=message.reason or ""), "error")
         else:
             flash(_("已重新处理来件 {id}", id=message_id), "success")

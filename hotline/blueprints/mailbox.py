@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from hotline.channels import challenge
 from hotline.errors import InvalidInput, ServiceError
 from hotline.extensions import db
-from hotline.models import Attachment, RequestType, utcnow
+from hotline.models import Attachment, InboundStatus, RequestType, utcnow
 from hotline.services import chat, gate, storage, tracking
 from hotline.services.intake import letters, store
 from hotline.unit_of_work import unit_of_work
@@ -92,7 +92,7 @@ def mailbox_submit():
 
 def _result(message):
     case = message.case
-    repeat = message.status == store.APPENDED
+    repeat = message.status == InboundStatus.APPENDED
     attachments = storage.of_case(case.id) if case is not None else []
     return render_template("public/mailbox_done.html", message=message, case=case,
                            repeat=repeat, attachments=attachments)

@@ -11,6 +11,7 @@ from hotline.blueprints.guards import role_required
 from hotline.broker import get_redis
 from hotline.errors import ServiceError
 from hotline.i18n import gettext as _
+from hotline.models import ModelStatus
 from hotline.services import corrections, suggestions
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
@@ -36,7 +37,7 @@ def _job_progress(job_id: str | None) -> dict | None:
 @role_required("admin")
 def index():
     versions = suggestions.versions()
-    running = next((v for v in versions if v.status == "training"), None)
+    running = next((v for v in versions if v.status == ModelStatus.TRAINING), None)
     return render_template(
         "admin/models.html", versions=versions, active=suggestions.active_record(),
         running=running, progress=_job_progress(running.job_id if running else None),

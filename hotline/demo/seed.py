@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from hotline.demo import kb as kb_demo
 from hotline.extensions import db
-from hotline.models import Case, Department, Role, Satisfaction, User, utcnow
+from hotline.models import Case, Department, ModelSource, Role, Satisfaction, User, utcnow
 from hotline.services import cases, directory, suggestions
 from hotline.services.actors import Actor
 from hotline.unit_of_work import unit_of_work
@@ -114,7 +114,7 @@ def _ensure_starter_model() -> bool:
         starter = suggestions.starter_training_data()
     if starter is None:
         return False
-    train_version("starter", *starter, activate=True)
+    train_version(ModelSource.STARTER, *starter, activate=True)
     return True
 
 
@@ -128,7 +128,7 @@ def _department_actor(code: str) -> Actor:
                               .where(Department.code == code)).first()
     if user is not None:
         return Actor.from_user(user)
-    dept = db.session.scalars(select(Department).where(Department.code == code)).one()
+    dept = directory.department_by_code(code)
     return Actor(label=dept.name, role=Role.DEPARTMENT, department_id=dept.id)
 
 

@@ -5,8 +5,19 @@ from hotline.models.case import Case, CaseEvent, CaseNumberCounter, Citizen
 from hotline.models.channel import Attachment, ChatMessage, Conversation, InboundMessage
 from hotline.models.enums import (
     OPEN_STATUSES,
+    CalendarKind,
+    CaseAction,
     CaseStatus,
     Channel,
+    ChatAuthor,
+    ConversationStatus,
+    CorrectionSource,
+    DayKind,
+    DaySource,
+    InboundStatus,
+    ModelSource,
+    ModelStatus,
+    OutboxStatus,
     RequestType,
     Role,
     Satisfaction,
@@ -31,4 +42,6 @@ __all__ = [
     "RequestType", "Role", "Satisfaction", "StatsDaily", "StatsMonthly", "StatsState",
     "Urgency", "User", "utcnow", "IdempotentRequest", "Heartbeat",
     "ArticleStatus", "KbArticle", "KbRevision", "KbState", "KbSynonym", "KbUse",
+    "CalendarKind", "CaseAction", "ChatAuthor", "ConversationStatus", "CorrectionSource",
+    "DayKind", "DaySource", "InboundStatus", "ModelSource", "ModelStatus", "OutboxStatus",
 ]

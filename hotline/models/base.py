@@ -43,9 +43,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def enum_column(enum_cls):
-    """Store an enum by its value as a plain string, portable across SQLite and PostgreSQL."""
-    return Enum(enum_cls, native_enum=False, length=24, validate_strings=True,
+def enum_column(enum_cls, *, length: int = 24):
+    """Store an enum by its value as a plain VARCHAR(``length``), portable across SQLite and
+    PostgreSQL; a column that held free strings keeps its length, so no migration is needed."""
+    return Enum(enum_cls, native_enum=False, length=length, validate_strings=True,
                 values_callable=lambda members: [m.value for m in members])
 
 

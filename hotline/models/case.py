@@ -9,7 +9,14 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from hotline.models.base import Base, enum_column, utcnow
-from hotline.models.enums import CaseStatus, Channel, RequestType, Satisfaction, Urgency
+from hotline.models.enums import (
+    CaseAction,
+    CaseStatus,
+    Channel,
+    RequestType,
+    Satisfaction,
+    Urgency,
+)
 from hotline.models.org import Category, Department
 from hotline.models.user import User
 
@@ -152,7 +159,7 @@ class CaseEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     actor_label: Mapped[str] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(40))
+    action: Mapped[CaseAction] = mapped_column(enum_column(CaseAction, length=40))
     from_status: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus))
     to_status: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))

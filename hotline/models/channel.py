@@ -12,8 +12,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.models.base import Base, utcnow
+from hotline.models.base import Base, enum_column, utcnow
 from hotline.models.case import Case, Citizen
+from hotline.models.enums import ChatAuthor, ConversationStatus, InboundStatus
 from hotline.models.user import User
 
 # Repeat detection and "查询" replies look a citizen up by openid or e-mail address.
@@ -25,8 +26,8 @@ class InboundMessage(Base):
 
     ``(channel, external_id)`` is unique: a gateway that delivers the same message twice
     (a retry, a second poll, a double click) finds the first row instead of a new case.
-    ``status`` is one of received, processing, case, appended, answered, ignored, review,
-    discarded; ``reason`` says why a message waits for a person.
+    ``status`` is an :class:`~hotline.models.enums.InboundStatus`; ``reason`` says why a
+    message waits for a person.
     """
 
     __tablename__ = "inbound_message"
@@ -38,7 +39,8 @@ class InboundMessage(Base):
     content_type: Mapped[str] = mapped_column(String(80))
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(String(12), default="received")
+    status: Mapped[InboundStatus] = mapped_column(enum_column(InboundStatus, length=12),
+                                                  default=InboundStatus.RECEIVED)
     reason: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)  # readable text, for the review queue
     reply: Mapped[str | None] = mapped_column(Text)  # what the citizen was answered
@@ -78,14 +80,15 @@ class Attachment(Base):
 
 class Conversation(Base):
     """A web-chat conversation: the citizen holds a secret token, an agent picks it up and
-    may turn it into a case. ``status`` is waiting, active or closed."""
+    may turn it into a case (``status``: :class:`~hotline.models.enums.ConversationStatus`)."""
 
     __tablename__ = "conversation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(12), default="waiting")
+    status: Mapped[ConversationStatus] = mapped_column(
+        enum_column(ConversationStatus, length=12), default=ConversationStatus.WAITING)
     citizen_name: Mapped[str | None] = mapped_column(String(100))
     citizen_phone: Mapped[str | None] = mapped_column(String(32))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -108,7 +111,7 @@ class ChatMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
         ForeignKey("conversation.id", ondelete="CASCADE"))
-    author: Mapped[str] = mapped_column(String(10))  # citizen | agent | system
+    author: Mapped[ChatAuthor] = mapped_column(enum_column(ChatAuthor, length=10))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     author_label: Mapped[str | None] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(Text)

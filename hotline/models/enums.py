@@ -76,6 +76,131 @@ class Satisfaction(StrEnum):
     NOT_RATED = "not_rated"
 
 
+class CaseAction(StrEnum):
+    """What a case event records: the actions people take (see ``services.cases.RULES``),
+    what registration, intake and the citizen write, and the automatic points the deadline
+    and follow-up jobs fire."""
+
+    REGISTER = "register"
+    DISPATCH = "dispatch"
+    ACCEPT = "accept"
+    RETURN = "return"
+    EXTEND = "extend"
+    APPROVE_EXTENSION = "approve_extension"
+    REJECT_EXTENSION = "reject_extension"
+    REPLY = "reply"
+    RESOLVE = "resolve"
+    CLOSE = "close"
+    SUPERVISE = "supervise"
+    REOPEN = "reopen"
+    MERGE = "merge"
+    MERGED_IN = "merged_in"
+    FEEDBACK = "feedback"
+    REPEAT = "repeat"  # a message from a channel joined an open case as a repeat
+    SUPPLEMENT = "supplement"  # the citizen added to their own open case
+    DEADLINE_WARNING = "deadline_warning"
+    DEADLINE_OVERDUE = "deadline_overdue"
+    ESCALATE = "escalate"  # the automatic supervision point (its event says supervise)
+    FOLLOWUP_SENT = "followup_sent"
+    FOLLOWUP_REMINDED = "followup_reminded"
+    FOLLOWUP_EXPIRED = "followup_expired"
+
+
+class InboundStatus(StrEnum):
+    """What became of a message a channel delivered (``InboundMessage.status``)."""
+
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    CASE = "case"
+    APPENDED = "appended"
+    ANSWERED = "answered"
+    IGNORED = "ignored"
+    REVIEW = "review"
+    DISCARDED = "discarded"
+
+    @property
+    def finished(self) -> bool:
+        """Whether nothing more will happen to the message."""
+        return self in INBOUND_FINISHED
+
+
+INBOUND_FINISHED = frozenset({InboundStatus.CASE, InboundStatus.APPENDED,
+                              InboundStatus.ANSWERED, InboundStatus.IGNORED,
+                              InboundStatus.DISCARDED})
+
+
+class ConversationStatus(StrEnum):
+    """A web chat waits for an agent, is active with one, or is closed."""
+
+    WAITING = "waiting"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class ChatAuthor(StrEnum):
+    """Who wrote a line of a web chat."""
+
+    CITIZEN = "citizen"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class OutboxStatus(StrEnum):
+    """Where an outbound message stands: waiting, held by a sender, delivered, given up."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+class ModelStatus(StrEnum):
+    """The life of a classifier model version; exactly one is active."""
+
+    TRAINING = "training"
+    READY = "ready"
+    ACTIVE = "active"
+    RETIRED = "retired"
+    FAILED = "failed"
+
+
+class ModelSource(StrEnum):
+    """What a model version was trained on."""
+
+    STARTER = "starter"
+    CASES = "cases"
+    CSV = "csv"
+
+
+class CorrectionSource(StrEnum):
+    """Where a routing correction was made."""
+
+    INTAKE = "intake"
+    REDISPATCH = "redispatch"
+    RETURN = "return"
+
+
+class DayKind(StrEnum):
+    """A calendar exception: a public holiday, or a make-up working day (调休)."""
+
+    HOLIDAY = "holiday"
+    WORKDAY = "workday"
+
+
+class DaySource(StrEnum):
+    """Who entered a calendar day: the official calendar, or an admin."""
+
+    OFFICIAL = "official"
+    ADMIN = "admin"
+
+
+class CalendarKind(StrEnum):
+    """How a service-level clock runs: working time only, or around the clock."""
+
+    WORKDAY = "workday"
+    NATURAL = "natural"
+
+
 LABELS_ZH: dict[str, str] = {
     "agent": "话务员", "department": "承办单位", "supervisor": "督办员", "admin": "管理员",
     "registered": "已登记", "dispatched": "待签收", "in_progress": "办理中",

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.models.base import Base, utcnow
+from hotline.models.base import Base, enum_column, utcnow
 from hotline.models.case import Case
+from hotline.models.enums import OutboxStatus
 
 
 class OutboxMessage(Base):
@@ -30,7 +31,8 @@ class OutboxMessage(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sending|sent|dead
+    status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus, length=12),
+                                                 default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.models.base import Base, utcnow
+from hotline.models.base import Base, enum_column, utcnow
+from hotline.models.enums import CorrectionSource, ModelSource, ModelStatus
 
 
 class ClassifierModel(Base):
@@ -19,9 +20,9 @@ class ClassifierModel(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[str] = mapped_column(String(40), unique=True)
     path: Mapped[str | None] = mapped_column(String(500))
-    source: Mapped[str] = mapped_column(String(20))  # starter | cases | csv
-    status: Mapped[str] = mapped_column(String(12), default="training")
-    # training | ready | active | retired | failed
+    source: Mapped[ModelSource] = mapped_column(enum_column(ModelSource, length=20))
+    status: Mapped[ModelStatus] = mapped_column(enum_column(ModelStatus, length=12),
+                                                default=ModelStatus.TRAINING)
     n_samples: Mapped[int | None]
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
@@ -41,6 +42,6 @@ class RoutingCorrection(Base):
     chosen_category: Mapped[str | None] = mapped_column(String(40))
     suggested_department: Mapped[str | None] = mapped_column(String(40))
     chosen_department: Mapped[str | None] = mapped_column(String(40))
-    source: Mapped[str] = mapped_column(String(20))  # intake | redispatch | return
+    source: Mapped[CorrectionSource] = mapped_column(enum_column(CorrectionSource, length=20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

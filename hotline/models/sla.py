@@ -8,7 +8,7 @@ from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.models.base import Base, enum_column, utcnow
-from hotline.models.enums import RequestType, Urgency
+from hotline.models.enums import CalendarKind, DayKind, DaySource, RequestType, Urgency
 
 
 class SlaPolicy(Base):
@@ -27,7 +27,8 @@ class SlaPolicy(Base):
     accept: Mapped[str] = mapped_column(String(12))
     handle: Mapped[str] = mapped_column(String(12))
     warn_percent: Mapped[int] = mapped_column(default=75)
-    calendar: Mapped[str] = mapped_column(String(10), default="workday")
+    calendar: Mapped[CalendarKind] = mapped_column(enum_column(CalendarKind, length=10),
+                                                   default=CalendarKind.WORKDAY)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (UniqueConstraint("urgency", "request_type", name="uq_sla_policy_match"),)
@@ -43,6 +44,7 @@ class CalendarDay(Base):
     __tablename__ = "calendar_day"
 
     day: Mapped[date] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))  # holiday | workday
+    kind: Mapped[DayKind] = mapped_column(enum_column(DayKind, length=10))
     name: Mapped[str] = mapped_column(String(40), default="")
-    source: Mapped[str] = mapped_column(String(10), default="official")  # official | admin
+    source: Mapped[DaySource] = mapped_column(enum_column(DaySource, length=10),
+                                              default=DaySource.OFFICIAL)

@@ -27,11 +27,13 @@ from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVer
 from hotline.extensions import db
 from hotline.models import (
     Case,
+    CaseAction,
     CaseEvent,
     CaseStatus,
     Category,
     Channel,
     Citizen,
+    CorrectionSource,
     Department,
     RequestType,
     Role,
@@ -54,6 +56,7 @@ from hotline.services.validation import (
 from hotline.unit_of_work import after_commit
 
 S = CaseStatus
+A = CaseAction
 NOTE_MAX = 2000
 TITLE_MAX = 200
 CODE_MAX = 40  # a category or department code
@@ -76,19 +79,19 @@ CENTRE = {Role.AGENT, Role.SUPERVISOR, Role.ADMIN}
 OVERSIGHT = {Role.SUPERVISOR, Role.ADMIN}
 DEPT = {Role.DEPARTMENT}
 
-RULES: dict[str, ActionRule] = {
-    "dispatch": _rule(CENTRE, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS}),
-    "accept": _rule(DEPT, {S.DISPATCHED}),
-    "return": _rule(DEPT, {S.DISPATCHED, S.IN_PROGRESS}),
-    "extend": _rule(DEPT, {S.DISPATCHED, S.IN_PROGRESS}),
-    "approve_extension": _rule(OVERSIGHT, {S.DISPATCHED, S.IN_PROGRESS}),
-    "reject_extension": _rule(OVERSIGHT, {S.DISPATCHED, S.IN_PROGRESS}),
-    "reply": _rule(DEPT, {S.IN_PROGRESS}),
-    "resolve": _rule(CENTRE, {S.REGISTERED}),
-    "close": _rule(CENTRE, {S.REPLIED}, citizen=True),
-    "supervise": _rule(OVERSIGHT, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.REPLIED}),
-    "reopen": _rule(OVERSIGHT, {S.REPLIED, S.CLOSED}, citizen=True),
-    "merge": _rule(CENTRE, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS}),
+RULES: dict[CaseAction, ActionRule] = {
+    A.DISPATCH: _rule(CENTRE, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS}),
+    A.ACCEPT: _rule(DEPT, {S.DISPATCHED}),
+    A.RETURN: _rule(DEPT, {S.DISPATCHED, S.IN_PROGRESS}),
+    A.EXTEND: _rule(DEPT, {S.DISPATCHED, S.IN_PROGRESS}),
+    A.APPROVE_EXTENSION: _rule(OVERSIGHT, {S.DISPATCHED, S.IN_PROGRESS}),
+    A.REJECT_EXTENSION: _rule(OVERSIGHT, {S.DISPATCHED, S.IN_PROGRESS}),
+    A.REPLY: _rule(DEPT, {S.IN_PROGRESS}),
+    A.RESOLVE: _rule(CENTRE, {S.REGISTERED}),
+    A.CLOSE: _rule(CENTRE, {S.REPLIED}, citizen=True),
+    A.SUPERVISE: _rule(OVERSIGHT, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.REPLIED}),
+    A.REOPEN: _rule(OVERSIGHT, {S.REPLIED, S.CLOSED}, citizen=True),
+    A.MERGE: _rule(CENTRE, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS}),
 }
 ACTIONS = tuple(RULES)
 
@@ -117,7 +120,7 @@ class NewCase:
     suggested_category: Any = None
     suggested_department: Any = None
     #: where the correction came from: ``intake`` for a person registering a request
-    correction_source: str = "intake"
+    correction_source: CorrectionSource = CorrectionSource.INTAKE
 
 
 def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) -> Case:
@@ -143,12 +146,12 @@ def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) ->
     db.session.flush()
     _record_intake_correction(case, actor, fields, new.correction_source)
     _registration_timeline[case] = events
-    _announce(case, "register")
+    _announce(case, A.REGISTER)
     return case
 
 
 def _record_intake_correction(case: Case, actor: Actor, fields: dict[str, Any],
-                              source: str) -> None:
+                              source: CorrectionSource) -> None:
     """The registration went elsewhere than the suggestion shown: keep it for training."""
     suggested = {"suggested_category": fields["suggested_category"],
                  "suggested_department": fields["suggested_department"]}
@@ -160,7 +163,7 @@ def _record_intake_correction(case: Case, actor: Actor, fields: dict[str, Any],
         source=source, actor_id=actor.user_id, **suggested)
 
 
-def _announce(case: Case, action: str) -> None:
+def _announce(case: Case, action: CaseAction) -> None:
     """Tell the scheduler about the change once this transaction commits (once per case,
     however many actions the transaction takes on it)."""
     after_commit(signals.case_changed.send, case.id, action=action,
@@ -229,7 +232,7 @@ def _insert_case(actor: Actor, fields: dict[str, Any],
     )
     db.session.add(case)
     # no flush: the event points at the case object and gets its id when both are written
-    return case, record(case, actor, "register", from_status=None, now=now)
+    return case, record(case, actor, A.REGISTER, from_status=None, now=now)
 
 
 def _citizen_for(fields: dict[str, Any]) -> Citizen | None:
@@ -280,7 +283,7 @@ def timeline(case: Case, *, public_only: bool) -> list[CaseEvent]:
     return list(db.session.scalars(query))
 
 
-def record(case: Case, actor: Actor, action: str, *, from_status: CaseStatus | None,
+def record(case: Case, actor: Actor, action: CaseAction, *, from_status: CaseStatus | None,
            note: str | None = None, public: bool = True, data: dict | None = None,
            now: datetime | None = None, department_id: int | None = None) -> CaseEvent:
     """Write the event for a change that is being made to a case in this transaction.
@@ -300,13 +303,15 @@ def record(case: Case, actor: Actor, action: str, *, from_status: CaseStatus | N
 
 # ---------------------------------------------------------------- actions
 
-def perform(actor: Actor, number: str, action: str, params: dict[str, Any] | None = None, *,
-            expected_version: int | None = None, now: datetime | None = None) -> Case:
+def perform(actor: Actor, number: str, action: CaseAction | str,
+            params: dict[str, Any] | None = None, *, expected_version: int | None = None,
+            now: datetime | None = None) -> Case:
     """Take one action on a case, or refuse it with the reason and change nothing."""
     params = params or {}
     rule = RULES.get(action)
     if rule is None:
         raise NotFound("未知的操作：{action}", action=action)
+    action = A(action)
     now = now or utcnow()
     case = get_case(actor, number)
     _check_allowed(actor, rule, action)
@@ -355,7 +360,7 @@ def _dispatch(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -
             case.id, suggested_category=before[0],
             chosen_category=case.category.code if case.category else None,
             suggested_department=before[1], chosen_department=department.code,
-            source="redispatch", actor_id=actor.user_id)
+            source=CorrectionSource.REDISPATCH, actor_id=actor.user_id)
     _dispatch_to(case, actor, department, note=_note(params, "note", required=False), now=now)
 
 
@@ -369,7 +374,7 @@ def _dispatch_to(case: Case, actor: Actor, department: Department, *, note: str 
     case.accepted_at = None
     case.overdue = False
     deadlines.on_dispatch(case, now)
-    return record(case, actor, "dispatch", from_status=previous, note=note, now=now,
+    return record(case, actor, A.DISPATCH, from_status=previous, note=note, now=now,
            data={"department": department.code,
                  "category": case.category.code if case.category else None})
 
@@ -378,7 +383,7 @@ def _accept(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> 
     previous = case.status
     case.status = S.IN_PROGRESS
     case.accepted_at = now
-    record(case, actor, "accept", from_status=previous, now=now)
+    record(case, actor, A.ACCEPT, from_status=previous, now=now)
 
 
 def _return(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
@@ -390,7 +395,7 @@ def _return(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> 
     case.return_count += 1
     case.pending_extension_days = case.pending_extension_reason = None
     deadlines.clear(case)
-    record(case, actor, "return", from_status=previous, note=reason, public=False, now=now,
+    record(case, actor, A.RETURN, from_status=previous, note=reason, public=False, now=now,
            department_id=department.id, data={"department": department.code})
 
 
@@ -402,7 +407,7 @@ def _extend(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> 
         raise Conflict("已有待审批的延期申请")
     case.pending_extension_days = days
     case.pending_extension_reason = reason
-    record(case, actor, "extend", from_status=case.status, note=reason, public=False, now=now,
+    record(case, actor, A.EXTEND, from_status=case.status, note=reason, public=False, now=now,
            data={"days": days})
 
 
@@ -416,7 +421,7 @@ def _decide_extension(approve: bool) -> Callable[[Case, Actor, dict[str, Any], d
             deadlines.extend(case, days)
             case.extension_days += days
         case.pending_extension_days = case.pending_extension_reason = None
-        action = "approve_extension" if approve else "reject_extension"
+        action = A.APPROVE_EXTENSION if approve else A.REJECT_EXTENSION
         record(case, actor, action, from_status=case.status, note=note, public=approve,
                now=now, data={"days": days})
     return handler
@@ -431,7 +436,7 @@ def _reply(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> N
     case.replied_at = now
     case.satisfaction = None
     followup.on_reply(case, now)
-    record(case, actor, "reply", from_status=previous, note=content, now=now)
+    record(case, actor, A.REPLY, from_status=previous, note=content, now=now)
 
 
 def _resolve(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
@@ -446,14 +451,14 @@ def _resolve(case: Case, actor: Actor, params: dict[str, Any], now: datetime) ->
     case.answer = content
     case.replied_at = case.closed_at = now
     data = kb_usage.record_use(article, case, actor, now) if article else None
-    record(case, actor, "resolve", from_status=previous, note=content, now=now, data=data)
+    record(case, actor, A.RESOLVE, from_status=previous, note=content, now=now, data=data)
 
 
 def _close(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
     previous = case.status
     case.status = S.CLOSED
     case.closed_at = now
-    record(case, actor, "close", from_status=previous, note=_note(params, "note", required=False),
+    record(case, actor, A.CLOSE, from_status=previous, note=_note(params, "note", required=False),
            now=now, data=params.get("data") or {})
 
 
@@ -461,7 +466,7 @@ def _supervise(case: Case, actor: Actor, params: dict[str, Any], now: datetime) 
     note = _note(params, "note", required=True)
     case.supervised = True
     case.supervise_note = note
-    record(case, actor, "supervise", from_status=case.status, note=note, public=False, now=now,
+    record(case, actor, A.SUPERVISE, from_status=case.status, note=note, public=False, now=now,
            data=params.get("data") or {})
 
 
@@ -474,7 +479,7 @@ def _reopen(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> 
     case.satisfaction = None
     case.overdue = False
     deadlines.on_reopen(case, now)
-    record(case, actor, "reopen", from_status=previous, note=reason, now=now)
+    record(case, actor, A.REOPEN, from_status=previous, note=reason, now=now)
 
 
 def _merge(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
@@ -494,25 +499,25 @@ def _merge(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> N
     case.merged_into_id = target.id
     deadlines.clear(case)
     note = _note(params, "note", required=False)
-    record(case, actor, "merge", from_status=previous, note=note, now=now,
+    record(case, actor, A.MERGE, from_status=previous, note=note, now=now,
            data={"into": target.number})
-    record(target, actor, "merged_in", from_status=target.status, public=False, now=now,
+    record(target, actor, A.MERGED_IN, from_status=target.status, public=False, now=now,
            data={"from": case.number})
 
 
-HANDLERS: dict[str, Callable[[Case, Actor, dict[str, Any], datetime], None]] = {
-    "dispatch": _dispatch,
-    "accept": _accept,
-    "return": _return,
-    "extend": _extend,
-    "approve_extension": _decide_extension(approve=True),
-    "reject_extension": _decide_extension(approve=False),
-    "reply": _reply,
-    "resolve": _resolve,
-    "close": _close,
-    "supervise": _supervise,
-    "reopen": _reopen,
-    "merge": _merge,
+HANDLERS: dict[CaseAction, Callable[[Case, Actor, dict[str, Any], datetime], None]] = {
+    A.DISPATCH: _dispatch,
+    A.ACCEPT: _accept,
+    A.RETURN: _return,
+    A.EXTEND: _extend,
+    A.APPROVE_EXTENSION: _decide_extension(approve=True),
+    A.REJECT_EXTENSION: _decide_extension(approve=False),
+    A.REPLY: _reply,
+    A.RESOLVE: _resolve,
+    A.CLOSE: _close,
+    A.SUPERVISE: _supervise,
+    A.REOPEN: _reopen,
+    A.MERGE: _merge,
 }
 
 
@@ -522,12 +527,12 @@ def allowed_actions(actor: Actor, case: Case) -> list[str]:
     for action, rule in RULES.items():
         if actor.role in rule.roles and case.status in rule.sources:
             allowed.append(action)
-    if "dispatch" in allowed and case.status != S.REGISTERED and not actor.has_role(*OVERSIGHT):
-        allowed.remove("dispatch")
+    if A.DISPATCH in allowed and case.status != S.REGISTERED and not actor.has_role(*OVERSIGHT):
+        allowed.remove(A.DISPATCH)
     if not case.pending_extension_days:
-        allowed = [a for a in allowed if a not in ("approve_extension", "reject_extension")]
-    elif "extend" in allowed:
-        allowed.remove("extend")
+        allowed = [a for a in allowed if a not in (A.APPROVE_EXTENSION, A.REJECT_EXTENSION)]
+    elif A.EXTEND in allowed:
+        allowed.remove(A.EXTEND)
     return allowed
 
 
@@ -541,7 +546,7 @@ def rate(case: Case, satisfaction: Satisfaction, comment: str | None, *,
     if case.status == S.CLOSED and case.answer is None:
         raise Conflict("该工单当前不能评价")
     case.satisfaction = satisfaction
-    record(case, actor, "feedback", from_status=case.status, note=comment, public=True,
+    record(case, actor, A.FEEDBACK, from_status=case.status, note=comment, public=True,
            now=now, data={"satisfaction": satisfaction.value})
     if satisfaction == Satisfaction.DISSATISFIED:
         reason = "市民不满意" + (f"：{comment}" if comment else "")
@@ -549,7 +554,7 @@ def rate(case: Case, satisfaction: Satisfaction, comment: str | None, *,
     elif case.status == S.REPLIED:
         _close(case, actor, {}, now)
     case.updated_at = now
-    _announce(case, "feedback")
+    _announce(case, A.FEEDBACK)
     return case
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 
 from hotline.errors import Conflict, NotFound
 from hotline.extensions import db
-from hotline.models import ChatMessage, Conversation, utcnow
+from hotline.models import ChatAuthor, ChatMessage, Conversation, ConversationStatus, utcnow
 from hotline.services import cases, gate
 from hotline.services.actors import Actor
 from hotline.services.intake.process import auto_dispatch
@@ -26,7 +26,8 @@ from hotline.services.validation import optional_text, phone_number, required_te
 
 MESSAGE_MAX = 1000
 MAX_MESSAGES = 300
-OPEN = ("waiting", "active")
+S = ConversationStatus
+OPEN = (S.WAITING, S.ACTIVE)
 
 
 def _hash(token: str) -> str:
@@ -42,12 +43,12 @@ def start(text: Any, name: Any, phone: Any, client: str) -> tuple[Conversation, 
     token = secrets.token_urlsafe(24)
     now = utcnow()
     conversation = Conversation(public_id=secrets.token_hex(12), token_hash=_hash(token),
-                                citizen_name=name, citizen_phone=phone, status="waiting",
+                                citizen_name=name, citizen_phone=phone, status=S.WAITING,
                                 created_at=now, last_message_at=now)
     db.session.add(conversation)
     db.session.flush()
-    db.session.add(ChatMessage(conversation_id=conversation.id, author="citizen", body=body,
-                               created_at=now))
+    db.session.add(ChatMessage(conversation_id=conversation.id, author=ChatAuthor.CITIZEN,
+                               body=body, created_at=now))
     return conversation, token
 
 
@@ -69,7 +70,7 @@ def get(conversation_id: int) -> Conversation:
     return conversation
 
 
-def _say(conversation: Conversation, author: str, body: str, *,
+def _say(conversation: Conversation, author: ChatAuthor, body: str, *,
          actor: Actor | None = None) -> ChatMessage:
     count = db.session.scalar(select(func.count()).select_from(ChatMessage).where(
         ChatMessage.conversation_id == conversation.id)) or 0
@@ -89,7 +90,7 @@ def citizen_says(conversation: Conversation, text: Any) -> ChatMessage:
     body = required_text(text, "content", max_chars=MESSAGE_MAX)
     if conversation.status not in OPEN:
         raise Conflict("会话已结束，如需继续咨询请重新发起")
-    return _say(conversation, "citizen", body)
+    return _say(conversation, ChatAuthor.CITIZEN, body)
 
 
 def lines(conversation: Conversation, after: int = 0) -> list[ChatMessage]:
@@ -110,14 +111,14 @@ def queue() -> list[Conversation]:
 def recent_closed(limit: int = 20) -> list[Conversation]:
     """The last conversations that ended."""
     return list(db.session.scalars(
-        select(Conversation).where(Conversation.status == "closed")
+        select(Conversation).where(Conversation.status == S.CLOSED)
         .order_by(Conversation.closed_at.desc()).limit(limit)))
 
 
 def waiting_count() -> int:
     """Conversations nobody has picked up yet (for the navigation badge)."""
     return db.session.scalar(select(func.count()).select_from(Conversation).where(
-        Conversation.status == "waiting")) or 0
+        Conversation.status == S.WAITING)) or 0
 
 
 def take(actor: Actor, conversation_id: int) -> Conversation:
@@ -125,12 +126,12 @@ def take(actor: Actor, conversation_id: int) -> Conversation:
     conversation = get(conversation_id)
     result = db.session.execute(
         update(Conversation).where(Conversation.id == conversation_id,
-                                   Conversation.status == "waiting")
-        .values(status="active", agent_id=actor.user_id)
+                                   Conversation.status == S.WAITING)
+        .values(status=S.ACTIVE, agent_id=actor.user_id)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise Conflict("该会话已由其他话务员接待")
-    _say(conversation, "system", f"{actor.label} 为您服务")
+    _say(conversation, ChatAuthor.SYSTEM, f"{actor.label} 为您服务")
     db.session.flush()
     db.session.refresh(conversation)
     return conversation
@@ -140,21 +141,21 @@ def agent_says(actor: Actor, conversation_id: int, text: Any) -> ChatMessage:
     """An agent answers; answering a waiting conversation picks it up."""
     conversation = get(conversation_id)
     body = required_text(text, "content", max_chars=MESSAGE_MAX)
-    if conversation.status == "waiting":
+    if conversation.status == S.WAITING:
         conversation = take(actor, conversation_id)
-    if conversation.status != "active":
+    if conversation.status != S.ACTIVE:
         raise Conflict("会话已结束")
-    return _say(conversation, "agent", body, actor=actor)
+    return _say(conversation, ChatAuthor.AGENT, body, actor=actor)
 
 
 def close(actor: Actor, conversation_id: int) -> Conversation:
     """End a conversation; the citizen sees that it ended."""
     conversation = get(conversation_id)
-    if conversation.status == "closed":
+    if conversation.status == S.CLOSED:
         return conversation
-    conversation.status = "closed"
+    conversation.status = S.CLOSED
     conversation.closed_at = utcnow()
-    _say(conversation, "system", "本次会话已结束，感谢您的咨询")
+    _say(conversation, ChatAuthor.SYSTEM, "本次会话已结束，感谢您的咨询")
     return conversation
 
 
@@ -178,7 +179,7 @@ def to_case(actor: Actor, conversation_id: int, fields: dict[str, Any]):
         .values(case_id=case.id).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise Conflict("该会话已登记为工单")
-    _say(conversation, "system", f"已为您登记工单，工单号 {case.number}，查询码 "
+    _say(conversation, ChatAuthor.SYSTEM, f"已为您登记工单，工单号 {case.number}，查询码 "
                                  f"{case.query_code}。可在首页输入工单号和查询码查看办理进度。")
     db.session.flush()
     db.session.refresh(conversation)
@@ -187,4 +188,5 @@ def to_case(actor: Actor, conversation_id: int, fields: dict[str, Any]):
 
 def transcript(conversation: Conversation) -> str:
     """The citizen's lines joined, to prefill a case."""
-    return "\n".join(line.body for line in lines(conversation) if line.author == "citizen")
+    return "\n".join(line.body for line in lines(conversation)
+                     if line.author == ChatAuthor.CITIZEN)

@@ -17,7 +17,16 @@ from sqlalchemy import select
 
 from hotline.errors import Conflict
 from hotline.extensions import db
-from hotline.models import CalendarDay, Case, CaseStatus, RequestType, SlaPolicy, Urgency
+from hotline.models import (
+    CalendarDay,
+    CalendarKind,
+    Case,
+    CaseStatus,
+    DayKind,
+    RequestType,
+    SlaPolicy,
+    Urgency,
+)
 from hotline.services.workcalendar import Duration, WorkCalendar
 
 CACHE_SECONDS = 60
@@ -45,8 +54,8 @@ def invalidate() -> None:
 def _load_calendar() -> WorkCalendar:
     days = db.session.scalars(select(CalendarDay)).all()
     return WorkCalendar(
-        holidays=[d.day for d in days if d.kind == "holiday"],
-        workdays=[d.day for d in days if d.kind == "workday"],
+        holidays=[d.day for d in days if d.kind == DayKind.HOLIDAY],
+        workdays=[d.day for d in days if d.kind == DayKind.WORKDAY],
         known_years={d.day.year for d in days},
         office_hours=current_app.config["OFFICE_HOURS"],
         tz=current_app.config["TIMEZONE"],
@@ -73,7 +82,7 @@ def policy_for(urgency: Urgency, request_type: RequestType) -> SlaPolicy:
     ]
     if not matching:
         return SlaPolicy(name="built-in", accept="1d", handle="5d", warn_percent=75,
-                         calendar="workday")
+                         calendar=CalendarKind.WORKDAY)
     return max(matching, key=lambda p: p.specificity)
 
 

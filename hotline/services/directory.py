@@ -34,19 +34,40 @@ def _code(value: Any, field: str = "code") -> str:
     return code
 
 
-def department_by_code(code: str) -> Department:
-    """The department with this code, active or not, or NotFound."""
-    department = db.session.scalars(select(Department).where(Department.code == code)).first()
+def department_by_code(code: Any, *, active_only: bool = False,
+                       field: str | None = None) -> Department:
+    """The department with this code (only an active one when asked), read in the caller's
+    transaction: every look-up of a department by its code comes here.
+
+    An unknown code is NotFound, or InvalidInput naming ``field`` when the code came from a
+    form or filter (the hot path of registration reads :func:`active_department` instead)."""
+    query = select(Department).where(Department.code == str(code))
+    if active_only:
+        query = query.where(Department.active.is_(True))
+    department = db.session.scalars(query).first()
+    if department is None and field:
+        raise InvalidInput("未知的承办单位代码：{code}", field=field, code=str(code))
     if department is None:
-        raise NotFound("未知的承办单位代码：{code}", code=code)
+        raise NotFound("未知的承办单位代码：{code}", code=str(code))
     return department
+
+
+def category_by_code(code: Any, *, field: str | None = None) -> Category:
+    """The category with this code, active or not; unknown: NotFound, or InvalidInput naming
+    ``field``."""
+    category = db.session.scalars(select(Category).where(Category.code == str(code))).first()
+    if category is None and field:
+        raise InvalidInput("未知的分类：{code}", field=field, code=str(code))
+    if category is None:
+        raise NotFound("未知的分类：{code}", code=str(code))
+    return category
 
 
 def add_department(code: str, name: str, *, parent: str | None = None,
                    district: str | None = None) -> Department:
     """Create a department; its code is how the API and routing rules name it."""
     code = _code(code)
-    if db.session.scalars(select(Department).where(Department.code == code)).first():
+    if db.session.scalars(select(Department.id).where(Department.code == code)).first():
         raise Conflict("承办单位代码 {code} 已存在", code=code)
     department = Department(
         code=code, name=required_text(name, "name", max_chars=100),
@@ -81,14 +102,14 @@ def add_category(code: str, name: str, *, parent: str | None = None,
                  department: str | None = None, local_routing: bool = False) -> Category:
     """Create a category; a leaf names its usual department and whether 属地 routing applies."""
     code = _code(code)
-    if db.session.scalars(select(Category).where(Category.code == code)).first():
+    if db.session.scalars(select(Category.id).where(Category.code == code)).first():
         raise Conflict("分类代码 {code} 已存在", code=code)
     parent_category = None
     if parent:
-        parent_category = db.session.scalars(
-            select(Category).where(Category.code == parent)).first()
-        if parent_category is None:
-            raise InvalidInput("未知的上级分类：{code}", field="parent", code=parent)
+        try:
+            parent_category = category_by_code(parent)
+        except NotFound:
+            raise InvalidInput("未知的上级分类：{code}", field="parent", code=parent) from None
     category = Category(
         code=code, name=required_text(name, "name", max_chars=100), parent=parent_category,
         default_department=department_by_code(department) if department else None,
@@ -103,9 +124,7 @@ def add_category(code: str, name: str, *, parent: str | None = None,
 def update_category(code: str, *, name: str, department: str | None, local_routing: bool,
                     active: bool) -> Category:
     """Change a category's name, department, 属地 routing or active flag."""
-    category = db.session.scalars(select(Category).where(Category.code == code)).first()
-    if category is None:
-        raise NotFound("未知的分类：{code}", code=code)
+    category = category_by_code(code)
     category.name = required_text(name, "name", max_chars=100)
     category.default_department = department_by_code(department) if department else None
     category.local_routing = local_routing

@@ -18,12 +18,13 @@ from flask import current_app
 from sqlalchemy import and_, select, union_all, update
 
 from hotline.extensions import db
-from hotline.models import Case, CaseStatus, Notification, Role, Satisfaction, utcnow
+from hotline.models import Case, CaseAction, CaseStatus, Notification, Role, Satisfaction, utcnow
 from hotline.services import deadlines, followup
 from hotline.services.actors import Actor
 from hotline.services.cases import record
 
 S = CaseStatus
+A = CaseAction
 SYSTEM = Actor.system()
 
 
@@ -31,7 +32,7 @@ SYSTEM = Actor.system()
 class Point:
     """A moment in a case's life that a job must act on once."""
 
-    kind: str  # deadline_warning | deadline_overdue | escalate | followup_* (the event name)
+    kind: CaseAction  # the event it writes (escalate writes supervise)
     stage: str | None  # sign | handle for deadlines
     due: str  # the column holding when it falls due
     marker: str | None  # the column set when it fired (None: the status change marks it)
@@ -40,16 +41,16 @@ class Point:
 
 OPEN = frozenset({S.DISPATCHED, S.IN_PROGRESS})
 POINTS: tuple[Point, ...] = (
-    Point("deadline_warning", "sign", "sign_warn_at", "sign_warned_at", frozenset({S.DISPATCHED})),
-    Point("deadline_overdue", "sign", "sign_deadline", "sign_overdue_at",
+    Point(A.DEADLINE_WARNING, "sign", "sign_warn_at", "sign_warned_at", frozenset({S.DISPATCHED})),
+    Point(A.DEADLINE_OVERDUE, "sign", "sign_deadline", "sign_overdue_at",
           frozenset({S.DISPATCHED})),
-    Point("deadline_warning", "handle", "handle_warn_at", "handle_warned_at", OPEN),
-    Point("deadline_overdue", "handle", "handle_deadline", "handle_overdue_at", OPEN),
-    Point("escalate", "handle", "escalate_at", "escalated_at", OPEN),
-    Point("followup_sent", None, "followup_due_at", "followup_sent_at", frozenset({S.REPLIED})),
-    Point("followup_reminded", None, "followup_remind_at", "followup_reminded_at",
+    Point(A.DEADLINE_WARNING, "handle", "handle_warn_at", "handle_warned_at", OPEN),
+    Point(A.DEADLINE_OVERDUE, "handle", "handle_deadline", "handle_overdue_at", OPEN),
+    Point(A.ESCALATE, "handle", "escalate_at", "escalated_at", OPEN),
+    Point(A.FOLLOWUP_SENT, None, "followup_due_at", "followup_sent_at", frozenset({S.REPLIED})),
+    Point(A.FOLLOWUP_REMINDED, None, "followup_remind_at", "followup_reminded_at",
           frozenset({S.REPLIED})),
-    Point("followup_expired", None, "followup_expire_at", None, frozenset({S.REPLIED})),
+    Point(A.FOLLOWUP_EXPIRED, None, "followup_expire_at", None, frozenset({S.REPLIED})),
 )
 
 
@@ -121,7 +122,7 @@ def _claim(case: Case, point: Point, now: datetime) -> bool:
         values[point.marker] = now
     else:  # expiry closes the case: the status is the marker
         values.update(status=S.CLOSED, closed_at=now, satisfaction=Satisfaction.NOT_RATED)
-    if point.kind in ("escalate", "followup_expired"):
+    if point.kind in (A.ESCALATE, A.FOLLOWUP_EXPIRED):
         values["version"] = Case.version + 1  # a visible change: concurrent editors must reload
     result = db.session.execute(update(Case).where(*conditions).values(**values)
                                 .execution_options(synchronize_session=False))
@@ -129,10 +130,10 @@ def _claim(case: Case, point: Point, now: datetime) -> bool:
 
 
 def _warning(case: Case, point: Point, now: datetime) -> None:
-    record(case, SYSTEM, "deadline_warning", from_status=case.status, public=False, now=now,
+    record(case, SYSTEM, A.DEADLINE_WARNING, from_status=case.status, public=False, now=now,
            data={"stage": point.stage, "deadline": getattr(case, point.due.replace(
                "_warn_at", "_deadline")).isoformat()})
-    _notify(case, "deadline_warning", department=True, now=now,
+    _notify(case, A.DEADLINE_WARNING, department=True, now=now,
             message=f"{case.number} 即将超过{_stage_label(point.stage)}时限")
 
 
@@ -141,50 +142,50 @@ def _overdue(case: Case, point: Point, now: datetime) -> None:
     if point.stage == "handle":
         case.escalate_at = deadlines.calendar().add(
             case.handle_deadline, current_app.config["ESCALATE_AFTER"])
-    record(case, SYSTEM, "deadline_overdue", from_status=case.status, public=False, now=now,
+    record(case, SYSTEM, A.DEADLINE_OVERDUE, from_status=case.status, public=False, now=now,
            data={"stage": point.stage, "deadline": getattr(case, point.due).isoformat()})
     message = f"{case.number} 已超过{_stage_label(point.stage)}时限"
-    _notify(case, "deadline_overdue", department=True, now=now, message=message)
-    _notify(case, "deadline_overdue", role=Role.SUPERVISOR, now=now, message=message)
+    _notify(case, A.DEADLINE_OVERDUE, department=True, now=now, message=message)
+    _notify(case, A.DEADLINE_OVERDUE, role=Role.SUPERVISOR, now=now, message=message)
 
 
 def _escalate(case: Case, point: Point, now: datetime) -> None:
     note = "超过办理时限仍未办结，系统自动督办"
     case.supervised = True
     case.supervise_note = note
-    record(case, SYSTEM, "supervise", from_status=case.status, note=note, public=False,
+    record(case, SYSTEM, A.SUPERVISE, from_status=case.status, note=note, public=False,
            now=now, data={"automatic": True})
-    _notify(case, "escalate", department=True, now=now, message=f"{case.number} {note}")
-    _notify(case, "escalate", role=Role.SUPERVISOR, now=now, message=f"{case.number} {note}")
+    _notify(case, A.ESCALATE, department=True, now=now, message=f"{case.number} {note}")
+    _notify(case, A.ESCALATE, role=Role.SUPERVISOR, now=now, message=f"{case.number} {note}")
 
 
 def _followup_sent(case: Case, point: Point, now: datetime) -> None:
     method = followup.send_survey(case, reminder=False)
     case.followup_remind_at = followup.remind_at(now)
-    record(case, SYSTEM, "followup_sent", from_status=case.status, public=True, now=now,
+    record(case, SYSTEM, A.FOLLOWUP_SENT, from_status=case.status, public=True, now=now,
            data={"method": method})
 
 
 def _followup_reminded(case: Case, point: Point, now: datetime) -> None:
     method = followup.send_survey(case, reminder=True)
-    record(case, SYSTEM, "followup_reminded", from_status=case.status, public=True, now=now,
+    record(case, SYSTEM, A.FOLLOWUP_REMINDED, from_status=case.status, public=True, now=now,
            data={"method": method})
 
 
 def _followup_expired(case: Case, point: Point, now: datetime) -> None:
-    record(case, SYSTEM, "followup_expired", from_status=S.REPLIED, public=True, now=now,
+    record(case, SYSTEM, A.FOLLOWUP_EXPIRED, from_status=S.REPLIED, public=True, now=now,
            data={"satisfaction": Satisfaction.NOT_RATED.value})
-    record(case, SYSTEM, "close", from_status=S.REPLIED, now=now,
+    record(case, SYSTEM, A.CLOSE, from_status=S.REPLIED, now=now,
            note="回访期内未评价，按未评价办结")
 
 
-FIRE: dict[str, Callable[[Case, Point, datetime], None]] = {
-    "deadline_warning": _warning,
-    "deadline_overdue": _overdue,
-    "escalate": _escalate,
-    "followup_sent": _followup_sent,
-    "followup_reminded": _followup_reminded,
-    "followup_expired": _followup_expired,
+FIRE: dict[CaseAction, Callable[[Case, Point, datetime], None]] = {
+    A.DEADLINE_WARNING: _warning,
+    A.DEADLINE_OVERDUE: _overdue,
+    A.ESCALATE: _escalate,
+    A.FOLLOWUP_SENT: _followup_sent,
+    A.FOLLOWUP_REMINDED: _followup_reminded,
+    A.FOLLOWUP_EXPIRED: _followup_expired,
 }
 
 
@@ -192,7 +193,7 @@ def _stage_label(stage: str | None) -> str:
     return "签收" if stage == "sign" else "办理"
 
 
-def _notify(case: Case, kind: str, *, now: datetime, message: str, department: bool = False,
+def _notify(case: Case, kind: CaseAction, *, now: datetime, message: str, department: bool = False,
             role: Role | None = None) -> None:
     db.session.add(Notification(
         department_id=case.department_id if department else None,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import Case, CaseStatus, Channel
-from hotline.services import outbox
+from hotline.services import links, outbox
 
 MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 
@@ -56,8 +56,7 @@ def survey_method(case: Case) -> tuple[str, str | None]:
 
 
 def survey_text(case: Case, *, reminder: bool) -> str:
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
-    link = f"{base}/track?number={case.number}&code={case.query_code}"
+    link = links.tracking_url(case)
     opening = "【12345热线】提醒：" if reminder else "【12345热线】"
     return (f"{opening}您反映的问题已办理答复（工单号 {case.number}，查询码 {case.query_code}）。"
             f"请回复数字评价：1 满意，2 基本满意，3 不满意；或访问 {link} 查看并评价。")

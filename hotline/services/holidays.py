@@ -13,18 +13,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 import chinese_calendar
 
-DayKind = Literal["holiday", "workday"]
+from hotline.models.enums import DayKind
 
 # Admins write either the English kind or the 休/班 marks used on Chinese calendars.
 _KIND_ALIASES: dict[str, DayKind] = {
-    "holiday": "holiday",
-    "休": "holiday",
-    "workday": "workday",
-    "班": "workday",
+    "holiday": DayKind.HOLIDAY,
+    "休": DayKind.HOLIDAY,
+    "workday": DayKind.WORKDAY,
+    "班": DayKind.WORKDAY,
 }
 _DATE_RE = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
 _HEADER = ["date", "kind", "name"]
@@ -51,8 +50,8 @@ def official_days(years: Iterable[int]) -> list[CalendarDay]:
     days = [
         CalendarDay(day, kind, _chinese_name(english))
         for kind, table in (
-            ("holiday", chinese_calendar.holidays),
-            ("workday", chinese_calendar.workdays),
+            (DayKind.HOLIDAY, chinese_calendar.holidays),
+            (DayKind.WORKDAY, chinese_calendar.workdays),
         )
         for day, english in table.items()
         if day.year in wanted

@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 
 from hotline.errors import InvalidInput, ServiceError
 from hotline.extensions import db
-from hotline.models import OPEN_STATUSES, Case, Category, Department, utcnow
+from hotline.models import OPEN_STATUSES, Case, Category, utcnow
 from hotline.reporting.hotspots import ClusterItem, cluster_requests, volume_spikes
 from hotline.reporting.terms import top_terms
-from hotline.services import cases
+from hotline.services import cases, directory
 from hotline.services.actors import Actor
 
 # window name -> (length of one window, how many earlier windows make the usual level)
@@ -237,10 +237,7 @@ def dispatch_all(actor: Actor, numbers: Iterable[str], department: str, *,
                  now: datetime | None = None) -> BulkOutcome:
     """Dispatch (or re-dispatch) each case to one department; each case on its own, so one
     refusal does not stop the others. Joins the caller's unit of work."""
-    exists = db.session.scalar(select(Department.id).where(Department.code == department,
-                                                          Department.active.is_(True)))
-    if not exists:
-        raise InvalidInput("未知的承办单位代码：{code}", field="department", code=department)
+    directory.department_by_code(department, active_only=True, field="department")
     return _each(actor, numbers, "dispatch", {"department": department,
                                               "note": "同类诉求合并派单"}, now)
 

@@ -64,9 +64,10 @@ from sqlalchemy.orm import aliased
 
 from hotline.errors import InvalidInput
 from hotline.extensions import db
-from hotline.models import Case, CaseEvent, CaseStatus, Department, Satisfaction
+from hotline.models import Case, CaseAction, CaseEvent, CaseStatus, Department, Satisfaction
 
 S = CaseStatus
+A = CaseAction
 DIMENSIONS = ("channel", "category", "type", "district")
 # Upper bounds (hours) of the handling-time histogram buckets; the last bucket is open.
 HOUR_BOUNDS = (1, 2, 4, 8, 12, 24, 48, 72, 120, 168, 240, 360, 480, 720, 1440)
@@ -97,12 +98,12 @@ def _before(earlier, later) -> ColumnElement[bool]:
     return and_(*present, earlier < later)
 
 
-def _event(action: str, *conditions) -> ColumnElement[bool]:
+def _event(action: CaseAction, *conditions) -> ColumnElement[bool]:
     return exists().where(CaseEvent.case_id == Case.id, CaseEvent.action == action, *conditions)
 
 
 def _overdue_since_dispatch(stage: str) -> ColumnElement[bool]:
-    return _event("deadline_overdue", CaseEvent.data["stage"].as_string() == stage,
+    return _event(A.DEADLINE_OVERDUE, CaseEvent.data["stage"].as_string() == stage,
                   CaseEvent.at > Case.dispatched_at)
 
 
@@ -113,7 +114,7 @@ def rating_rank():
                 (value == Satisfaction.BASICALLY_SATISFIED.value, 2),
                 (value == Satisfaction.SATISFIED.value, 1), else_=None)
     return (select(func.max(rank))
-            .where(CaseEvent.case_id == Case.id, CaseEvent.action == "feedback")
+            .where(CaseEvent.case_id == Case.id, CaseEvent.action == A.FEEDBACK)
             .correlate(Case).scalar_subquery())
 
 
@@ -185,13 +186,13 @@ def kpi_condition(kpi: str, *, now: datetime,
         if department_id is None:
             return facts["dispatched"]
         return and_(facts["effective"],
-                    _event("dispatch", CaseEvent.department_id == department_id))
+                    _event(A.DISPATCH, CaseEvent.department_id == department_id))
     if kpi == "returned_by":
         if department_id is None:
             return facts["returned"]
         code = select(Department.code).where(Department.id == department_id).scalar_subquery()
         return and_(facts["effective"],
-                    _event("return", CaseEvent.data["department"].as_string() == code))
+                    _event(A.RETURN, CaseEvent.data["department"].as_string() == code))
     return rating_conditions(rating_rank(), effective=facts["effective"],
                              closed=facts["closed"], never_reopened=facts["never_reopened"],
                              expired=facts["expired"])[kpi]
@@ -258,10 +259,10 @@ def _pair_counts(start: datetime, end: datetime) -> dict[Key, Counts]:
     ret = aliased(CaseEvent)
     pairs = (select(dispatch.case_id, dispatch.department_id).distinct()
              .join(Case, Case.id == dispatch.case_id)
-             .where(dispatch.action == "dispatch", dispatch.department_id.is_not(None),
+             .where(dispatch.action == A.DISPATCH, dispatch.department_id.is_not(None),
                     Case.created_at >= start, Case.created_at < end, Case.status != S.MERGED)
              .subquery())
-    returned = (exists().where(ret.case_id == pairs.c.case_id, ret.action == "return",
+    returned = (exists().where(ret.case_id == pairs.c.case_id, ret.action == A.RETURN,
                                ret.data["department"].as_string() == Department.code))
     source = (select(pairs.c.department_id.label("department_id"), *_dimension_columns(),
                      case((returned, 1), else_=0).label("ret"))

@@ -25,12 +25,13 @@ from hotline.gateways import (
     build_gateways,
     mask_recipient,
 )
-from hotline.models import utcnow
+from hotline.models import OutboxStatus, utcnow
 from hotline.models.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 STALE_SENDING = timedelta(minutes=10)
+S = OutboxStatus
 
 
 def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
@@ -73,7 +74,7 @@ class Claimed:
 class Attempt:
     """How one send went (decided without the database)."""
 
-    status: str  # sent | pending | dead
+    status: OutboxStatus  # sent, pending (to retry) or dead
     error: str | None = None
     provider_id: str | None = None
     retry_at: datetime | None = None
@@ -92,11 +93,11 @@ def claim(message_id: int, now: datetime) -> Claimed | None:
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id,
-               or_(and_(OutboxMessage.status == "pending",
+               or_(and_(OutboxMessage.status == S.PENDING,
                         OutboxMessage.next_attempt_at <= now),
-                   and_(OutboxMessage.status == "sending",
+                   and_(OutboxMessage.status == S.SENDING,
                         OutboxMessage.claimed_at <= now - STALE_SENDING)))
-        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .values(status=S.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         return None
@@ -111,12 +112,12 @@ def send(claimed: Claimed, now: datetime) -> Attempt:
     try:
         provider_id = gateway.send(message)
     except PermanentGatewayError as exc:
-        return Attempt("dead", error=str(exc))
+        return Attempt(S.DEAD, error=str(exc))
     except GatewayError as exc:
-        status = "dead" if claimed.attempts >= MAX_ATTEMPTS else "pending"
+        status = S.DEAD if claimed.attempts >= MAX_ATTEMPTS else S.PENDING
         return Attempt(status, error=str(exc), retry_at=now + backoff(claimed.attempts))
     log.info("sent message %s to %s", message.id, mask_recipient(message.recipient))
-    return Attempt("sent", provider_id=None if provider_id is None else str(provider_id))
+    return Attempt(S.SENT, provider_id=None if provider_id is None else str(provider_id))
 
 
 def record_attempt(message_id: int, attempt: Attempt, now: datetime) -> Delivery:
@@ -126,11 +127,11 @@ def record_attempt(message_id: int, attempt: Attempt, now: datetime) -> Delivery
     message.last_error = attempt.error
     if attempt.provider_id is not None:
         message.provider_id = attempt.provider_id
-    if attempt.status == "sent":
+    if attempt.status == S.SENT:
         message.sent_at = now
     if attempt.retry_at is not None:
         message.next_attempt_at = attempt.retry_at
-    outcome = {"sent": "sent", "pending": "retry"}.get(attempt.status, "dead")
+    outcome = {S.SENT: "sent", S.PENDING: "retry"}.get(attempt.status, "dead")
     return Delivery(message_id, outcome)
 
 
@@ -159,7 +160,7 @@ def due_ids(now: datetime, limit: int = 500) -> list[int]:
     """Messages waiting to be (re)tried now, for the sweep."""
     return list(db.session.scalars(
         select(OutboxMessage.id).where(or_(
-            and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
-            and_(OutboxMessage.status == "sending",
+            and_(OutboxMessage.status == S.PENDING, OutboxMessage.next_attempt_at <= now),
+            and_(OutboxMessage.status == S.SENDING,
                  OutboxMessage.claimed_at <= now - STALE_SENDING)))
         .order_by(OutboxMessage.id).limit(limit)))

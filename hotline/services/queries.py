@@ -17,13 +17,11 @@ from hotline.models import (
     OPEN_STATUSES,
     Case,
     CaseStatus,
-    Category,
     Channel,
-    Department,
     RequestType,
     utcnow,
 )
-from hotline.services import kpi
+from hotline.services import directory, kpi
 from hotline.services.actors import Actor
 from hotline.services.cases import visible_cases
 from hotline.services.validation import choice, optional_text, whole_number
@@ -90,16 +88,13 @@ def _apply(query, flt: CaseFilter):
     if flt.department == "-":
         query = query.where(Case.department_id.is_(None))
     elif flt.department:
-        dept_id = db.session.scalar(select(Department.id).where(
-            Department.code == flt.department))
-        if dept_id is None:
-            raise InvalidInput("未知的承办单位代码：{code}", field="department",
-                               code=flt.department)
+        dept_id = directory.department_by_code(flt.department, field="department").id
         if flt.kpi not in kpi.EVENT_DEPARTMENT_KPIS:
             query = query.where(Case.department_id == dept_id)
     if flt.category:
         query = query.where(Case.category_id.is_(None) if flt.category == "-" else
-                            Case.category_id == _category_id(flt.category))
+                            Case.category_id == directory.category_by_code(
+                                flt.category, field="category").id)
     if flt.district:
         query = query.where(Case.district.is_(None) if flt.district == "-" else
                             Case.district == flt.district)
@@ -122,11 +117,6 @@ def _apply(query, flt: CaseFilter):
     return query
 
 
-def _category_id(code: str) -> int:
-    category_id = db.session.scalar(select(Category.id).where(Category.code == code))
-    if category_id is None:
-        raise InvalidInput("未知的分类：{code}", field="category", code=code)
-    return category_id
 
 
 def search(actor: Actor, flt: CaseFilter, *, limit: int | str | None = None,

@@ -12,21 +12,29 @@ from sqlalchemy import select
 
 from hotline.errors import InvalidInput
 from hotline.extensions import db
-from hotline.models import CalendarDay, RequestType, SlaPolicy, Urgency
+from hotline.models import (
+    CalendarDay,
+    CalendarKind,
+    DaySource,
+    RequestType,
+    SlaPolicy,
+    Urgency,
+)
 from hotline.services import deadlines, holidays
 from hotline.services.validation import choice, whole_number
 from hotline.services.workcalendar import Duration
 from hotline.unit_of_work import after_commit
 
-DEFAULT_POLICIES: tuple[tuple[str, Urgency | None, RequestType | None, str, str, str], ...] = (
-    ("紧急", Urgency.URGENT, None, "30m", "24h", "natural"),
-    ("一般", None, None, "1d", "5d", "workday"),
-    ("一般咨询", Urgency.NORMAL, RequestType.CONSULTATION, "1d", "3d", "workday"),
-    ("一般求助", Urgency.NORMAL, RequestType.HELP, "1d", "3d", "workday"),
-    ("一般投诉", Urgency.NORMAL, RequestType.COMPLAINT, "1d", "5d", "workday"),
-    ("一般举报", Urgency.NORMAL, RequestType.REPORT, "1d", "5d", "workday"),
-    ("一般建议", Urgency.NORMAL, RequestType.SUGGESTION, "1d", "10d", "workday"),
-    ("一般表扬", Urgency.NORMAL, RequestType.PRAISE, "1d", "3d", "workday"),
+Policy = tuple[str, Urgency | None, RequestType | None, str, str, CalendarKind]
+DEFAULT_POLICIES: tuple[Policy, ...] = (
+    ("紧急", Urgency.URGENT, None, "30m", "24h", CalendarKind.NATURAL),
+    ("一般", None, None, "1d", "5d", CalendarKind.WORKDAY),
+    ("一般咨询", Urgency.NORMAL, RequestType.CONSULTATION, "1d", "3d", CalendarKind.WORKDAY),
+    ("一般求助", Urgency.NORMAL, RequestType.HELP, "1d", "3d", CalendarKind.WORKDAY),
+    ("一般投诉", Urgency.NORMAL, RequestType.COMPLAINT, "1d", "5d", CalendarKind.WORKDAY),
+    ("一般举报", Urgency.NORMAL, RequestType.REPORT, "1d", "5d", CalendarKind.WORKDAY),
+    ("一般建议", Urgency.NORMAL, RequestType.SUGGESTION, "1d", "10d", CalendarKind.WORKDAY),
+    ("一般表扬", Urgency.NORMAL, RequestType.PRAISE, "1d", "3d", CalendarKind.WORKDAY),
 )
 
 
@@ -39,11 +47,12 @@ def _duration(value: str, field: str) -> str:
 
 
 def set_policy(name: str, *, urgency: str | None, request_type: str | None, accept: str,
-               handle: str, warn_percent: int = 75, calendar: str = "workday") -> SlaPolicy:
+               handle: str, warn_percent: int = 75,
+               calendar: str = CalendarKind.WORKDAY) -> SlaPolicy:
     """Create or replace the policy for an urgency and type (the pair is the key)."""
     urgency_value = choice(urgency, Urgency, "urgency") if urgency else None
     type_value = choice(request_type, RequestType, "type") if request_type else None
-    if calendar not in ("workday", "natural"):
+    if calendar not in tuple(CalendarKind):
         raise InvalidInput("「{field}」必须是 workday 或 natural", field="calendar")
     same_urgency = (SlaPolicy.urgency.is_(None) if urgency_value is None
                     else SlaPolicy.urgency == urgency_value)
@@ -86,7 +95,7 @@ def seed_official_calendar() -> int:
     for day in holidays.official_days(holidays.known_official_years()):
         if day.day not in existing:
             db.session.add(CalendarDay(day=day.day, kind=day.kind, name=day.name,
-                                       source="official"))
+                                       source=DaySource.OFFICIAL))
             added += 1
     _changed()
     return added
@@ -99,7 +108,8 @@ def import_calendar(text: str) -> int:
     except ValueError as exc:
         raise InvalidInput("日历文件有误：{reason}", field="calendar", reason=str(exc)) from None
     for day in days:
-        db.session.merge(CalendarDay(day=day.day, kind=day.kind, name=day.name, source="admin"))
+        db.session.merge(CalendarDay(day=day.day, kind=day.kind, name=day.name,
+                                     source=DaySource.ADMIN))
     _changed()
     return len(days)
 

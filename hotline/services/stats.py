@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func, select
 
-from hotline.errors import Forbidden, InvalidInput
+from hotline.errors import Forbidden
 from hotline.extensions import db
 from hotline.models import Case, Category, Department, Role, utcnow
-from hotline.services import rollup
+from hotline.services import directory, rollup
 from hotline.services.kpi import DIMENSIONS, Counts, count_window, handling_hours, rates
 from hotline.services.periods import Period
 
@@ -234,7 +234,4 @@ def scope(actor, department_code: str | None) -> int | None:
         return own
     if not department_code:
         return None
-    found = db.session.scalar(select(Department.id).where(Department.code == department_code))
-    if found is None:
-        raise InvalidInput("未知的承办单位代码：{code}", field="department", code=department_code)
-    return found
+    return directory.department_by_code(department_code, field="department").id

@@ -34,6 +34,8 @@ from hotline.models import (
     CaseStatus,
     Category,
     ClassifierModel,
+    ModelSource,
+    ModelStatus,
     utcnow,
 )
 from hotline.services import cases, directory, routing
@@ -41,6 +43,7 @@ from hotline.services.actors import Actor
 from hotline.unit_of_work import after_commit
 
 log = logging.getLogger(__name__)
+ACTIVATABLE = frozenset({ModelStatus.READY, ModelStatus.RETIRED, ModelStatus.ACTIVE})
 CHECK_ACTIVE_EVERY = 30.0  # seconds between looks at which model version is active
 _lock = threading.Lock()
 _loaded: dict[str, Any] = {"version": None, "model": None, "checked": 0.0}
@@ -85,7 +88,7 @@ def models_dir() -> Path:
 def active_record() -> ClassifierModel | None:
     """The version marked active, or None before any model is trained."""
     return db.session.scalars(select(ClassifierModel).where(
-        ClassifierModel.status == "active")).first()
+        ClassifierModel.status == ModelStatus.ACTIVE)).first()
 
 
 def current_model():
@@ -227,12 +230,12 @@ def starter_corpus_path() -> str:
     return str(Path(classifier.__file__).parent / "data" / "starter_corpus.csv")
 
 
-def start_training(source: str, n_samples: int, *,
+def start_training(source: ModelSource, n_samples: int, *,
                    job_id: str | None = None) -> ClassifierModel:
     """Record a new version as being trained (the caller commits it before training, so
     a training that fails or dies is still seen on the models page)."""
     version = utcnow().strftime("%Y%m%dT%H%M%S%f")
-    record = ClassifierModel(version=version, source=source, status="training",
+    record = ClassifierModel(version=version, source=source, status=ModelStatus.TRAINING,
                              n_samples=n_samples, job_id=job_id)
     db.session.add(record)
     db.session.flush()
@@ -256,7 +259,7 @@ def fit_version(version: str, texts: list[str], labels: list[str], *,
 def training_failed(record_id: int, error: Exception) -> ClassifierModel:
     """Mark a version whose training failed; the active model stays as it was."""
     record = db.session.get(ClassifierModel, record_id)
-    record.status, record.error = "failed", str(error)
+    record.status, record.error = ModelStatus.FAILED, str(error)
     return record
 
 
@@ -264,7 +267,7 @@ def training_succeeded(record_id: int, path: str, metrics: dict, *,
                        activate: bool = False) -> ClassifierModel:
     """Mark a trained version ready, or active when asked."""
     record = db.session.get(ClassifierModel, record_id)
-    record.path, record.status, record.metrics = path, "ready", metrics
+    record.path, record.status, record.metrics = path, ModelStatus.READY, metrics
     if activate:
         activate_version(record.version)
     return record
@@ -282,13 +285,13 @@ def activate_version(version: str) -> ClassifierModel:
         ClassifierModel.version == version)).first()
     if record is None:
         raise NotFound("模型版本 {version} 不存在", version=version)
-    if record.status not in ("ready", "retired", "active") or record.path is None:
+    if record.status not in ACTIVATABLE or record.path is None:
         raise Conflict("模型版本 {version} 不可启用（状态：{status}）", version=version,
                        status=record.status)
     for other in db.session.scalars(select(ClassifierModel).where(
-            ClassifierModel.status == "active", ClassifierModel.id != record.id)):
-        other.status = "retired"
-    record.status, record.activated_at = "active", utcnow()
+            ClassifierModel.status == ModelStatus.ACTIVE, ClassifierModel.id != record.id)):
+        other.status = ModelStatus.RETIRED
+    record.status, record.activated_at = ModelStatus.ACTIVE, utcnow()
     after_commit(forget_loaded_model, key="forget_loaded_model")
     return record
 

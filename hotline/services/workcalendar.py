@@ -32,12 +32,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from hotline.duration import Duration, Unit  # noqa: F401 - Duration lives on the ground floor
+from hotline.models.enums import CalendarKind
 
-CalendarKind = Literal["workday", "natural"]
+WORKDAY = CalendarKind.WORKDAY
 
 _US_PER_SECOND = 1_000_000
 _US_PER_DAY = 86_400 * _US_PER_SECOND
@@ -114,34 +114,34 @@ class WorkCalendar:
         first, last = sorted((self._local(a)[0].year, self._local(b)[0].year))
         return {y for y in range(first, last + 1) if y not in self._known_years}
 
-    def working_time(self, duration: Duration, *, calendar: CalendarKind = "workday") -> timedelta:
+    def working_time(self, duration: Duration, *, calendar: CalendarKind = WORKDAY) -> timedelta:
         """How much working (or elapsed) time ``duration`` stands for on ``calendar``."""
         self._check_calendar(calendar)
         if duration.unit == "m":
             return timedelta(minutes=duration.amount)
         if duration.unit == "h":
             return timedelta(hours=duration.amount)
-        if calendar == "natural":
+        if calendar == CalendarKind.NATURAL:
             return timedelta(days=duration.amount)
         return duration.amount * self.day_length
 
     def add(
-        self, start: datetime, duration: Duration, *, calendar: CalendarKind = "workday"
+        self, start: datetime, duration: Duration, *, calendar: CalendarKind = WORKDAY
     ) -> datetime:
         """The deadline ``duration`` after ``start`` on ``calendar``, as aware UTC."""
         amount = self.working_time(duration, calendar=calendar)
-        if calendar == "natural":
+        if calendar == CalendarKind.NATURAL:
             return self._utc(start) + amount
         local = self._local(start)
         return self._from_local(self._add_working_us(local, amount // timedelta(microseconds=1)))
 
-    def between(self, a: datetime, b: datetime, *, calendar: CalendarKind = "workday") -> timedelta:
+    def between(self, a: datetime, b: datetime, *, calendar: CalendarKind = WORKDAY) -> timedelta:
         """Working (or elapsed) time used from ``a`` to ``b``; zero if ``b`` is not after ``a``."""
         self._check_calendar(calendar)
         a_utc, b_utc = self._utc(a), self._utc(b)
         if b_utc <= a_utc:
             return timedelta(0)
-        if calendar == "natural":
+        if calendar == CalendarKind.NATURAL:
             return b_utc - a_utc
         return timedelta(microseconds=self._working_us_between(self._local(a), self._local(b)))
 
@@ -149,7 +149,7 @@ class WorkCalendar:
 
     @staticmethod
     def _check_calendar(calendar: str) -> None:
-        if calendar not in ("workday", "natural"):
+        if calendar not in tuple(CalendarKind):
             raise ValueError(f"unknown calendar {calendar!r}: expected 'workday' or 'natural'")
 
     @staticmethod

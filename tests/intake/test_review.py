@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from hotline.extensions import db
+from hotline.models import InboundStatus
 from hotline.services.actors import Actor
 from hotline.services.intake import process, review, store
 from hotline.unit_of_work import unit_of_work
@@ -126,7 +127,7 @@ def test_retry_after_a_fix_processes_the_message(app, client, auth, channels):
     # a well-formed message that failed for a passing reason (the database was restarting)
     with unit_of_work():
         receipt = store.store("sms", "retry-1", sms_body(message_id="retry-1"),
-                              sender="13800001111", status=store.REVIEW,
+                              sender="13800001111", status=InboundStatus.REVIEW,
                               reason="处理出错 / processing failed: OperationalError()")
     auth.login("agent")
     response = client.post(f"/agent/review/{receipt.message.id}/retry")

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from hotline.extensions import db
+from hotline.models import InboundStatus
 from hotline.services import cases
 from hotline.services.intake import receive, replies, store
 from hotline.unit_of_work import after_commit, unit_of_work
@@ -119,13 +120,13 @@ def test_a_store_that_rolls_back_keeps_nothing_and_tells_no_worker(app, channels
     assert messages() == [] and told == []
     with unit_of_work():
         receipt = receive.sms(sms_body(message_id="tx-commit"))
-    assert receipt.status == store.RECEIVED and told == [1]
+    assert receipt.status == InboundStatus.RECEIVED and told == [1]
 
 
 def test_a_message_settled_by_someone_else_is_not_sent_to_review(channels):
     message_id = stored_sms("tx-settled")
     with unit_of_work():
-        store.settle(message_id, store.IGNORED)
+        store.settle(message_id, InboundStatus.IGNORED)
     with unit_of_work():
         assert store.to_review(message_id, "late failure") is False
     assert messages()[0].status == "ignored"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hotline.models import Case, CaseEvent
+from hotline.models import Case, CaseEvent, CaseStatus
 from hotline.services.validation import mask_phone
 
 
@@ -94,8 +94,8 @@ def public_case(case: Case, events: list[CaseEvent]) -> dict[str, Any]:
         "department": case.department.name if case.department else None,
         "answer": case.answer,
         "satisfaction": case.satisfaction.value if case.satisfaction else None,
-        "can_rate": case.status.value in ("replied", "closed") and case.satisfaction is None
-        and case.answer is not None,
+        "can_rate": case.status in (CaseStatus.REPLIED, CaseStatus.CLOSED)
+        and case.satisfaction is None and case.answer is not None,
         "merged_into": case.merged_into.number if case.merged_into else None,
         "events": [event_json(e, public=True) for e in events],
     }

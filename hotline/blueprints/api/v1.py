@@ -11,7 +11,7 @@ from hotline.blueprints.api.base import bp, json_body, token_required
 from hotline.blueprints.api.idempotency import idempotent
 from hotline.blueprints.api.serialize import case_detail, case_summary, public_case
 from hotline.errors import InvalidInput, NotFound
-from hotline.models import Channel
+from hotline.models import CaseStatus, Channel
 from hotline.services import cases, idempotency, queries, suggestions, tracking
 from hotline.services.validation import optional_text, required_text
 from hotline.unit_of_work import unit_of_work
@@ -72,7 +72,7 @@ def create_case():
             raise
         return _detail(existing), 200
     body = _detail(case)
-    if case.status.value == "registered":  # not routed by the caller: say where it could go
+    if case.status == CaseStatus.REGISTERED:  # not routed by the caller: say where it could go
         body["suggestion"] = suggestions.suggest(case.content, case.address).as_dict()
     return body, 201
 

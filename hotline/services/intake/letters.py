@@ -15,10 +15,10 @@ from hotline.channels import ParseError
 from hotline.channels.uploads import check_attachment
 from hotline.errors import InvalidInput
 from hotline.extensions import db
-from hotline.models import Attachment, InboundMessage, RequestType, utcnow
+from hotline.models import Attachment, InboundMessage, InboundStatus, RequestType, utcnow
 from hotline.services import storage
 from hotline.services.intake.receive import upload_limit
-from hotline.services.intake.store import PROCESSING, Receipt, clip, find_message
+from hotline.services.intake.store import Receipt, clip, find_message
 from hotline.services.validation import choice, optional_text, phone_number, required_text
 
 
@@ -82,7 +82,7 @@ def receive_letter(letter: Letter, uploads: list[UploadedFile], token_id: str,
     now = utcnow()
     message = InboundMessage(channel="mailbox", external_id=token_id[:200], sender=letter.phone,
                              content_type="application/json", payload=payload, received_at=now,
-                             status=PROCESSING, claimed_at=now, attempts=1,
+                             status=InboundStatus.PROCESSING, claimed_at=now, attempts=1,
                              summary=clip("\n".join(p for p in (letter.title, letter.content)
                                                     if p)))
     try:
@@ -100,4 +100,4 @@ def receive_letter(letter: Letter, uploads: list[UploadedFile], token_id: str,
                                   content_type=upload.content_type, size=len(upload.data),
                                   sha256=digest, path=path))
     db.session.flush()
-    return Receipt(message.id, PROCESSING)
+    return Receipt(message.id, InboundStatus.PROCESSING)

@@ -31,10 +31,12 @@ from hotline.extensions import db
 from hotline.models import (
     Attachment,
     Case,
+    CaseAction,
     CaseStatus,
     Channel,
     Citizen,
     InboundMessage,
+    InboundStatus,
     Satisfaction,
     utcnow,
 )
@@ -43,16 +45,7 @@ from hotline.services import cases, repeats, storage, suggestions
 from hotline.services.actors import Actor
 from hotline.services.intake import replies
 from hotline.services.intake.receive import upload_limit
-from hotline.services.intake.store import (
-    ANSWERED,
-    APPENDED,
-    CASE,
-    MAX_ATTEMPTS,
-    PROCESSING,
-    clip,
-    settle,
-    to_review,
-)
+from hotline.services.intake.store import MAX_ATTEMPTS, clip, settle, to_review
 
 log = logging.getLogger(__name__)
 RATINGS = {1: Satisfaction.SATISFIED, 2: Satisfaction.BASICALLY_SATISFIED,
@@ -89,7 +82,7 @@ def process(message_id: int, *, passive: bool = False) -> bool:
     message is not (or no longer) being processed. Raises when it cannot be handled: the
     caller rolls back and sends it to review with :func:`failure_reason`."""
     message = db.session.get(InboundMessage, message_id)
-    if message is None or message.status != PROCESSING:
+    if message is None or message.status != InboundStatus.PROCESSING:
         return False
     if message.attempts > MAX_ATTEMPTS:  # it keeps killing its worker: a person looks at it
         to_review(message_id, f"多次处理未能完成 / processing did not finish in "
@@ -194,16 +187,16 @@ def _route(message: InboundMessage, request: Request) -> None:
         case = db.session.scalars(select(Case).where(
             Case.number == request.reply_to_case)).first()
         if case is not None:
-            return _append(message, request, case, "supplement")
+            return _append(message, request, case, CaseAction.SUPPLEMENT)
     open_cases = repeats.open_cases_of(request.phone, request.contact, now)
     repeat = repeats.exact_repeat(request.phone, request.contact, request.text, now, open_cases)
     if repeat is not None:
-        return _append(message, request, repeat, "repeat")
+        return _append(message, request, repeat, CaseAction.REPEAT)
     if request.channel in ("sms", "wechat"):
         earlier = repeats.conversation_case(request.channel, request.phone, request.contact,
                                             now, open_cases)
         if earlier is not None:
-            return _append(message, request, earlier, "supplement")
+            return _append(message, request, earlier, CaseAction.SUPPLEMENT)
     _new_case(message, request)
 
 
@@ -224,7 +217,7 @@ def _new_case(message: InboundMessage, request: Request) -> None:
         title=(request.title or "")[:200] or None, citizen_name=(request.name or "")[:100] or None,
         citizen_phone=request.phone, citizen_contact=request.contact, address=request.address,
         request_type=request.request_type, external_ref=f"inbound:{message_id}")
-    settle(message_id, CASE, reason=None)
+    settle(message_id, InboundStatus.CASE, reason=None)
     kept = [storage.keep(upload, message_id=message_id) for upload in request.uploads]
     case = cases.register_case(citizen_actor(request.channel), new)
     if request.channel in AUTO_DISPATCH:
@@ -242,9 +235,10 @@ def _link_attachments(case: Case, kept: list[Attachment], ids: tuple[int, ...]) 
                            .values(case_id=case.id).execution_options(synchronize_session=False))
 
 
-def _append(message: InboundMessage, request: Request, case: Case, action: str) -> None:
+def _append(message: InboundMessage, request: Request, case: Case,
+            action: CaseAction) -> None:
     message_id = message.id
-    settle(message_id, APPENDED, reason=None)
+    settle(message_id, InboundStatus.APPENDED, reason=None)
     kept = [storage.keep(upload, message_id=message_id, case_id=case.id)
             for upload in request.uploads]
     _link_attachments(case, [], request.kept_attachment_ids)
@@ -262,7 +256,7 @@ def _answer_query(message: InboundMessage, request: Request) -> None:
     owned = citizen is not None and (
         (request.phone and citizen.phone == request.phone)
         or (request.contact and citizen.contact == request.contact))
-    settle(message.id, ANSWERED, reason=None)
+    settle(message.id, InboundStatus.ANSWERED, reason=None)
     if not owned:
         conclude(message.id, request, None, replies.unknown_case_text(number))
     else:
@@ -282,6 +276,6 @@ def _rate(message: InboundMessage, request: Request) -> None:
     if case is None:
         raise Conflict("收到评价回复「{text}」，但该号码没有待评价的工单", text=request.text[:20])
     value = RATINGS[request.rating]
-    settle(message_id, ANSWERED, reason=None)
+    settle(message_id, InboundStatus.ANSWERED, reason=None)
     cases.rate(case, value, None, actor=citizen_actor(request.channel))
     conclude(message_id, request, case, replies.rating_text(value))

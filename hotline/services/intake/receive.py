@@ -22,19 +22,17 @@ from hotline.channels import IgnoredMessage, ParseError
 from hotline.channels import email as email_channel
 from hotline.channels import sms as sms_channel
 from hotline.channels import wechat as wechat_channel
-from hotline.models import utcnow
+from hotline.models import InboundStatus, utcnow
 from hotline.services import signals
 from hotline.services.intake.store import (
-    IGNORED,
-    PROCESSING,
-    RECEIVED,
-    REVIEW,
     Receipt,
     digest_id,
     raw_preview,
     store,
 )
 from hotline.unit_of_work import after_commit
+
+S = InboundStatus
 
 log = logging.getLogger(__name__)
 WELCOME = ("感谢关注12345政务服务便民热线！请直接发送您的诉求（可附地址），"
@@ -57,12 +55,12 @@ def sms(body: bytes) -> Receipt:
     except ParseError as exc:
         sender = sms_channel.normalize_phone(_json_id(body, "from") or "")
         return store("sms", _json_id(body, "message_id") or digest_id(body), body,
-                     sender=sender, status=REVIEW, reason=exc.reason,
+                     sender=sender, status=S.REVIEW, reason=exc.reason,
                      summary=_json_id(body, "text", 1000) or raw_preview(body))
     later = deferred()
     receipt = store("sms", parsed.external_id, body, sender=parsed.sender,
-                    status=RECEIVED if later else PROCESSING, summary=parsed.text)
-    if later and not receipt.duplicate and receipt.status == RECEIVED:
+                    status=S.RECEIVED if later else S.PROCESSING, summary=parsed.text)
+    if later and not receipt.duplicate and receipt.status == S.RECEIVED:
         after_commit(signals.inbound_stored.send, receipt.id, channel="sms",
                      key="inbound-stored")
     return receipt
@@ -75,13 +73,13 @@ def wechat(body: bytes) -> Receipt:
         parsed = wechat_channel.parse_message(body)
     except IgnoredMessage as exc:
         reply = WELCOME if exc.kind == "subscribe" else None
-        return store("wechat", exc.external_id, body, sender=exc.sender, status=IGNORED,
+        return store("wechat", exc.external_id, body, sender=exc.sender, status=S.IGNORED,
                      reason=f"event: {exc.kind}", reply=reply)
     except ParseError as exc:
-        return store("wechat", digest_id(body), body, status=REVIEW, reason=exc.reason,
+        return store("wechat", digest_id(body), body, status=S.REVIEW, reason=exc.reason,
                      summary=raw_preview(body))
     return store("wechat", parsed.external_id, body, sender=parsed.sender,
-                 status=PROCESSING, summary=parsed.text)
+                 status=S.PROCESSING, summary=parsed.text)
 
 
 def email(raw: bytes, *, archive: bool = True) -> Receipt:
@@ -90,18 +88,18 @@ def email(raw: bytes, *, archive: bool = True) -> Receipt:
     ignored, unreadable mail goes to review. The .eml is archived once the store commits."""
     external_id, sender = email_identity(raw)
     if email_channel.is_auto_generated(raw):
-        receipt = store("email", external_id, raw, sender=sender, status=IGNORED,
+        receipt = store("email", external_id, raw, sender=sender, status=S.IGNORED,
                         reason="自动回复或退信，不受理 / auto-generated mail ignored")
     else:
         try:
             parsed = email_channel.parse_email(raw, max_attachment_bytes=upload_limit())
         except ParseError as exc:
-            receipt = store("email", external_id, raw, sender=sender, status=REVIEW,
+            receipt = store("email", external_id, raw, sender=sender, status=S.REVIEW,
                             reason=exc.reason, summary=raw_preview(raw))
         else:
             summary = "\n".join(p for p in (parsed.title, parsed.text) if p)
             receipt = store("email", external_id, raw, sender=parsed.sender,
-                            status=PROCESSING, summary=summary)
+                            status=S.PROCESSING, summary=summary)
     if archive and not receipt.duplicate:
         after_commit(_archive_eml, raw, receipt.id)
     return receipt

@@ -3,21 +3,18 @@ query code, status, rating thanks) and the outbox message, in the caller's trans
 
 from __future__ import annotations
 
-from flask import current_app
-
-from hotline.models import Case, CaseStatus, Satisfaction
+from hotline.models import Case, CaseAction, CaseStatus, Channel, Satisfaction
 from hotline.models.enums import LABELS_ZH
-from hotline.services import outbox
+from hotline.services import links, outbox
 
-REPLY_CHANNELS = ("sms", "wechat", "email")
+REPLY_CHANNELS = (Channel.SMS, Channel.WECHAT, Channel.EMAIL)
 
 
 def ack_text(case: Case, channel: str) -> str:
     """The acknowledgement a citizen gets for a new case: its number and query code."""
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
     text = (f"【12345热线】您的诉求已受理，工单号 {case.number}，查询码 {case.query_code}。"
-            f"查询进度：{base}/track?number={case.number}&code={case.query_code}")
-    if channel in ("sms", "wechat"):
+            f"查询进度：{links.tracking_url(case)}")
+    if channel in (Channel.SMS, Channel.WECHAT):
         text += f"，或回复“查询 {case.number}”。"
     return text
 
@@ -38,9 +35,9 @@ def unknown_case_text(number: str) -> str:
     return f"【12345热线】未找到工单 {number}，或该工单不是用本号码反映的。"
 
 
-def appended_text(case: Case, action: str) -> str:
+def appended_text(case: Case, action: CaseAction) -> str:
     """The answer to a message that joined an open case: a repeat, or a supplement."""
-    if action == "repeat":
+    if action == CaseAction.REPEAT:
         return (f"【12345热线】您反映的问题已在办理中（工单号 {case.number}），"
                 "本次来信已并入该工单，无需重复反映。")
     return f"【12345热线】您补充的内容已加入工单 {case.number}。"
@@ -61,7 +58,7 @@ def send(message_id: int, channel: str, recipient: str | None, text: str, case: 
     if not recipient or channel not in REPLY_CHANNELS:
         return
     subject = None
-    if channel == "email":
+    if channel == Channel.EMAIL:
         subject = f"Re: {title or '您的来信'}" + (
             f" [工单号 {case.number}]" if case is not None else "")
     outbox.enqueue(channel, recipient, text, subject=subject[:200] if subject else None,

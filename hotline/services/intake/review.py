@@ -18,22 +18,15 @@ from sqlalchemy.exc import IntegrityError
 from hotline.channels.text import clean_text
 from hotline.errors import Conflict
 from hotline.extensions import db
-from hotline.models import Attachment, Case, InboundMessage, utcnow
+from hotline.models import Attachment, Case, InboundMessage, InboundStatus, utcnow
 from hotline.services import cases
 from hotline.services.actors import Actor
 from hotline.services.intake import replies
 from hotline.services.intake.process import Request, conclude
-from hotline.services.intake.store import (
-    CASE,
-    DISCARDED,
-    PROCESSING,
-    RECEIVED,
-    REVIEW,
-    get_message,
-    raw_preview,
-    settle,
-)
+from hotline.services.intake.store import get_message, raw_preview, settle
 from hotline.services.validation import required_text
+
+S = InboundStatus
 
 RETRY_STUCK_AFTER = timedelta(minutes=2)
 
@@ -41,7 +34,7 @@ RETRY_STUCK_AFTER = timedelta(minutes=2)
 def review_queue(limit: int = 100) -> list[InboundMessage]:
     """Messages waiting for a person, oldest first."""
     return list(db.session.scalars(
-        select(InboundMessage).where(InboundMessage.status == REVIEW)
+        select(InboundMessage).where(InboundMessage.status == S.REVIEW)
         .order_by(InboundMessage.id).limit(limit)))
 
 
@@ -50,7 +43,7 @@ def waiting(now: datetime | None = None, older_than: timedelta = timedelta(minut
     """Messages stored but not yet processed for a while (no worker, or one that died)."""
     now = now or utcnow()
     return list(db.session.scalars(
-        select(InboundMessage).where(InboundMessage.status.in_((RECEIVED, PROCESSING)),
+        select(InboundMessage).where(InboundMessage.status.in_((S.RECEIVED, S.PROCESSING)),
                                      InboundMessage.received_at <= now - older_than)
         .order_by(InboundMessage.id).limit(limit)))
 
@@ -72,7 +65,7 @@ def status_counts() -> dict[str, int]:
 def review_count() -> int:
     """Messages in the review queue (for the navigation badge)."""
     return db.session.scalar(select(func.count()).select_from(InboundMessage).where(
-        InboundMessage.status == REVIEW)) or 0
+        InboundMessage.status == S.REVIEW)) or 0
 
 
 def raw_text(message: InboundMessage) -> str:
@@ -98,7 +91,7 @@ def case_from_review(actor: Actor, message_id: int, fields: dict[str, Any]) -> C
     """An agent makes a case of a queued message, in the caller's transaction; the citizen
     is answered on its channel. Conflict when another agent got there first."""
     message = get_message(message_id)
-    if message.status != REVIEW:
+    if message.status != S.REVIEW:
         raise Conflict("该来件已被他人处理")
     channel, sender = message.channel, message.sender
     request = Request(channel=channel, text=str(fields.get("content") or ""),
@@ -111,7 +104,7 @@ def case_from_review(actor: Actor, message_id: int, fields: dict[str, Any]) -> C
         address=fields.get("address"), request_type=fields.get("type") or None,
         category=fields.get("category") or None, department=fields.get("department") or None,
         external_ref=f"inbound:{message_id}")
-    settle(message_id, CASE, expected=REVIEW, handled_by_id=actor.user_id, handled_note=None)
+    settle(message_id, S.CASE, expected=S.REVIEW, handled_by_id=actor.user_id, handled_note=None)
     try:
         with db.session.begin_nested():
             case = cases.register_case(actor, new)
@@ -127,7 +120,7 @@ def discard(actor: Actor, message_id: int, reason: Any) -> InboundMessage:
     """An agent discards a queued message, saying why (kept, never deleted)."""
     note = required_text(reason, "reason", max_chars=500)
     message = get_message(message_id)
-    settle(message_id, DISCARDED, expected=REVIEW, handled_by_id=actor.user_id,
+    settle(message_id, S.DISCARDED, expected=S.REVIEW, handled_by_id=actor.user_id,
            handled_note=note)
     db.session.refresh(message)
     return message
@@ -141,10 +134,10 @@ def retry(message_id: int, now: datetime | None = None) -> None:
     result = db.session.execute(
         update(InboundMessage)
         .where(InboundMessage.id == message_id,
-               or_(InboundMessage.status.in_((REVIEW, RECEIVED)),
-                   and_(InboundMessage.status == PROCESSING,
+               or_(InboundMessage.status.in_((S.REVIEW, S.RECEIVED)),
+                   and_(InboundMessage.status == S.PROCESSING,
                         InboundMessage.claimed_at <= now - RETRY_STUCK_AFTER)))
-        .values(status=PROCESSING, claimed_at=now, attempts=InboundMessage.attempts + 1)
+        .values(status=S.PROCESSING, claimed_at=now, attempts=InboundMessage.attempts + 1)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise Conflict("该来件已被他人处理")

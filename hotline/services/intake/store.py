@@ -18,18 +18,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hotline.errors import Conflict, NotFound
 from hotline.extensions import db
-from hotline.models import InboundMessage, utcnow
+from hotline.models import InboundMessage, InboundStatus, utcnow
 
-RECEIVED = "received"
-PROCESSING = "processing"
-CASE = "case"
-APPENDED = "appended"
-ANSWERED = "answered"
-IGNORED = "ignored"
-REVIEW = "review"
-DISCARDED = "discarded"
-STATUSES = (RECEIVED, PROCESSING, CASE, APPENDED, ANSWERED, IGNORED, REVIEW, DISCARDED)
-FINISHED = frozenset({CASE, APPENDED, ANSWERED, IGNORED, DISCARDED})
+S = InboundStatus
+
 STALE_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 CLAIM_BATCH = 50
@@ -44,13 +36,13 @@ class Receipt:
     (a repeated delivery). The row itself is loaded only when asked for."""
 
     id: int
-    status: str
+    status: InboundStatus
     duplicate: bool = False
 
     @property
     def claimed(self) -> bool:
         """Whether this delivery stored the message claimed, for its caller to process now."""
-        return self.status == PROCESSING and not self.duplicate
+        return self.status == S.PROCESSING and not self.duplicate
 
     @property
     def message(self) -> InboundMessage:
@@ -64,7 +56,7 @@ class Receipt:
 
 
 def store(channel: str, external_id: str, payload: bytes, *, sender: str | None = None,
-          status: str = RECEIVED, reason: str | None = None, summary: str | None = None,
+          status: InboundStatus = S.RECEIVED, reason: str | None = None, summary: str | None = None,
           reply: str | None = None) -> Receipt:
     """Write the raw message in the caller's transaction; a second delivery returns the first
     row.
@@ -79,9 +71,9 @@ def store(channel: str, external_id: str, payload: bytes, *, sender: str | None 
         channel=channel, external_id=external_id, sender=(sender or None) and sender[:200],
         content_type=CONTENT_TYPES.get(channel, "application/octet-stream"), payload=payload,
         received_at=now, status=status, reason=reason, summary=clip(summary), reply=reply,
-        attempts=1 if status == PROCESSING else 0,
-        claimed_at=now if status == PROCESSING else None,
-        processed_at=now if status in FINISHED or status == REVIEW else None)
+        attempts=1 if status == S.PROCESSING else 0,
+        claimed_at=now if status == S.PROCESSING else None,
+        processed_at=now if InboundStatus(status).finished or status == S.REVIEW else None)
     for _ in range(3):
         new_id = db.session.execute(_insert_statement(), values).scalar()
         if new_id is not None:
@@ -144,8 +136,8 @@ def raw_preview(payload: bytes) -> str:
 
 def claimable(now: datetime):
     """The condition of a message a worker may take: received, or stuck in a dead worker."""
-    return or_(InboundMessage.status == RECEIVED,
-               and_(InboundMessage.status == PROCESSING,
+    return or_(InboundMessage.status == S.RECEIVED,
+               and_(InboundMessage.status == S.PROCESSING,
                     InboundMessage.claimed_at <= now - STALE_AFTER))
 
 
@@ -156,7 +148,7 @@ def claim(message_id: int, now: datetime | None = None) -> bool:
     result = db.session.execute(
         update(InboundMessage)
         .where(InboundMessage.id == message_id, claimable(now))
-        .values(status=PROCESSING, claimed_at=now, attempts=InboundMessage.attempts + 1)
+        .values(status=S.PROCESSING, claimed_at=now, attempts=InboundMessage.attempts + 1)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
 
@@ -169,7 +161,7 @@ def claim_batch(limit: int = CLAIM_BATCH, now: datetime | None = None) -> list[i
     ids = list(db.session.scalars(
         update(InboundMessage)
         .where(InboundMessage.id.in_(waiting), claimable(now))
-        .values(status=PROCESSING, claimed_at=now, attempts=InboundMessage.attempts + 1)
+        .values(status=S.PROCESSING, claimed_at=now, attempts=InboundMessage.attempts + 1)
         .returning(InboundMessage.id).execution_options(synchronize_session=False)))
     return sorted(ids)
 
@@ -177,10 +169,10 @@ def claim_batch(limit: int = CLAIM_BATCH, now: datetime | None = None) -> list[i
 def waiting_count() -> int:
     """Messages stored and not yet taken by a worker."""
     return db.session.scalar(select(func.count()).select_from(InboundMessage).where(
-        InboundMessage.status == RECEIVED)) or 0
+        InboundMessage.status == S.RECEIVED)) or 0
 
 
-def settle(message_id: int, status: str, *, expected: str = PROCESSING,
+def settle(message_id: int, status: InboundStatus, *, expected: InboundStatus = S.PROCESSING,
            **values: Any) -> None:
     """Move a message from ``expected`` to its outcome, or Conflict when someone else already
     did (the compare-and-set that makes a message's outcome happen once)."""
@@ -198,7 +190,7 @@ def to_review(message_id: int, reason: str) -> bool:
     it is no longer being processed (someone else finished it)."""
     result = db.session.execute(
         update(InboundMessage).where(InboundMessage.id == message_id,
-                                     InboundMessage.status == PROCESSING)
-        .values(status=REVIEW, reason=reason[:2000], processed_at=utcnow())
+                                     InboundMessage.status == S.PROCESSING)
+        .values(status=S.REVIEW, reason=reason[:2000], processed_at=utcnow())
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
