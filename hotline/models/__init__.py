@@ -1,5 +1,6 @@
 """Typed models, split by aggregate; importing this package registers every table."""
 
+from hotline.models.audit import PersonalDataRead
 from hotline.models.base import Base, utcnow
 from hotline.models.case import Case, CaseEvent, CaseNumberCounter, Citizen
 from hotline.models.channel import Attachment, ChatMessage, Conversation, InboundMessage
@@ -26,5 +27,5 @@ __all__ = [
     "CaseNumberCounter", "CaseStatus",
     "Category", "Channel", "Citizen", "Department", "Notification", "OutboxMessage",
     "RequestType", "Role", "Satisfaction", "StatsDaily", "StatsMonthly", "StatsState",
-    "Urgency", "User", "utcnow",
+    "Urgency", "User", "utcnow", "PersonalDataRead",
 ]
