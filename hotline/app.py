@@ -13,7 +13,7 @@ from flask import Flask, current_app, flash, g, redirect, render_template, reque
 from flask_login import login_url
 from werkzeug.exceptions import HTTPException
 
-from hotline import broker, logs, observability, security
+from hotline import boundary, broker, logs, observability, phones, security
 from hotline.blueprints import (
     admin,
     agent,
@@ -44,7 +44,6 @@ from hotline.gateways import build_gateways
 from hotline.i18n import current_language, gettext, label
 from hotline.models import enums
 from hotline.services.links import tracking_url
-from hotline.services.validation import mask_phone
 from hotline.webutil import error_body, localtime, nl2br, translate_error, wants_json
 from workflows import scheduling
 
@@ -70,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_web(app)
     security.init_app(app)
     observability.init_app(app)
+    boundary.init_app(app)
     scheduling.init_app(app)
     return app
 
@@ -95,10 +95,12 @@ def _check_gateways(app: Flask) -> None:
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # SQL parameters (names, phone numbers, texts) never appear in an error or a traceback.
     if url.startswith("sqlite"):
         # The busy timeout makes a second writer wait instead of failing with "locked".
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_size": 10, "max_overflow": 10}
+        return {"connect_args": {"timeout": 30, "check_same_thread": False},
+                "hide_parameters": True}
+    return {"pool_size": 10, "max_overflow": 10, "hide_parameters": True}
 
 
 IDLE_CHECK_SECONDS = 10.0
@@ -175,7 +177,7 @@ def _init_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
-    app.jinja_env.globals.update(_=gettext, label=label, mask_phone=mask_phone,
+    app.jinja_env.globals.update(_=gettext, label=label, mask_phone=phones.mask,
                                  lang=current_language, localtime=localtime,
                                  tracking_url=tracking_url, **TEMPLATE_VOCABULARIES)
     app.jinja_env.filters["localtime"] = localtime
@@ -226,6 +228,8 @@ def _headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":  # staff pages and API answers carry personal data
+        response.headers.setdefault("Cache-Control", "no-store")
     if request.args.get("lang") in ("zh_CN", "en"):
         response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax",
                             secure=current_app.config["SECURE_COOKIES"], httponly=True)

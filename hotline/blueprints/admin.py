@@ -10,7 +10,8 @@ from hotline.errors import ServiceError
 from hotline.extensions import db
 from hotline.i18n import gettext as _
 from hotline.models import CalendarDay, RequestType, Role, SlaPolicy, Urgency, utcnow
-from hotline.services import accounts, directory, sla
+from hotline.services import accounts, directory, personal_data, sla
+from hotline.services.validation import whole_number
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
 
@@ -126,3 +127,14 @@ def sla_policies():
     return render_template("admin/sla.html", policies=policies, days=days,
                            urgencies=list(Urgency), types=list(RequestType),
                            missing_years=sla.calendar_warnings(utcnow()))
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit():
+    """Every read of a citizen's full phone number, newest first, 100 a page."""
+    before = request.args.get("before")
+    before_id = whole_number(before, "before", minimum=1, maximum=2**62) if before else None
+    reads = personal_data.reads(limit=100, before_id=before_id)
+    return render_template("admin/audit.html", reads=reads,
+                           next_before=reads[-1].id if len(reads) == 100 else None)

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
+from hotline import phones
 from hotline.blueprints.guards import current_actor, role_required
 from hotline.errors import ServiceError
 from hotline.extensions import db
@@ -13,7 +14,6 @@ from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import Case, Channel, Citizen, RequestType, Urgency
 from hotline.services import cases, directory, routing, suggestions
-from hotline.services.validation import mask_phone
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import localtime, translate_error
 
@@ -75,7 +75,7 @@ def register():
 @role_required("agent", "supervisor", "admin")
 def lookup():
     """Earlier cases of the caller, found by the phone number as it is typed."""
-    digits = "".join(ch for ch in request.args.get("phone", "") if ch.isdigit())
+    digits = phones.lookup_prefix(request.args.get("phone"))
     if len(digits) < 7:
         return jsonify(items=[])
     rows = db.session.execute(
@@ -87,7 +87,7 @@ def lookup():
     return jsonify(items=[{
         "number": r.number, "title": r.title, "status": r.status.value,
         "status_label": label(r.status), "created_at": localtime(r.created_at),
-        "name": r.name or "", "phone": mask_phone(r.phone),
+        "name": r.name or "", "phone": phones.mask(r.phone),
         "url": url_for("cases.detail", number=r.number),
     } for r in rows])
 

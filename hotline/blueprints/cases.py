@@ -10,12 +10,12 @@ from hotline.errors import ServiceError
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import CaseStatus, Channel, utcnow
-from hotline.services import cases, deadlines, directory, queries
+from hotline.services import cases, deadlines, directory, personal_data, queries
+from hotline.services.validation import whole_number
 from hotline.unit_of_work import unit_of_work
-from hotline.webutil import translate_error
+from hotline.webutil import client_key, translate_error
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-ACTION_FIELDS = ("department", "reason", "days", "content", "note", "into")
 
 
 @bp.get("")
@@ -39,10 +39,30 @@ def index():
 @bp.get("/<number>")
 @login_required
 def detail(number: str):
+    """The case page: facts (phone masked, query code for the centre only), timeline,
+    actions."""
+    return _detail_page(number)
+
+
+@bp.post("/<number>/phone")
+@login_required
+def reveal_phone(number: str):
+    """Show the citizen's full phone number on the case page (JSON for scripts); the read is
+    recorded for the admins' audit page."""
+    with unit_of_work():
+        phone = personal_data.reveal_phone(current_actor(), number, via="page",
+                                           client=client_key())
+    if request.accept_mimetypes.best == "application/json":
+        return {"number": number, "phone": phone}
+    return _detail_page(number, revealed_phone=phone)
+
+
+def _detail_page(number: str, revealed_phone: str | None = None):
     actor = current_actor()
     case = cases.get_case(actor, number)
     return render_template(
         "cases/detail.html", case=case, events=cases.timeline(case, public_only=False),
+        revealed_phone=revealed_phone, show_code=personal_data.sees_query_code(actor),
         actions=cases.allowed_actions(actor, case), now=utcnow(),
         deadline=deadlines.deadline_state(case, utcnow()),
         return_deadline=deadlines.return_deadline(case),
@@ -54,12 +74,14 @@ def detail(number: str):
 @login_required
 def act(number: str, action: str):
     action = action.replace("-", "_")
-    params = {k: request.form[k] for k in ACTION_FIELDS if k in request.form}
+    params = {k: request.form[k] for k in cases.ACTION_PARAMS.get(action, ())
+              if k in request.form}
     version = request.form.get("version")
     try:
+        expected = whole_number(version, "version", minimum=0,
+                                maximum=2**31 - 1) if version else None
         with unit_of_work():
-            cases.perform(current_actor(), number, action, params,
-                          expected_version=int(version) if version else None)
+            cases.perform(current_actor(), number, action, params, expected_version=expected)
     except ServiceError as exc:
         if exc.status == 404:
             raise

@@ -4,6 +4,7 @@ and counted; a channel without a configured secret is 404, never open."""
 
 from __future__ import annotations
 
+import hashlib
 import xml.etree.ElementTree as ET
 
 from flask import Blueprint, Response, current_app, request
@@ -19,6 +20,8 @@ from hotline.unit_of_work import unit_of_work
 from workflows import inbound
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
+#: how far a signed timestamp may be from now; its nonce is remembered twice as long
+WECHAT_REPLAY_SECONDS = 300
 
 
 class ChannelDisabled(ServiceError):
@@ -68,7 +71,15 @@ def _body(limit: int) -> bytes:
 def _wechat_signed(token: str) -> bool:
     args = request.args
     return wechat_channel.check_signature(token, args.get("signature"), args.get("timestamp"),
-                                          args.get("nonce"), now=utcnow())
+                                          args.get("nonce"), now=utcnow(),
+                                          max_skew=WECHAT_REPLAY_SECONDS)
+
+
+def _wechat_fresh(body: bytes) -> bool:
+    """The signed nonce was not used before with another body within the replay window."""
+    nonce = f"{request.args.get('timestamp')}:{request.args.get('nonce')}"
+    return gate.first_use_of_nonce("wechat", nonce, hashlib.sha256(body).hexdigest(),
+                                   ttl=2 * WECHAT_REPLAY_SECONDS + 60)
 
 
 @bp.get("/wechat")
@@ -88,6 +99,8 @@ def wechat_push():
     if not _wechat_signed(token):
         raise _refuse("wechat")
     body = _body(wechat_channel.DEFAULT_MAX_BYTES)
+    if not _wechat_fresh(body):
+        raise _refuse("wechat")
     with unit_of_work():
         receipt = receive.wechat(body)
     if receipt.claimed:

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from hotline import phones
 from hotline.blueprints.guards import current_actor, role_required
 from hotline.errors import ServiceError
 from hotline.extensions import db
@@ -34,7 +35,6 @@ from hotline.models import (
 from hotline.services import calls, cases, chat, directory, gate, repeats, storage
 from hotline.services.intake import review as intake_review
 from hotline.services.intake import store
-from hotline.services.validation import mask_phone
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import localtime, send_attachment, translate_error
 from workflows import inbound
@@ -268,7 +268,7 @@ def next_call():
         return jsonify(call=None)
     return jsonify(call={"call_id": call["call_id"], "caller": call.get("caller") or "",
                          "recording": call.get("recording") or "",
-                         "masked": mask_phone(call.get("caller"))})
+                         "masked": phones.mask(call.get("caller"))})
 
 
 @bp.get("/agent/repeats")

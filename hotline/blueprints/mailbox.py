@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from hotline.channels import challenge
 from hotline.errors import InvalidInput, ServiceError
@@ -14,12 +15,14 @@ from hotline.extensions import db
 from hotline.models import Attachment, InboundStatus, RequestType, utcnow
 from hotline.services import chat, gate, storage, tracking
 from hotline.services.intake import letters, store
+from hotline.services.validation import whole_number
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key, error_body, send_attachment, translate_error
 from workflows import inbound
 
 bp = Blueprint("mailbox", __name__)
 LETTER_FIELDS = ("name", "phone", "address", "title", "content", "type")
+RECEIPT_COOKIE = "mailbox_receipt"
 
 
 @bp.app_template_global()
@@ -71,7 +74,8 @@ def mailbox_submit():
         gate.count_rejection("mailbox")
         return _form_page(form, error=exc.message, error_field="answer", status=403)
     earlier = store.find_message("mailbox", token_id)
-    if earlier is not None and earlier.sender == letter.phone:  # the same letter sent again
+    if earlier is not None and earlier.sender == letter.phone \
+            and _holds_receipt(earlier.id, token_id):  # the same letter sent again
         return _result(earlier)
     try:
         if not gate.use_token_once(token_id, challenge.DEFAULT_MAX_AGE):
@@ -87,7 +91,27 @@ def mailbox_submit():
         receipt = letters.receive_letter(letter, uploads, token_id, client)
     if receipt.claimed:
         inbound.process_claimed(receipt.id)
-    return _result(receipt.message)
+    response = make_response(_result(receipt.message))
+    response.set_cookie(RECEIPT_COOKIE, _receipts().dumps([receipt.id, token_id]),
+                        max_age=challenge.DEFAULT_MAX_AGE, path="/mailbox", httponly=True,
+                        samesite="Lax", secure=current_app.config["SECURE_COOKIES"])
+    return response
+
+
+def _receipts() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="mailbox-receipt")
+
+
+def _holds_receipt(letter_id: int, token_id: str) -> bool:
+    """Whether this browser sent that letter with that challenge: the signed receipt cookie
+    set on its first answer names both. Only then does a resubmission show the earlier
+    letter's number and code."""
+    try:
+        held = _receipts().loads(request.cookies.get(RECEIPT_COOKIE, ""),
+                                 max_age=challenge.DEFAULT_MAX_AGE)
+    except BadSignature:
+        return False
+    return held == [letter_id, token_id]
 
 
 def _result(message):
@@ -165,6 +189,7 @@ def chat_start():
 def chat_say(public_id: str):
     """Add the citizen's line to their conversation."""
     conversation = chat.for_citizen(public_id, _token())
+    gate.throttle_chat_line(conversation.public_id)
     with unit_of_work():
         line = chat.citizen_says(conversation, _data().get("text"))
     return {"line": _line(line)}, 201
@@ -175,10 +200,8 @@ def chat_say(public_id: str):
 def chat_lines(public_id: str):
     """The conversation's new lines (the citizen's browser polls this)."""
     conversation = chat.for_citizen(public_id, _token())
-    try:
-        after = int(request.args.get("after", 0))
-    except ValueError:
-        raise InvalidInput("「{field}」必须是整数", field="after") from None
+    after = whole_number(request.args.get("after") or "0", "after", minimum=0,
+                         maximum=2**62)
     return {"status": conversation.status,
             "case": conversation.case.number if conversation.case_id else None,
             "lines": [_line(line) for line in chat.lines(conversation, after)]}

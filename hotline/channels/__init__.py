@@ -3,7 +3,7 @@
 
 Modules: ``wechat`` (Official Account push), ``sms`` (gateway webhook), ``email`` (IMAP mail),
 ``uploads`` (file screening), ``challenge`` (offline form anti-abuse), ``similarity`` (repeat
-detection).  Nothing here imports Flask or other hotline modules.
+detection).  Nothing here imports Flask; of hotline, only the pure ``hotline.phones``.
 """
 
 from .base import Attachment, IgnoredMessage, ParsedMessage, ParseError, SignatureError

@@ -12,6 +12,8 @@ import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
+from hotline import phones
+
 from .base import ParsedMessage, ParseError, SignatureError
 from .text import clean_text, normalize_for_matching, parse_query, parse_rating
 
@@ -22,9 +24,6 @@ MAX_ID_LENGTH = 128
 # Gateways in China send local wall-clock time without an offset; China has no DST.
 _CHINA_TZ = timezone(timedelta(hours=8))
 _HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
-_CN_MOBILE_RE = re.compile(r"(?:\+?86|0086)?(1[3-9][0-9]{9})")
-_INTERNATIONAL_RE = re.compile(r"(?:\+|00)([1-9][0-9]{6,14})")
-_PHONE_NOISE_RE = re.compile(r"[\s\-().]")
 
 
 def verify_signature(secret: bytes | str, body: bytes, header: str | None) -> None:
@@ -52,16 +51,9 @@ def normalize_phone(raw: str) -> str | None:
     """Return a canonical phone number or None when implausible.
 
     Chinese mobiles become 11 digits without +86 (so every channel matches the same citizen);
-    foreign numbers keep E.164 form "+<digits>".
+    foreign numbers keep E.164 form "+<digits>" (:func:`hotline.phones.sms_sender`).
     """
-    compact = _PHONE_NOISE_RE.sub("", normalize_for_matching(raw))
-    mobile = _CN_MOBILE_RE.fullmatch(compact)
-    if mobile:
-        return mobile.group(1)
-    foreign = _INTERNATIONAL_RE.fullmatch(compact)
-    if foreign and not foreign.group(1).startswith("86"):
-        return "+" + foreign.group(1)
-    return None
+    return phones.sms_sender(normalize_for_matching(raw))
 
 
 def parse_message(body: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedMessage:

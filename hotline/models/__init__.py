@@ -1,5 +1,6 @@
 """Typed models, split by aggregate; importing this package registers every table."""
 
+from hotline.models.audit import PersonalDataRead
 from hotline.models.base import Base, utcnow
 from hotline.models.case import Case, CaseEvent, CaseNumberCounter, Citizen
 from hotline.models.channel import Attachment, ChatMessage, Conversation, InboundMessage
@@ -44,4 +45,5 @@ __all__ = [
     "ArticleStatus", "KbArticle", "KbRevision", "KbState", "KbSynonym", "KbUse",
     "CalendarKind", "CaseAction", "ChatAuthor", "ConversationStatus", "CorrectionSource",
     "DayKind", "DaySource", "InboundStatus", "ModelSource", "ModelStatus", "OutboxStatus",
+    "PersonalDataRead",
 ]

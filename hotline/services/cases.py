@@ -95,6 +95,34 @@ RULES: dict[CaseAction, ActionRule] = {
 }
 ACTIONS = tuple(RULES)
 
+#: the fields each action takes from a person; anything else is refused by name, and the
+#: event's ``data`` is always built here, never taken from the client
+ACTION_PARAMS: dict[str, frozenset[str]] = {
+    "dispatch": frozenset({"department", "category", "note"}),
+    "accept": frozenset(),
+    "return": frozenset({"reason"}),
+    "extend": frozenset({"days", "reason"}),
+    "approve_extension": frozenset({"note"}),
+    "reject_extension": frozenset({"note"}),
+    "reply": frozenset({"content"}),
+    "resolve": frozenset({"content"}),
+    "close": frozenset({"note"}),
+    "supervise": frozenset({"note"}),
+    "reopen": frozenset({"reason"}),
+    "merge": frozenset({"into", "note"}),
+}
+
+
+def check_params(action: str, params: dict[str, Any]) -> None:
+    """Refuse a field the action does not take (the first one named), ``data`` included:
+    what an event records is decided by the server."""
+    allowed = ACTION_PARAMS.get(action)
+    if allowed is None:
+        raise NotFound("未知的操作：{action}", action=action)
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise InvalidInput("未知字段：{names}", field=unknown[0], names=", ".join(unknown))
+
 
 # ---------------------------------------------------------------- registration
 
@@ -459,7 +487,7 @@ def _close(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> N
     case.status = S.CLOSED
     case.closed_at = now
     record(case, actor, A.CLOSE, from_status=previous, note=_note(params, "note", required=False),
-           now=now, data=params.get("data") or {})
+           now=now, data=_system_data(actor, params))
 
 
 def _supervise(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
@@ -467,7 +495,13 @@ def _supervise(case: Case, actor: Actor, params: dict[str, Any], now: datetime) 
     case.supervised = True
     case.supervise_note = note
     record(case, actor, A.SUPERVISE, from_status=case.status, note=note, public=False, now=now,
-           data=params.get("data") or {})
+           data=_system_data(actor, params))
+
+
+def _system_data(actor: Actor, params: dict[str, Any]) -> dict:
+    """Event data passed in by the system itself (an escalation); never a person's."""
+    data = params.get("data") if actor.kind == "system" else None
+    return dict(data) if isinstance(data, dict) else {}
 
 
 def _reopen(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:

@@ -7,17 +7,15 @@ through the outbox, keyed so a repeated job never sends one twice.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
+from hotline import phones
 from hotline.extensions import db
 from hotline.models import Case, CaseStatus, Channel
 from hotline.services import links, outbox
-
-MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 
 
 def _natural(setting: str) -> timedelta:
@@ -46,8 +44,8 @@ def survey_method(case: Case) -> tuple[str, str | None]:
         return "wechat", contact
     if case.channel in (Channel.EMAIL, Channel.MAILBOX) and "@" in contact:
         return "email", contact
-    if MOBILE.match(phone):
-        return "sms", phone
+    if phones.mobile(phone):
+        return "sms", phones.mobile(phone)
     if "@" in contact:
         return "email", contact
     if case.channel == Channel.PHONE and phone:

@@ -93,3 +93,42 @@ def token_used(token_id: str) -> bool:
         return bool(get_redis().exists(f"hotline:challenge:used:{token_id}"))
     except redis.RedisError:
         return False
+
+
+def first_use_of_nonce(channel: str, nonce: str, fingerprint: str, ttl: int) -> bool:
+    """Remember a signed request's nonce for its replay window; False when the nonce was
+    seen before with another body (a captured signature replayed). The same body again is the
+    platform's own retry and passes: the message id then keeps it from being stored twice."""
+    key = f"hotline:nonce:{channel}:{nonce}"
+    try:
+        client = get_redis()
+        if client.set(key, fingerprint, nx=True, ex=ttl):
+            return True
+        seen = client.get(key)
+    except redis.RedisError as exc:
+        log.warning("%s nonce memory unavailable: %s", channel, exc)
+        return True
+    seen = seen.decode() if isinstance(seen, bytes) else seen
+    return seen == fingerprint
+
+
+CHAT_LINES_PER_WINDOW = 10
+CHAT_LINE_WINDOW_SECONDS = 10
+
+
+def throttle_chat_line(conversation: str) -> None:
+    """Refuse (429 with Retry-After) a citizen's line beyond ``CHAT_LINES_PER_WINDOW`` in
+    ``CHAT_LINE_WINDOW_SECONDS`` on one conversation: a person types slower than that."""
+    key = f"hotline:chat:lines:{conversation}"
+    try:
+        pipe = get_redis().pipeline()
+        pipe.set(key, 0, ex=CHAT_LINE_WINDOW_SECONDS, nx=True)
+        pipe.incr(key)
+        pipe.ttl(key)
+        _, count, ttl = pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("chat line throttle unavailable: %s", exc)
+        return
+    if count > CHAT_LINES_PER_WINDOW:
+        raise TooManyAttempts("发送过于频繁，请稍后再试",
+                              retry_after=max(int(ttl), 1) if ttl and ttl > 0 else 1)

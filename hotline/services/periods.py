@@ -11,6 +11,7 @@ from flask import current_app
 
 from hotline.errors import InvalidInput
 from hotline.models import utcnow
+from hotline.services.validation import calendar_date
 
 MAX_PERIOD_DAYS = 3660
 
@@ -53,12 +54,7 @@ class Period:
 
 
 def _parse_day(value: str | None, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput("「{field}」必须是 YYYY-MM-DD 格式的日期", field=field) from None
+    return calendar_date(value, field)
 
 
 def period_from(date_from: str | None, date_to: str | None, *, now: datetime | None = None,

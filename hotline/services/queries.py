@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -24,7 +24,7 @@ from hotline.models import (
 from hotline.services import directory, kpi
 from hotline.services.actors import Actor
 from hotline.services.cases import visible_cases
-from hotline.services.validation import choice, optional_text, whole_number
+from hotline.services.validation import calendar_date, choice, optional_text, whole_number
 
 
 @dataclass
@@ -58,16 +58,16 @@ def encode_cursor(case_id: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+        case_id = int(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("「{field}」无效", field="cursor") from None
+    if not 0 < case_id < 2**62:
+        raise InvalidInput("「{field}」无效", field="cursor")
+    return case_id
 
 
 def _local_day_start(value: str, field: str) -> datetime:
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput("「{field}」必须是 YYYY-MM-DD 格式的日期", field=field) from None
+    day = calendar_date(value, field)
     return datetime.combine(day, time(), ZoneInfo(current_app.config["TIMEZONE"]))
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
+from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from hotline import boundary, phones
 from hotline.errors import InvalidInput
 
 E = TypeVar("E", bound=StrEnum)
-
-PHONE_CHARS = re.compile(r"^\+?[\d\s\-()]{5,24}$")
 
 
 def required_text(value: Any, field: str, *, max_chars: int) -> str:
@@ -27,6 +26,9 @@ def optional_text(value: Any, field: str, *, max_chars: int) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidInput("「{field}」必须是文本", field=field)
+    boundary.check_text(value, field)
+    if boundary.is_blank(value):
+        return None
     text = value.strip()
     if len(text) > max_chars:
         raise InvalidInput("「{field}」过长：最多 {max} 字，收到 {n} 字", field=field,
@@ -35,16 +37,15 @@ def optional_text(value: Any, field: str, *, max_chars: int) -> str | None:
 
 
 def phone_number(value: Any, field: str = "phone") -> str | None:
-    """A plausible phone number reduced to digits (and a leading +), or None when absent."""
+    """A plausible phone number in its canonical form (:func:`hotline.phones.normalise`:
+    mobiles as 11 digits, landlines with area code and extension), or None when absent."""
     text = optional_text(value, field, max_chars=40)
     if text is None:
         return None
-    if not PHONE_CHARS.match(text):
+    number = phones.normalise(text)
+    if number is None:
         raise InvalidInput("「{field}」不是有效的电话号码：{value}", field=field, value=text)
-    digits = re.sub(r"[^\d+]", "", text)
-    if not 5 <= len(digits.lstrip("+")) <= 20:
-        raise InvalidInput("「{field}」不是有效的电话号码：{value}", field=field, value=text)
-    return digits
+    return number
 
 
 def choice(value: Any, enum_cls: type[E], field: str, default: E | None = None) -> E:
@@ -61,25 +62,39 @@ def choice(value: Any, enum_cls: type[E], field: str, default: E | None = None) 
 
 
 def whole_number(value: Any, field: str, *, minimum: int, maximum: int) -> int:
-    """An integer within bounds; strings of digits are accepted from forms."""
-    if isinstance(value, bool):
+    """An integer within bounds. JSON must carry a number without a fraction (``2.9`` and
+    ``2.0`` are refused, never truncated); a string of ASCII digits is accepted because that is
+    how a form posts a number."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
         raise InvalidInput("「{field}」必须是整数", field=field)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("「{field}」必须是整数", field=field) from None
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= 19):
+            raise InvalidInput("「{field}」必须是整数", field=field)
+        value = int(text)
+    number = value
     if not minimum <= number <= maximum:
         raise InvalidInput("「{field}」必须在 {min} 到 {max} 之间", field=field,
                            min=minimum, max=maximum)
     return number
 
 
-def mask_phone(phone: str | None) -> str:
-    """138****1234: enough to recognise a caller, not enough to call them."""
-    if not phone:
-        return ""
-    if len(phone) >= 11:
-        return f"{phone[:3]}****{phone[-4:]}"
-    if len(phone) > 4:
-        return f"{'*' * (len(phone) - 4)}{phone[-4:]}"
-    return "****"
+#: the calendar dates any field takes: a wider range only overflows date arithmetic
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
+def calendar_date(value: Any, field: str) -> date | None:
+    """A ``YYYY-MM-DD`` date between 2000 and 2099, or None when absent."""
+    if value is None or value == "":
+        return None
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) <= 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise InvalidInput("「{field}」必须是 YYYY-MM-DD 格式的日期", field=field)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput("「{field}」必须在 {min} 到 {max} 之间", field=field,
+                           min=FIRST_DAY.isoformat(), max=LAST_DAY.isoformat())
+    return day

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import random
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,10 @@ def post_sms(client, body: bytes, signature: str | None = None):
 
 
 def wechat_params(token: str = WECHAT_TOKEN, timestamp: int | None = None,
-                  nonce: str = "n0nce") -> dict[str, str]:
+                  nonce: str | None = None) -> dict[str, str]:
+    """Signed query parameters of one push; a fresh nonce each time, as the platform sends
+    (a nonce used again with another body is refused as a replay)."""
+    nonce = nonce or secrets.token_hex(8)
     stamp = str(timestamp if timestamp is not None else int(utcnow().timestamp()))
     signature = hashlib.sha1("".join(sorted((token, stamp, nonce))).encode()).hexdigest()
     return {"signature": signature, "timestamp": stamp, "nonce": nonce}

@@ -1,11 +1,12 @@
-"""The JSON shape of cases and events in the API; the phone number is masked in lists."""
+"""The JSON shape of cases and events in the API; the phone number is always masked (the full
+number only from the recorded reveal), the query code only for the centre."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from hotline import phones
 from hotline.models import Case, CaseEvent, CaseStatus
-from hotline.services.validation import mask_phone
 
 
 def _iso(value) -> str | None:
@@ -33,20 +34,22 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
-def case_detail(case: Case, events: list[CaseEvent], *, full_phone: bool) -> dict[str, Any]:
-    """Everything staff see on the case page, with its events."""
+def case_detail(case: Case, events: list[CaseEvent], *, full_phone: bool = False,
+                show_code: bool = True) -> dict[str, Any]:
+    """Everything staff see on the case page, with its events; the query code only when
+    ``show_code`` (never for department staff)."""
     citizen = case.citizen
     phone = citizen.phone if citizen else None
     return {
         **case_summary(case),
-        "query_code": case.query_code,
+        "query_code": case.query_code if show_code else None,
         "content": case.content,
         "address": case.address,
         "street": case.street,
         "answer": case.answer,
         "citizen": {
             "name": citizen.name if citizen else None,
-            "phone": phone if full_phone else mask_phone(phone) or None,
+            "phone": phone if full_phone else phones.mask(phone) or None,
         },
         "reopen_count": case.reopen_count,
         "return_count": case.return_count,

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from hotline.blueprints.api.base import bp, json_body, token_required
 from hotline.blueprints.api.idempotency import idempotent
 from hotline.blueprints.api.serialize import case_detail, case_summary, public_case
-from hotline.errors import InvalidInput, NotFound
-from hotline.models import CaseStatus, Channel
-from hotline.services import cases, idempotency, queries, suggestions, tracking
-from hotline.services.validation import optional_text, required_text
+from hotline.errors import Forbidden, InvalidInput, NotFound
+from hotline.models import CaseStatus, Channel, Role
+from hotline.services import cases, idempotency, personal_data, queries, suggestions, tracking
+from hotline.services.validation import optional_text, required_text, whole_number
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key
 
@@ -31,8 +31,9 @@ def _reject_unknown(data: dict[str, Any], allowed: set[str], prefix: str = "") -
 
 
 def _detail(case) -> dict[str, Any]:
-    # Staff who may see the case may call the citizen back: the detail carries the number.
-    return case_detail(case, cases.timeline(case, public_only=False), full_phone=True)
+    # The phone is masked: the full number comes from POST /cases/<number>/phone, recorded.
+    return case_detail(case, cases.timeline(case, public_only=False),
+                       show_code=personal_data.sees_query_code(g.actor))
 
 
 @bp.post("/cases")
@@ -129,10 +130,39 @@ def act(number: str, action: str):
     version = data.pop("version", None)
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise InvalidInput("「{field}」必须是整数", field="version")
+    action = action.replace("-", "_")
+    cases.check_params(action, data)
     with unit_of_work():
-        case = cases.perform(g.actor, number, action.replace("-", "_"), data,
+        case = cases.perform(g.actor, number, action, data,
                              expected_version=version)
     return _detail(case)
+
+
+@bp.post("/cases/<number>/phone")
+@token_required
+def reveal_phone(number: str):
+    """The citizen's full phone number, for calling back; every call is recorded."""
+    with unit_of_work():
+        phone = personal_data.reveal_phone(g.actor, number, via="api", client=client_key())
+    return {"number": number, "phone": phone}
+
+
+@bp.get("/audit")
+@token_required
+def audit():
+    """Admins: the record of full phone-number reads, newest first (``before`` pages on)."""
+    if g.actor.role != Role.ADMIN:
+        raise Forbidden("只有管理员可以查看个人信息访问记录")
+    limit = whole_number(request.args.get("limit", "100"), "limit", minimum=1,
+                         maximum=personal_data.MAX_READS_PAGE)
+    before = request.args.get("before")
+    before_id = whole_number(before, "before", minimum=1, maximum=2**62) if before else None
+    rows = personal_data.reads(limit=limit, before_id=before_id)
+    return {"items": [{"id": r.id, "at": r.at.isoformat().replace("+00:00", "Z"),
+                       "user_id": r.user_id, "actor": r.actor_label,
+                       "case": r.case.number, "what": r.what, "via": r.via,
+                       "client": r.client} for r in rows],
+            "next_before": rows[-1].id if len(rows) == limit else None}
 
 
 @bp.get("/track/<number>")

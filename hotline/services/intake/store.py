@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from hotline import boundary
 from hotline.errors import Conflict, NotFound
 from hotline.extensions import db
 from hotline.models import InboundMessage, InboundStatus, utcnow
@@ -66,7 +67,8 @@ def store(channel: str, external_id: str, payload: bytes, *, sender: str | None 
     acknowledges the delivery.
     """
     now = utcnow()
-    external_id = external_id[:200]
+    external_id, sender, summary, status, reason = _storable(
+        external_id[:200], sender, summary, status, reason)
     values = dict(
         channel=channel, external_id=external_id, sender=(sender or None) and sender[:200],
         content_type=CONTENT_TYPES.get(channel, "application/octet-stream"), payload=payload,
@@ -84,6 +86,25 @@ def store(channel: str, external_id: str, payload: bytes, *, sender: str | None 
             return Receipt(row.id, row.status, duplicate=True)
         # the other delivery's transaction rolled back in between: store this one
     raise Conflict("来件正在被同时写入，请稍后重试")
+
+
+def _storable(external_id: str, sender: str | None, summary: str | None, status: str,
+              reason: str | None) -> tuple[str, str | None, str | None, str, str | None]:
+    """Text no database column can hold (NUL, lone surrogates) escaped, the same on SQLite
+    and PostgreSQL; a message carrying it goes to review with the reason instead of being
+    processed. The payload keeps the bytes as they came."""
+    reason = boundary.escape_forbidden(reason) if reason else reason
+    texts = {"external_id": external_id, "sender": sender, "summary": summary}
+    bad = [name for name, text in texts.items() if text and boundary.forbidden_character(text)]
+    if not bad:
+        return external_id, sender, summary, status, reason
+    escaped = {name: boundary.escape_forbidden(text) if text else text
+               for name, text in texts.items()}
+    if status in (RECEIVED, PROCESSING):
+        status = REVIEW
+        reason = f"含有不允许的字符（NUL 或无效编码）：{', '.join(bad)}"
+    return (escaped["external_id"][:200], escaped["sender"], escaped["summary"], status,
+            reason)
 
 
 _INSERTS: dict[str, Any] = {}
