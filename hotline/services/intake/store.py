@@ -100,8 +100,8 @@ def _storable(external_id: str, sender: str | None, summary: str | None, status:
         return external_id, sender, summary, status, reason
     escaped = {name: boundary.escape_forbidden(text) if text else text
                for name, text in texts.items()}
-    if status in (RECEIVED, PROCESSING):
-        status = REVIEW
+    if status in (S.RECEIVED, S.PROCESSING):
+        status = S.REVIEW
         reason = f"含有不允许的字符（NUL 或无效编码）：{', '.join(bad)}"
     return (escaped["external_id"][:200], escaped["sender"], escaped["summary"], status,
             reason)
