@@ -24,6 +24,7 @@ from hotline.blueprints import (
     inbox,
     mailbox,
     models_admin,
+    open311,
     oversight,
     public,
     queues,
@@ -32,6 +33,8 @@ from hotline.blueprints import (
 from hotline.blueprints.api import base as api
 from hotline.blueprints.api import calls as _api_calls  # noqa: F401 - adds POST /calls to api.bp
 from hotline.blueprints.api import me as _api_me  # noqa: F401 - adds POST /me/password
+from hotline.blueprints.api import opendata as _api_opendata  # noqa: F401 - adds /opendata
+from hotline.blueprints.api import reference as api_reference  # reference data, openapi.json
 from hotline.blueprints.api import stats as _api_stats  # noqa: F401 - adds GET /stats to api.bp
 from hotline.blueprints.api import v1 as _api_v1  # noqa: F401 - adds the case endpoints
 from hotline.config import ConfigError, load_settings, resolve_paths, settings_from_mapping
@@ -164,7 +167,7 @@ def _init_web(app: Flask) -> None:
     """Blueprints, error pages, template helpers, security headers and the login hooks."""
     for blueprint in (auth.bp, public.bp, agent.bp, cases.bp, workbench.bp, admin.bp, api.bp,
                       followups.bp, queues.bp, models_admin.bp, channels.bp, mailbox.bp, inbox.bp,
-                      oversight.bp):
+                      oversight.bp, api_reference.docs_bp, open311.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)

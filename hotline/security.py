@@ -102,8 +102,9 @@ def safe_next(target: str | None) -> str | None:
 
 def _exempt() -> bool:
     """Requests that carry no ambient credential need no CSRF token: bearer-token API calls,
-    signed channel webhooks, and API calls without a signed-in session."""
-    if request.path.startswith("/channels/"):
+    signed channel webhooks, Open311 (its key travels in the body, never in a cookie), and
+    API calls without a signed-in session."""
+    if request.path.startswith(("/channels/", "/open311/")):
         return True
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
