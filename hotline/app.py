@@ -37,6 +37,7 @@ from hotline.blueprints.api import opendata as _api_opendata  # noqa: F401 - add
 from hotline.blueprints.api import reference as api_reference  # reference data, openapi.json
 from hotline.blueprints.api import stats as _api_stats  # noqa: F401 - adds GET /stats to api.bp
 from hotline.blueprints.api import v1 as _api_v1  # noqa: F401 - adds the case endpoints
+from hotline.blueprints.api import webhooks as _api_webhooks  # noqa: F401 - adds /webhooks
 from hotline.config import ConfigError, load_settings, resolve_paths, settings_from_mapping
 from hotline.errors import ServiceError
 from hotline.extensions import db, login_manager

@@ -87,7 +87,10 @@ def _responses(op: Operation) -> dict[str, Any]:
         content = {"application/json": {"schema": op.answer or {"type": "object"}}}
     else:
         content = {op.media: {"schema": op.answer or {"type": "string"}}}
-    responses: dict[str, Any] = {str(op.status): {"description": "OK", "content": content}}
+    ok: dict[str, Any] = {"description": "OK"}
+    if op.status != 204:
+        ok["content"] = content
+    responses: dict[str, Any] = {str(op.status): ok}
     for status in op.error_statuses():
         code, meaning = ERROR_REASONS[status]
         responses[str(status)] = {

@@ -18,6 +18,7 @@ from hotline.models.routing import ClassifierModel, RoutingCorrection
 from hotline.models.sla import CalendarDay, SlaPolicy
 from hotline.models.stats import StatsDaily, StatsMonthly, StatsState
 from hotline.models.user import ApiToken, User
+from hotline.models.webhook import WebhookSubscription
 
 __all__ = [
     "ClassifierModel", "RoutingCorrection",
@@ -26,5 +27,5 @@ __all__ = [
     "CaseNumberCounter", "CaseStatus",
     "Category", "Channel", "Citizen", "Department", "Notification", "OutboxMessage",
     "RequestType", "Role", "Satisfaction", "StatsDaily", "StatsMonthly", "StatsState",
-    "Urgency", "User", "utcnow",
+    "Urgency", "User", "WebhookSubscription", "utcnow",
 ]

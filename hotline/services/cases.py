@@ -39,7 +39,15 @@ from hotline.models import (
     Urgency,
     utcnow,
 )
-from hotline.services import corrections, deadlines, directory, followup, routing, signals
+from hotline.services import (
+    corrections,
+    deadlines,
+    directory,
+    followup,
+    routing,
+    signals,
+    webhooks,
+)
 from hotline.services.actors import Actor
 from hotline.services.numbering import new_query_code, next_case_number
 from hotline.services.validation import (
@@ -285,6 +293,7 @@ def record(case: Case, actor: Actor, action: str, *, from_status: CaseStatus | N
         data=data or {},
     )
     db.session.add(event)
+    webhooks.announce(event)  # pushed to subscribers when the transaction commits
     return event
 
 
