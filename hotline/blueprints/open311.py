@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, abort, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from hotline.errors import ServiceError
@@ -20,7 +20,7 @@ from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
-FORMATS = "any(json, xml)"
+FORMATS = ("json", "xml")
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 REQUEST_FIELDS = ("service_code", "description", "lat", "long", "address_string",
                   "first_name", "last_name", "phone", "email")
@@ -31,13 +31,20 @@ class Open311Unauthorized(ServiceError):
     code = "unauthorized"
 
 
+@bp.url_value_preprocessor
+def _known_format(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Every path ends in ``.json`` or ``.xml``; any other extension is 404."""
+    if values and values.get("fmt") not in FORMATS:
+        abort(404)
+
+
 def _answer(fmt: str, rows: list[dict[str, Any]], root: str, item: str, status: int = 200):
     if fmt == "xml":
         return Response(show.to_xml(root, item, rows), status, mimetype="text/xml")
     return jsonify(rows), status
 
 
-@bp.get(f"/discovery.<{FORMATS}:fmt>")
+@bp.get("/discovery.<fmt>")
 def discovery(fmt: str):
     """Where the GeoReport v2 endpoint is and what it speaks."""
     endpoint = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
@@ -52,14 +59,14 @@ def discovery(fmt: str):
     return body
 
 
-@bp.get(f"/v2/services.<{FORMATS}:fmt>")
+@bp.get("/v2/services.<fmt>")
 def services(fmt: str):
     """The service list: the categories a request may name."""
     return _answer(fmt, [show.service_json(c) for c in open311.public_services()],
                    "services", "service")
 
 
-@bp.get(f"/v2/services/<code>.<{FORMATS}:fmt>")
+@bp.get("/v2/services/<code>.<fmt>")
 def service_definition(code: str, fmt: str):
     """A service's definition (this hotline asks no extra attributes)."""
     definition = show.definition_json(open311.service(code))
@@ -68,7 +75,7 @@ def service_definition(code: str, fmt: str):
     return definition
 
 
-@bp.get(f"/v2/requests.<{FORMATS}:fmt>")
+@bp.get("/v2/requests.<fmt>")
 def list_requests(fmt: str):
     """Service requests by ids, or by service code, status and date window."""
     args = request.args
@@ -80,14 +87,14 @@ def list_requests(fmt: str):
     return _answer(fmt, rows, "service_requests", "request")
 
 
-@bp.get(f"/v2/requests/<number>.<{FORMATS}:fmt>")
+@bp.get("/v2/requests/<number>.<fmt>")
 def one_request(number: str, fmt: str):
     """One service request, as a list of one (the specification's shape)."""
     row = show.request_json(open311.public_fields(open311.find_request(number)))
     return _answer(fmt, [row], "service_requests", "request")
 
 
-@bp.post(f"/v2/requests.<{FORMATS}:fmt>")
+@bp.post("/v2/requests.<fmt>")
 def create_request(fmt: str):
     """Register a service request as a case; the answer's id is the case number."""
     form = request.form

@@ -126,3 +126,9 @@ def test_discovery_names_the_endpoint(client):
     endpoint = body["endpoints"][0]
     assert endpoint["url"].endswith("/open311/v2")
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+
+
+def test_other_extensions_are_404_in_georeport_form(client, world):
+    response = client.get(f"{ROOT}/services.html")
+    assert response.status_code == 404
+    assert response.get_json()[0]["code"] == 404
