@@ -25,6 +25,7 @@ from hotline.blueprints import (
     kb,
     mailbox,
     models_admin,
+    open311,
     ops,
     oversight,
     public,
@@ -35,8 +36,11 @@ from hotline.blueprints.api import base as api
 from hotline.blueprints.api import calls as _api_calls  # noqa: F401 - adds POST /calls to api.bp
 from hotline.blueprints.api import kb as _api_kb  # noqa: F401 - adds the /kb endpoints
 from hotline.blueprints.api import me as _api_me  # noqa: F401 - adds POST /me/password
+from hotline.blueprints.api import opendata as _api_opendata  # noqa: F401 - adds /opendata
+from hotline.blueprints.api import reference as api_reference  # reference data, openapi.json
 from hotline.blueprints.api import stats as _api_stats  # noqa: F401 - adds GET /stats to api.bp
 from hotline.blueprints.api import v1 as _api_v1  # noqa: F401 - adds the case endpoints
+from hotline.blueprints.api import webhooks as _api_webhooks  # noqa: F401 - adds /webhooks
 from hotline.config import ConfigError, load_settings, resolve_paths, settings_from_mapping
 from hotline.errors import ServiceError
 from hotline.extensions import db, login_manager
@@ -173,7 +177,7 @@ def _init_web(app: Flask) -> None:
     """Blueprints, error pages, template helpers, security headers and the login hooks."""
     for blueprint in (auth.bp, public.bp, agent.bp, cases.bp, workbench.bp, admin.bp, api.bp,
                       followups.bp, queues.bp, models_admin.bp, channels.bp, mailbox.bp, inbox.bp,
-                      oversight.bp, ops.bp, kb.bp):
+                      oversight.bp, ops.bp, kb.bp, api_reference.docs_bp, open311.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -450,5 +450,27 @@ def classifier_activate(version: str) -> None:
     click.echo(f"version {version} is active")
 
 
+@main.command("opendata")
+@click.argument("month")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="file to write (default: standard output)")
+@with_app
+def opendata_export(month: str, fmt: str, output: str | None) -> None:
+    """Export MONTH (YYYY-MM) as anonymised open data, as CSV or JSON."""
+    from hotline.reporting.opendata import as_csv, as_json
+    from hotline.services import opendata
+
+    rows = opendata.month_rows(month)
+    text = (as_csv(rows, opendata.COLUMNS) if fmt == "csv"
+            else as_json(month, rows, opendata.COLUMNS))
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        click.echo(f"{len(rows)} cases -> {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 if __name__ == "__main__":
     main()

@@ -102,13 +102,13 @@ def safe_next(target: str | None) -> str | None:
 
 def _exempt() -> bool:
     """Requests that carry no ambient credential need no CSRF token: bearer-token API calls,
-    signed channel webhooks, and API calls without a signed-in session."""
+    signed channel webhooks, and API (or Open311) calls without a signed-in session."""
     if request.path.startswith("/channels/"):
         return True
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return True
-    return request.path.startswith("/api/") and not current_user.is_authenticated
+    return request.path.startswith(("/api/", "/open311/")) and not current_user.is_authenticated
 
 
 def _protect() -> None:

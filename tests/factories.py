@@ -85,6 +85,9 @@ class _Bound:
     def post(self, url: str, **kwargs):
         return self._client.post(url, headers=self._headers, **kwargs)
 
+    def delete(self, url: str, **kwargs):
+        return self._client.delete(url, headers=self._headers, **kwargs)
+
     def act(self, number: str, action: str, **body: Any):
         return self._client.post(f"/api/v1/cases/{number}/{action}", headers=self._headers,
                                  json=body)

@@ -16,6 +16,7 @@ from hotline.gateways.file import FileGateway
 from hotline.gateways.masking import mask_phone, mask_recipient
 from hotline.gateways.sms import HttpSmsGateway
 from hotline.gateways.smtp import SmtpGateway
+from hotline.gateways.webhook import WebhookGateway, signature, signing_secret
 from hotline.gateways.wechat import WechatTemplateGateway
 
 __all__ = [
@@ -27,8 +28,11 @@ __all__ = [
     "OutboundMessage",
     "PermanentGatewayError",
     "SmtpGateway",
+    "WebhookGateway",
     "WechatTemplateGateway",
     "build_gateways",
     "mask_phone",
     "mask_recipient",
+    "signature",
+    "signing_secret",
 ]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
-ChannelName = Literal["sms", "wechat", "email", "console"]
-CHANNELS: tuple[ChannelName, ...] = ("sms", "wechat", "email", "console")
+ChannelName = Literal["sms", "wechat", "email", "console", "webhook"]
+CHANNELS: tuple[ChannelName, ...] = ("sms", "wechat", "email", "console", "webhook")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from hotline.gateways.base import CHANNELS, Gateway
 from hotline.gateways.file import FileGateway
 from hotline.gateways.sms import HttpSmsGateway
 from hotline.gateways.smtp import SmtpGateway
+from hotline.gateways.webhook import WebhookGateway
 from hotline.gateways.wechat import WechatTemplateGateway
 
 T = TypeVar("T")
@@ -17,7 +18,8 @@ DEFAULT_TIMEOUT = 10.0
 
 
 def build_gateways(settings: Mapping[str, object]) -> dict[str, Gateway]:
-    """One gateway per channel; a channel whose provider is not configured writes to files.
+    """One gateway per channel; a channel whose provider is not configured writes to files
+    (event push posts to the subscribed URLs once there is a ``SECRET_KEY`` to sign with).
 
     A provider that is configured only half (a URL without its key...) raises ``ValueError``
     at start-up rather than silently writing messages to a file.
@@ -30,6 +32,10 @@ def build_gateways(settings: Mapping[str, object]) -> dict[str, Gateway]:
         gateway = builder(settings)
         if gateway is not None:
             gateways[channel] = gateway
+    server_key = _text(settings, "SECRET_KEY")
+    if server_key:  # event push signs with a secret derived from the server's key
+        gateways["webhook"] = WebhookGateway(server_key,
+                                             timeout=_timeout(settings, "GATEWAY_TIMEOUT"))
     return gateways
 
 

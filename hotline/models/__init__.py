@@ -33,6 +33,7 @@ from hotline.models.routing import ClassifierModel, RoutingCorrection
 from hotline.models.sla import CalendarDay, SlaPolicy
 from hotline.models.stats import StatsDaily, StatsMonthly, StatsState
 from hotline.models.user import ApiToken, User
+from hotline.models.webhook import WebhookSubscription
 
 __all__ = [
     "ClassifierModel", "RoutingCorrection",
@@ -46,4 +47,5 @@ __all__ = [
     "CalendarKind", "CaseAction", "ChatAuthor", "ConversationStatus", "CorrectionSource",
     "DayKind", "DaySource", "InboundStatus", "ModelSource", "ModelStatus", "OutboxStatus",
     "PersonalDataRead",
+    "WebhookSubscription",
 ]

@@ -41,7 +41,15 @@ from hotline.models import (
     Urgency,
     utcnow,
 )
-from hotline.services import corrections, deadlines, directory, followup, routing, signals
+from hotline.services import (
+    corrections,
+    deadlines,
+    directory,
+    followup,
+    routing,
+    signals,
+    webhooks,
+)
 from hotline.services.actors import Actor
 from hotline.services.kb import articles as kb_articles
 from hotline.services.kb import usage as kb_usage
@@ -105,7 +113,7 @@ ACTION_PARAMS: dict[str, frozenset[str]] = {
     "approve_extension": frozenset({"note"}),
     "reject_extension": frozenset({"note"}),
     "reply": frozenset({"content"}),
-    "resolve": frozenset({"content"}),
+    "resolve": frozenset({"content", "kb_article"}),
     "close": frozenset({"note"}),
     "supervise": frozenset({"note"}),
     "reopen": frozenset({"reason"}),
@@ -326,6 +334,7 @@ def record(case: Case, actor: Actor, action: CaseAction, *, from_status: CaseSta
         data=data or {},
     )
     db.session.add(event)
+    webhooks.announce(event)  # pushed to subscribers when the transaction commits
     return event
 
 

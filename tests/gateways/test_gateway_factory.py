@@ -129,3 +129,11 @@ def test_half_configured_or_bad_settings_fail_loudly(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         build_gateways(settings)
+
+
+def test_event_push_posts_once_there_is_a_key_to_sign_with() -> None:
+    from hotline.gateways import WebhookGateway
+
+    gateway = build_gateways({"SECRET_KEY": "k", "GATEWAY_TIMEOUT": "4"})["webhook"]
+    assert isinstance(gateway, WebhookGateway)
+    assert gateway.timeout == 4.0

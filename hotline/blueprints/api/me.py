@@ -10,6 +10,8 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
+from hotline.apispec import checked_body, operation
+from hotline.blueprints.api import schemas
 from hotline.blueprints.api.base import Unauthorized, bp, json_body
 from hotline.models import User
 from hotline.security import sign_in
@@ -31,10 +33,12 @@ def _caller() -> tuple[User, bool]:
 
 
 @bp.post("/me/password")
+@operation("修改本人密码 / change my password", "account", body=schemas.PASSWORD,
+           answer={"type": "object", "properties": {"changed": {"type": "boolean"}}})
 def change_my_password():
     """Change the caller's password: ``{"current_password": ..., "new_password": ...}``."""
     user, by_session = _caller()
-    data = json_body()
+    data = checked_body(json_body())
     with unit_of_work():
         accounts.change_password(user, str(data.get("current_password") or ""),
                                  str(data.get("new_password") or ""))

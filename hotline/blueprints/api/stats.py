@@ -7,15 +7,19 @@ from __future__ import annotations
 
 from flask import g, request
 
+from hotline.apispec import checked_query, operation
+from hotline.blueprints.api import schemas
 from hotline.blueprints.api.base import bp, token_required
 from hotline.presenters.stats_json import report_json
 from hotline.services import periods, stats
 
 
 @bp.get("/stats")
+@operation("统计指标 / oversight figures", "stats", query=schemas.STATS_QUERY, errors=(403,))
 @token_required
 def get_stats():
     """The figures of ``?from=&to=`` (default the last 30 days), for ``?department=``."""
+    checked_query()
     args = request.args
     period = periods.period_from(args.get("from"), args.get("to"))
     department_id = stats.scope(g.actor, args.get("department"))

@@ -7,27 +7,18 @@ from typing import Any
 from flask import current_app, g, request
 from sqlalchemy.exc import IntegrityError
 
+from hotline.apispec import checked_body, checked_query, operation
+from hotline.apispec.components import ref
+from hotline.blueprints.api import schemas
 from hotline.blueprints.api.base import bp, json_body, token_required
 from hotline.blueprints.api.idempotency import idempotent
 from hotline.blueprints.api.serialize import case_detail, case_summary, public_case
-from hotline.errors import Forbidden, InvalidInput, NotFound
+from hotline.errors import Forbidden, NotFound
 from hotline.models import CaseStatus, Channel, Role
 from hotline.services import cases, idempotency, personal_data, queries, suggestions, tracking
 from hotline.services.validation import optional_text, required_text, whole_number
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key
-
-CASE_FIELDS = {"channel", "content", "title", "citizen", "address", "type", "urgency",
-               "category", "department", "external_ref", "recording_ref",
-               "suggested_category", "suggested_department"}
-CITIZEN_FIELDS = {"name", "phone", "contact"}
-
-
-def _reject_unknown(data: dict[str, Any], allowed: set[str], prefix: str = "") -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise InvalidInput("未知字段：{names}", field=prefix + unknown[0],
-                           names=", ".join(prefix + u for u in unknown))
 
 
 def _detail(case) -> dict[str, Any]:
@@ -37,6 +28,8 @@ def _detail(case) -> dict[str, Any]:
 
 
 @bp.post("/cases")
+@operation("登记工单 / register a case", "cases", answer=ref("CaseDetail"), status=201,
+           body=schemas.NEW_CASE, example=schemas.NEW_CASE_EXAMPLE, errors=(403,))
 @token_required
 @idempotent
 def create_case():
@@ -44,12 +37,8 @@ def create_case():
     ``suggested_category``/``suggested_department`` let the registration keep a correction;
     a channel's ``external_ref`` seen before answers 200 with the case it registered, so a
     CTI system's retry never makes a second case."""
-    data = json_body()
-    _reject_unknown(data, CASE_FIELDS)
+    data = checked_body(json_body())
     citizen = data.get("citizen") or {}
-    if not isinstance(citizen, dict):
-        raise InvalidInput("「{field}」必须是对象", field="citizen")
-    _reject_unknown(citizen, CITIZEN_FIELDS, "citizen.")
     new = cases.NewCase(
         content=data.get("content"), channel=data.get("channel") or "api",
         title=data.get("title"), citizen_name=citizen.get("name"),
@@ -93,11 +82,11 @@ def _registered(new: cases.NewCase):
 
 
 @bp.post("/suggest")
+@operation("分类与承办单位建议 / routing suggestions", "cases", body=schemas.SUGGEST)
 @token_required
 def suggest():
     """Routing suggestions for a text (and address) without creating a case."""
-    data = json_body()
-    _reject_unknown(data, {"text", "address"})
+    data = checked_body(json_body())
     text = required_text(data.get("text"), "text",
                          max_chars=current_app.config["CONTENT_MAX_CHARS"])
     address = optional_text(data.get("address"), "address", max_chars=300)
@@ -105,8 +94,11 @@ def suggest():
 
 
 @bp.get("/cases")
+@operation("工单列表 / list cases", "cases", answer=ref("CasePage"), query=schemas.CASE_QUERY)
 @token_required
 def list_cases():
+    """One page of the cases the caller may see, newest first, filtered by the query."""
+    checked_query()
     args = request.args
     flt = queries.CaseFilter(status=args.get("status"), department=args.get("department"),
                              channel=args.get("channel"), date_from=args.get("from"),
@@ -117,19 +109,24 @@ def list_cases():
 
 
 @bp.get("/cases/<number>")
+@operation("工单详情 / one case", "cases", answer=ref("CaseDetail"), errors=(404,))
 @token_required
 def get_case(number: str):
+    """A case with its events, if the caller may see it."""
     return _detail(cases.get_case(g.actor, number))
 
 
 @bp.post("/cases/<number>/<action>")
+@operation("工单操作 / act on a case", "cases", answer=ref("CaseDetail"), body=schemas.ACTION,
+           path=schemas.ACTION_PATH, errors=(403, 404, 409),
+           description="dispatch {department}, accept, return {reason}, extend {days, reason}, "
+                       "approve-extension, reject-extension, reply {content}, resolve "
+                       "{content}, close, supervise {note}, reopen {reason}, merge {into}")
 @token_required
 @idempotent
 def act(number: str, action: str):
-    data = json_body() if request.get_data() else {}
-    version = data.pop("version", None)
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        raise InvalidInput("「{field}」必须是整数", field="version")
+    data = checked_body(json_body()) if request.get_data() else {}
+    version = data.pop("version", None)  # an integer: checked against schemas.ACTION
     action = action.replace("-", "_")
     cases.check_params(action, data)
     with unit_of_work():
@@ -166,15 +163,20 @@ def audit():
 
 
 @bp.get("/track/<number>")
+@operation("市民查询 / citizen tracking", "public", answer=ref("PublicCase"), auth=None,
+           query=schemas.TRACK_QUERY, errors=(404, 429))
 def track(number: str):
+    """What the citizen sees of a case, given its query code."""
     case = tracking.find(number, request.args.get("code", ""), client_key())
     return public_case(case, tracking.public_timeline(case))
 
 
 @bp.post("/track/<number>/feedback")
+@operation("市民评价 / citizen rates the reply", "public", answer=ref("PublicCase"), auth=None,
+           body=schemas.FEEDBACK, errors=(404, 409, 429))
 def feedback(number: str):
-    data = json_body()
-    _reject_unknown(data, {"code", "satisfaction", "comment"})
+    """The citizen rates the reply with the query code; dissatisfied reopens the case."""
+    data = checked_body(json_body())
     with unit_of_work():
         case = tracking.give_feedback(number, data.get("code", ""),
                                       data.get("satisfaction"), data.get("comment"),

@@ -1,0 +1,75 @@
+"""What each API v1 operation accepts, declared once: the views check their input against
+these schemas and the OpenAPI document (``GET /api/v1/openapi.json``) prints them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hotline.apispec.components import OPT_STR, STR, enum_of
+from hotline.models.enums import CaseStatus, Channel, RequestType, Satisfaction, Urgency
+from hotline.services.cases import ACTIONS
+
+
+def _body(properties: dict[str, Any], required: tuple[str, ...] = (),
+          *, closed: bool = True) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties,
+                              "required": list(required)}
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def _opt_enum(values: type) -> dict[str, Any]:
+    schema = enum_of(values)
+    return {"type": ["string", "null"], "enum": [*schema["enum"], None]}
+
+
+CITIZEN = _body({"name": OPT_STR, "phone": {**OPT_STR, "examples": ["13800001111"]},
+                 "contact": {**OPT_STR, "description": "openid or e-mail address"}})
+
+NEW_CASE = _body({
+    "channel": _opt_enum(Channel), "content": {"type": "string", "description": "必填"},
+    "title": OPT_STR, "citizen": {"anyOf": [CITIZEN, {"type": "null"}]},
+    "address": OPT_STR, "type": _opt_enum(RequestType), "urgency": _opt_enum(Urgency),
+    "category": {**OPT_STR, "description": "category code (GET /api/v1/categories)"},
+    "department": {**OPT_STR, "description": "department code: dispatch at once"},
+    "external_ref": OPT_STR, "recording_ref": OPT_STR,
+    "suggested_category": OPT_STR, "suggested_department": OPT_STR,
+}, ("content",))
+NEW_CASE_EXAMPLE = {"channel": "phone", "content": "书院街路口每天早上占道卖菜，车都过不去",
+                    "citizen": {"name": "陈先生", "phone": "13800001111"},
+                    "category": "street_vending"}
+
+SUGGEST = _body({"text": STR, "address": OPT_STR}, ("text",))
+
+CASE_QUERY = _body({
+    "status": enum_of(CaseStatus), "department": STR, "channel": enum_of(Channel),
+    "from": {"type": "string", "format": "date", "description": "YYYY-MM-DD (local)"},
+    "to": {"type": "string", "format": "date", "description": "YYYY-MM-DD (local)"},
+    "overdue": {"type": "string", "description": "1: only overdue cases"}, "q": STR,
+    "limit": {"type": "integer", "minimum": 1, "maximum": 200},
+    "cursor": {"type": "string", "description": "next_cursor of the previous page"},
+})
+
+ACTION_PATH = {"action": {"type": "string", "enum": [a.replace("_", "-") for a in ACTIONS]
+                          + [a for a in ACTIONS if "_" in a]}}
+ACTION = _body({
+    "version": {"type": "integer", "description": "the version read; 409 if it changed"},
+    "department": STR, "category": STR, "note": STR, "reason": STR, "content": STR,
+    "days": {"type": "integer"}, "into": STR,
+    "kb_article": {"type": "integer", "description": "resolve: the knowledge-base article "
+                                                    "whose answer closes the consultation"},
+}, closed=False)
+
+TRACK_QUERY = _body({"code": {"type": "string", "description": "the case's query code"}})
+# The code is checked before the rating (a wrong code is 404 whatever the rating says), so
+# the rating's values are documented here and checked by the service.
+FEEDBACK = _body({"code": OPT_STR, "comment": OPT_STR, "satisfaction": {
+    **OPT_STR, "description": "one of: " + ", ".join(s.value for s in Satisfaction
+                                                   if s != Satisfaction.NOT_RATED)}})
+
+CALL = _body({"call_id": STR, "caller": STR, "agent": STR, "recording": OPT_STR},
+             ("call_id", "agent"))
+PASSWORD = _body({"current_password": STR, "new_password": STR}, closed=False)
+STATS_QUERY = _body({"from": {"type": "string", "format": "date"},
+                     "to": {"type": "string", "format": "date"}, "department": STR})

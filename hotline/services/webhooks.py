@@ -1,0 +1,188 @@
+"""Event push (工单交换): subscriptions, the events they receive, the delivery log.
+
+A case event that integrating systems care about (:data:`EVENTS`) is written into the
+outbox in the same transaction as the change, once per matching subscription, so a push
+exists if and only if the change was committed; the outbox delivers it with retries and
+back-off (:mod:`hotline.gateways.webhook` signs it). A department's subscription receives
+its own cases' events; a centre account's may cover every case.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event as orm_event
+from sqlalchemy import inspect, or_, select, update
+from sqlalchemy.orm import Session, SessionTransaction
+
+from hotline.errors import Forbidden, InvalidInput, NotFound
+from hotline.extensions import db
+from hotline.gateways import signing_secret
+from hotline.models import Case, CaseEvent, Role, WebhookSubscription, utcnow
+from hotline.models.outbox import OutboxMessage
+from hotline.services import directory, outbox
+from hotline.services.actors import Actor
+
+#: case actions pushed, and the event type each becomes
+EVENTS: dict[str, str] = {
+    "dispatch": "case.dispatched",
+    "supervise": "case.supervised",
+    "approve_extension": "case.extension_decided",
+    "reject_extension": "case.extension_decided",
+    "reopen": "case.reopened",
+    "feedback": "case.rated",
+}
+EVENT_TYPES = tuple(sorted(set(EVENTS.values())))
+CHANNEL = "webhook"
+_PENDING = "hotline.webhook_events"
+
+
+def subscribe(actor: Actor, url: str, events: list[str] | None,
+              department: str | None = None) -> tuple[WebhookSubscription, str]:
+    """Subscribe ``url`` to events (all of them when none are named); answers the
+    subscription and its signing secret, which is shown only now. Department staff
+    subscribe to their own department; centre accounts to one department or to all."""
+    url = _url(url)
+    chosen = sorted(set(events or EVENT_TYPES))
+    unknown = [e for e in chosen if e not in EVENT_TYPES]
+    if unknown:
+        raise InvalidInput("「{field}」的值「{value}」无效，可选：{choices}", field="events",
+                           value=unknown[0], choices=", ".join(EVENT_TYPES))
+    department_id = _scope(actor, department)
+    subscription = WebhookSubscription(url=url, events=chosen, department_id=department_id,
+                                       created_by_id=actor.user_id,
+                                       salt=secrets.token_hex(16))
+    db.session.add(subscription)
+    db.session.flush()
+    return subscription, secret_of(subscription)
+
+
+def secret_of(subscription: WebhookSubscription) -> str:
+    """The subscription's signing secret, derived from the server key and its salt."""
+    return signing_secret(current_app.config["SECRET_KEY"], subscription.salt)
+
+
+def _url(url: Any) -> str:
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 500:
+        raise InvalidInput("「{field}」必须是 http(s) 地址", field="url")
+    return url
+
+
+def _scope(actor: Actor, department: str | None) -> int | None:
+    if actor.has_role(Role.DEPARTMENT):
+        return actor.department_id
+    if not actor.has_role(Role.AGENT, Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("没有权限")
+    if department:
+        return directory.department_by_code(department).id
+    return None
+
+
+def subscriptions(actor: Actor) -> list[WebhookSubscription]:
+    """The active subscriptions the actor may see: a department's own, or all for the centre."""
+    query = select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
+    if actor.has_role(Role.DEPARTMENT):
+        query = query.where(WebhookSubscription.department_id == actor.department_id)
+    return list(db.session.scalars(query.order_by(WebhookSubscription.id)))
+
+
+def unsubscribe(actor: Actor, subscription_id: int) -> None:
+    """Stop a subscription; nothing more is pushed to it."""
+    found = next((s for s in subscriptions(actor) if s.id == subscription_id), None)
+    if found is None:
+        raise NotFound("订阅不存在")
+    found.active = False
+
+
+def announce(event: CaseEvent) -> None:
+    """Note a case event for push; called for every case event as it is recorded. The
+    pushes are written just before the transaction commits (:func:`_write_pushes`), when
+    the case has its id, so a registration still goes to the database in one INSERT."""
+    if event.action in EVENTS:
+        db.session.info.setdefault(_PENDING, []).append(event)
+
+
+@orm_event.listens_for(Session, "before_commit")
+def _write_pushes(session: Session) -> None:
+    """Write a push for each subscription that wants each noted event, in the committing
+    transaction; events undone by a rolled-back savepoint are no longer in the session."""
+    noted = session.info.pop(_PENDING, None)
+    live = [e for e in noted or () if inspect(e).pending or inspect(e).persistent]
+    if not live:
+        return
+    session.flush()
+    for noted_event in live:
+        _push_all(session, noted_event)
+
+
+@orm_event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:
+        session.info.pop(_PENDING, None)
+
+
+def _push_all(session: Session, noted: CaseEvent) -> None:
+    kind = EVENTS[noted.action]
+    case = noted.case
+    department_id = noted.department_id or case.department_id
+    wanted = session.scalars(select(WebhookSubscription).where(
+        WebhookSubscription.active.is_(True),
+        or_(WebhookSubscription.department_id.is_(None),
+            WebhookSubscription.department_id == department_id)))
+    for subscription in list(wanted):
+        if kind in subscription.events:
+            _push(subscription, kind, case, noted)
+
+
+def _push(subscription: WebhookSubscription, kind: str, case: Case, event: CaseEvent) -> None:
+    key = f"whk_{uuid.uuid4().hex}"
+    payload = {"id": key, "type": kind, "occurred_at": _iso(event.at),
+               "case": _case_json(case), "event": {"action": event.action, "note": event.note,
+                                                   "data": event.data or {}}}
+    outbox.enqueue(CHANNEL, subscription.url, json.dumps(payload, ensure_ascii=False),
+                   idempotency_key=key, template=kind,
+                   data={"salt": subscription.salt, "subscription": subscription.id},
+                   case_id=case.id)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _case_json(case: Case) -> dict[str, Any]:
+    return {"number": case.number, "status": case.status.value, "title": case.title,
+            "content": case.content, "district": case.district, "street": case.street,
+            "category": case.category.code if case.category else None,
+            "department": case.department.code if case.department else None,
+            "urgency": case.urgency.value, "version": case.version,
+            "handle_deadline": _iso(case.handle_deadline),
+            "satisfaction": case.satisfaction.value if case.satisfaction else None,
+            "url": f"/api/v1/cases/{case.number}"}
+
+
+def deliveries(limit: int = 100, *, status: str | None = None) -> list[OutboxMessage]:
+    """The delivery log: recent pushes, newest first, with their status and last error."""
+    query = select(OutboxMessage).where(OutboxMessage.channel == CHANNEL)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return list(db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def replay(message_id: int) -> OutboxMessage:
+    """Send a push again (after the receiver was fixed): back to pending, due now, with
+    its attempts counted afresh; the idempotency key stays, so a receiver that did get it
+    can drop the repeat."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.channel == CHANNEL,
+               OutboxMessage.status != "sending")
+        .values(status="pending", attempts=0, next_attempt_at=utcnow(), last_error=None)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise NotFound("投递记录不存在或正在发送")
+    db.session.info.setdefault("hotline.outbox_new", []).append(message_id)
+    return db.session.get(OutboxMessage, message_id, populate_existing=True)
