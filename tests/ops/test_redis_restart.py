@@ -120,5 +120,6 @@ def test_worker_survives_a_redis_restart(app, world, tmp_path):
             worker.wait(timeout=30)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=30)
         server.kill()
         server.wait(timeout=10)
