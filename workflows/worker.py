@@ -121,7 +121,12 @@ def _work_until_stopped(app: Flask, *, burst: bool) -> None:
 
 def _new_worker(app: Flask, attempt: int) -> HotlineWorker:
     with app.app_context():
-        connection = get_redis()
+        get_redis()  # starts the embedded server when no URL is set, and records its URL
+    # The worker blocks on BLPOP for up to worker_ttl - 15 s: its own connection must wait
+    # longer than that, or every idle wait ends in a socket timeout that RQ reports as a lost
+    # connection and backs off from (the app's connection times out after 5 s).
+    connection = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=WORKER_TTL + 30,
+                                      socket_connect_timeout=2, health_check_interval=30)
     connection.ping()
     queues = [Queue(name, connection=connection) for name in QUEUE_NAMES]
     # A fresh name per attempt: a restarted Redis that kept the old registration must not
