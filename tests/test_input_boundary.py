@@ -29,7 +29,8 @@ def _routes(app) -> list[tuple[str, str]]:
 
 
 def _url(rule: str, number: str) -> str:
-    url = re.sub(r"<int:[^>]+>", "1", rule)
+    url = re.sub(r"<fmt>", "json", rule)  # Open311's format suffix
+    url = re.sub(r"<int:[^>]+>", "1", url)
     url = re.sub(r"<(?:string:)?number>", number, url)
     return re.sub(r"<[^>]+>", "x", url)
 
@@ -45,6 +46,7 @@ def signed_in(client, auth, world, api):
 def _never_500(response, what: str) -> None:
     assert response.status_code < 500, (what, response.status_code,
                                         response.get_data(as_text=True)[:300])
+    response.close()  # a static file answer holds its file open until closed
 
 
 def test_every_route_refuses_nul_in_json_with_the_field_named(app, signed_in):
@@ -128,6 +130,8 @@ def test_every_get_survives_bad_query_strings(app, signed_in):
         if method != "GET":
             continue
         url = _url(rule, number)
+        if url == "/api/v1/health":  # the readiness probe answers 503 when no worker runs
+            continue
         for query in queries:
             response = client.get(url, query_string=query, headers=bearer)
             _never_500(response, f"GET {url} {query}")

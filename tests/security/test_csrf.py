@@ -22,7 +22,8 @@ def _unsafe_urls(app) -> list[tuple[str, str]]:
             continue
         path = rule.rule
         for argument in rule.arguments:
-            path = re.sub(rf"<(?:[a-z]+:)?{argument}>", "1", path)
+            value = "json" if argument == "fmt" else "1"  # Open311's format suffix
+            path = re.sub(rf"<(?:[a-z]+:)?{argument}>", value, path)
         urls.append((sorted(methods)[0], path))
     return urls
 
