@@ -61,3 +61,38 @@ class TooManyAttempts(ServiceError):
 
     status = 429
     code = "too_many_attempts"
+
+
+class Malformed(ServiceError):
+    """The request itself cannot be read (not JSON, not an object, a bad header)."""
+
+    status = 400
+    code = "malformed"
+
+
+class Unauthorized(ServiceError):
+    """No credentials, or credentials that do not check out."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class ChannelDisabled(ServiceError):
+    """The channel has no secret configured: it answers 404, never open."""
+
+    status = 404
+    code = "channel_disabled"
+
+
+class SignatureRefused(ServiceError):
+    """The gateway's secret or signature did not check out (403, counted)."""
+
+    status = 403
+    code = "bad_signature"
+
+
+class PayloadTooLarge(ServiceError):
+    """The body is larger than any real message of the channel (413)."""
+
+    status = 413
+    code = "too_large"

@@ -5,7 +5,7 @@ piece of work opens one unit of work around all the service calls it makes; serv
 it::
 
     with unit_of_work():
-        case = cases.register_case(actor, new)
+        case = registration.register_case(actor, new)
         suggestions.auto_dispatch(case)
 
 On leaving the block without an error the transaction commits; on any error it rolls back

@@ -35,6 +35,7 @@ from hotline.models import (
 )
 from hotline.services import cases
 from hotline.services.actors import Actor
+from hotline.services.registration import NewCase, register_case
 from hotline.unit_of_work import unit_of_work
 
 AGENT = Actor.system("测试")
@@ -167,7 +168,7 @@ def test_a_calendar_day_and_a_policy_round_trip(app):
 
 
 def test_case_events_and_corrections_round_trip(world):
-    case = cases.register_case(AGENT, cases.NewCase(content="路灯不亮", department="URBAN"))
+    case = register_case(AGENT, NewCase(content="路灯不亮", department="URBAN"))
     events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                                 .order_by(CaseEvent.id)).all()
     assert [e.action for e in events] == [CaseAction.REGISTER, CaseAction.DISPATCH]

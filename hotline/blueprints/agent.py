@@ -13,7 +13,7 @@ from hotline.extensions import db
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import Case, Channel, Citizen, RequestType, Urgency
-from hotline.services import cases, directory, routing, suggestions
+from hotline.services import directory, registration, routing, suggestions
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import localtime, translate_error
 
@@ -49,7 +49,7 @@ def register():
     (the form's hidden fields) goes with it, so a different choice is kept for training."""
     form = {k: request.form.get(k, "") for k in INTAKE_FIELDS}
     dispatch_now = request.form.get("dispatch") == "1"
-    new = cases.NewCase(
+    new = registration.NewCase(
         content=form["content"], channel=Channel.PHONE.value, title=form["title"],
         citizen_name=form["name"], citizen_phone=form["phone"], address=form["address"],
         request_type=form["type"], urgency=form["urgency"], category=form["category"] or None,
@@ -61,7 +61,7 @@ def register():
     )
     try:
         with unit_of_work(keep_loaded=True):
-            case = cases.register_case(current_actor(), new)
+            case = registration.register_case(current_actor(), new)
     except ServiceError as exc:
         flash(translate_error(exc), "error")
         return render_template("agent/console.html", error_field=exc.field,

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, request
 from hotline.channels import SignatureError
 from hotline.channels import sms as sms_channel
 from hotline.channels import wechat as wechat_channel
-from hotline.errors import ServiceError
+from hotline.errors import ChannelDisabled, PayloadTooLarge, SignatureRefused
 from hotline.models import InboundStatus, utcnow
 from hotline.services import gate
 from hotline.services.intake import receive
@@ -22,24 +22,6 @@ from workflows import inbound
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 #: how far a signed timestamp may be from now; its nonce is remembered twice as long
 WECHAT_REPLAY_SECONDS = 300
-
-
-class ChannelDisabled(ServiceError):
-    """The channel has no secret configured: it answers 404, never open."""
-    status = 404
-    code = "channel_disabled"
-
-
-class SignatureRefused(ServiceError):
-    """The gateway's secret or signature did not check out (403, counted)."""
-    status = 403
-    code = "bad_signature"
-
-
-class PayloadTooLarge(ServiceError):
-    """The body is larger than any real message of the channel (413)."""
-    status = 413
-    code = "too_large"
 
 
 def _secret(setting: str, channel: str) -> str:

@@ -12,7 +12,7 @@ from hotline.blueprints.guards import current_actor, role_required
 from hotline.errors import ServiceError
 from hotline.i18n import gettext as _
 from hotline.models import Channel, RequestType, utcnow
-from hotline.services import cases, directory
+from hotline.services import cases, directory, registration
 from hotline.services.actors import Actor
 from hotline.services.kb import articles, search, usage
 from hotline.unit_of_work import unit_of_work
@@ -153,7 +153,7 @@ def answer_call():
     """The console's one action: register the call as a consultation and close it with the
     article's answer, in one transaction."""
     form = request.form
-    new = cases.NewCase(
+    new = registration.NewCase(
         content=form.get("content") or None, channel=Channel.PHONE.value,
         title=form.get("title") or None, citizen_name=form.get("name") or None,
         citizen_phone=form.get("phone") or None, address=form.get("address") or None,
@@ -163,7 +163,7 @@ def answer_call():
     try:
         with unit_of_work(keep_loaded=True):
             actor = current_actor()
-            case = cases.register_case(actor, new)
+            case = registration.register_case(actor, new)
             cases.perform(actor, case.number, "resolve", {"kb_article": form.get("kb_article")})
     except ServiceError as exc:
         flash(translate_error(exc), "error")

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from hotline.demo import kb as kb_demo
 from hotline.extensions import db
 from hotline.models import Case, Department, ModelSource, Role, Satisfaction, User, utcnow
-from hotline.services import cases, directory, suggestions
+from hotline.services import cases, directory, registration, suggestions
 from hotline.services.actors import Actor
 from hotline.unit_of_work import unit_of_work
 
@@ -136,7 +136,7 @@ def _demo_cases(now: datetime) -> int:
     agent, supervisor = _actor("agent"), _actor("supervisor")
     for minutes, phone, name, kind, category, address, content, path in DEMO_CASES:
         at = now - timedelta(minutes=minutes)
-        case = cases.register_case(agent, cases.NewCase(
+        case = registration.register_case(agent, registration.NewCase(
             content=content, channel="phone", citizen_name=name, citizen_phone=phone,
             address=address, request_type=kind, category=category), now=at)
         _play(case, path, at, agent, supervisor)

@@ -1,4 +1,4 @@
-"""The case lifecycle: registration and every action that moves a case between states.
+"""The case lifecycle: every action that moves a registered case between states.
 
 One table (:data:`RULES`) says who may take each action from which states; one handler per
 action checks its input, changes the case and records the event. :func:`perform` runs
@@ -8,8 +8,7 @@ never both succeed (the row's version decides when the caller commits).
 
 Nothing here commits. The scheduler hears of a change through ``signals.case_changed``,
 booked with :func:`~hotline.unit_of_work.after_commit` so it fires only once the change
-is committed. A registration also records the routing correction when the agent or system
-chose other than the suggestion it saw, so every path (console, API, channels) keeps it.
+is committed. Registration, which makes a case, is :mod:`hotline.services.registration`.
 """
 
 from __future__ import annotations
@@ -30,15 +29,10 @@ from hotline.models import (
     CaseAction,
     CaseEvent,
     CaseStatus,
-    Category,
-    Channel,
-    Citizen,
     CorrectionSource,
     Department,
-    RequestType,
     Role,
     Satisfaction,
-    Urgency,
     utcnow,
 )
 from hotline.services import (
@@ -46,18 +40,14 @@ from hotline.services import (
     deadlines,
     directory,
     followup,
-    routing,
     signals,
     webhooks,
 )
 from hotline.services.actors import Actor
 from hotline.services.kb import articles as kb_articles
 from hotline.services.kb import usage as kb_usage
-from hotline.services.numbering import new_query_code, next_case_number
 from hotline.services.validation import (
-    choice,
     optional_text,
-    phone_number,
     required_text,
     whole_number,
 )
@@ -66,8 +56,6 @@ from hotline.unit_of_work import after_commit
 S = CaseStatus
 A = CaseAction
 NOTE_MAX = 2000
-TITLE_MAX = 200
-CODE_MAX = 40  # a category or department code
 
 
 @dataclass(frozen=True)
@@ -132,155 +120,6 @@ def check_params(action: str, params: dict[str, Any]) -> None:
         raise InvalidInput("未知字段：{names}", field=unknown[0], names=", ".join(unknown))
 
 
-# ---------------------------------------------------------------- registration
-
-@dataclass
-class NewCase:
-    """A request as it arrives from any channel, before it is checked."""
-
-    content: Any
-    channel: Any = Channel.PHONE.value
-    title: Any = None
-    citizen_name: Any = None
-    citizen_phone: Any = None
-    citizen_contact: Any = None
-    address: Any = None
-    request_type: Any = None
-    urgency: Any = None
-    category: Any = None
-    department: Any = None
-    external_ref: Any = None
-    recording_ref: Any = None
-    #: the routing the person (or system) was shown before choosing; when the chosen
-    #: category or department differs, the registration records a correction
-    suggested_category: Any = None
-    suggested_department: Any = None
-    #: where the correction came from: ``intake`` for a person registering a request
-    correction_source: CorrectionSource = CorrectionSource.INTAKE
-
-
-def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) -> Case:
-    """Check a new request, give it a number and query code, dispatch it if a department is
-    named, and record a routing correction when the choice differs from the suggestion the
-    caller saw; all in the caller's transaction."""
-    if not (actor.kind == "system" or actor.has_role(*CENTRE)):
-        raise Forbidden("只有话务员、督办员或管理员可以登记工单")
-    now = now or utcnow()
-    fields = _checked_new_case(new)
-    _refuse_second_registration(fields["channel"], fields["external_ref"])
-    department = _department_by_code(new.department) if new.department else None
-    # Nothing is written until the case is complete: one INSERT, flushed at the end, carries
-    # the case as it ends up (registered, or dispatched at once) instead of an INSERT then
-    # an UPDATE, and gives the caller its id. The number is taken last, so a failure in the
-    # routing or deadline work above does not use one up.
-    with db.session.no_autoflush:
-        case, registered = _insert_case(actor, fields, now)
-        events = [registered]
-        if department is not None:
-            events.append(_dispatch_to(case, actor, department, note=None, now=now))
-        case.number = next_case_number(db.session, now, current_app.config["TIMEZONE"])
-    db.session.flush()
-    _record_intake_correction(case, actor, fields, new.correction_source)
-    _registration_timeline[case] = events
-    _announce(case, A.REGISTER)
-    return case
-
-
-def _record_intake_correction(case: Case, actor: Actor, fields: dict[str, Any],
-                              source: CorrectionSource) -> None:
-    """The registration went elsewhere than the suggestion shown: keep it for training."""
-    suggested = {"suggested_category": fields["suggested_category"],
-                 "suggested_department": fields["suggested_department"]}
-    if not any(suggested.values()):
-        return
-    corrections.record_correction(
-        case.id, chosen_category=case.category.code if case.category else None,
-        chosen_department=case.department.code if case.department else None,
-        source=source, actor_id=actor.user_id, **suggested)
-
-
-def _announce(case: Case, action: CaseAction) -> None:
-    """Tell the scheduler about the change once this transaction commits (once per case,
-    however many actions the transaction takes on it)."""
-    after_commit(signals.case_changed.send, case.id, action=action,
-                 key=("case_changed", case.id))
-
-
-def _refuse_second_registration(channel: Channel, external_ref: str | None) -> None:
-    """A channel's reference (a call id) registers one case (a unique index holds it)."""
-    if external_ref and db.session.scalar(select(Case.number).where(
-            Case.channel == channel, Case.external_ref == external_ref)) is not None:
-        raise Conflict("该来源编号已登记过工单", field="external_ref")
-
-
-def _checked_new_case(new: NewCase) -> dict[str, Any]:
-    max_chars = current_app.config["CONTENT_MAX_CHARS"]
-    content = required_text(new.content, "content", max_chars=max_chars)
-    title = optional_text(new.title, "title", max_chars=TITLE_MAX) or _title_from(content)
-    category = _category_by_code(new.category) if new.category else None
-    return {
-        "content": content,
-        "title": title,
-        "channel": choice(new.channel, Channel, "channel", Channel.PHONE),
-        "request_type": choice(new.request_type, RequestType, "type", RequestType.CONSULTATION),
-        "urgency": choice(new.urgency, Urgency, "urgency", Urgency.NORMAL),
-        "address": optional_text(new.address, "address", max_chars=300),
-        "category": category,
-        "citizen_name": optional_text(new.citizen_name, "name", max_chars=100),
-        "citizen_phone": phone_number(new.citizen_phone),
-        "citizen_contact": optional_text(new.citizen_contact, "contact", max_chars=200),
-        "external_ref": optional_text(new.external_ref, "external_ref", max_chars=120),
-        "recording_ref": optional_text(new.recording_ref, "recording_ref", max_chars=200),
-        "suggested_category": optional_text(new.suggested_category, "suggested_category",
-                                            max_chars=CODE_MAX),
-        "suggested_department": optional_text(new.suggested_department,
-                                              "suggested_department", max_chars=CODE_MAX),
-    }
-
-
-def _title_from(content: str) -> str:
-    first_line = content.splitlines()[0]
-    return first_line[:30] + ("…" if len(first_line) > 30 else "")
-
-
-def _insert_case(actor: Actor, fields: dict[str, Any],
-                 now: datetime) -> tuple[Case, CaseEvent]:
-    citizen = _citizen_for(fields)
-    place = routing.locate(fields["address"], fields["content"])
-    case = Case(
-        query_code=new_query_code(),
-        channel=fields["channel"],
-        title=fields["title"],
-        content=fields["content"],
-        address=fields["address"],
-        district=place.district if place else None,
-        street=place.street if place else None,
-        request_type=fields["request_type"],
-        urgency=fields["urgency"],
-        status=S.REGISTERED,
-        category=fields["category"],
-        citizen=citizen,
-        created_by_id=actor.user_id,
-        external_ref=fields["external_ref"],
-        recording_ref=fields["recording_ref"],
-        created_at=now,
-        updated_at=now,
-    )
-    db.session.add(case)
-    # no flush: the event points at the case object and gets its id when both are written
-    return case, record(case, actor, A.REGISTER, from_status=None, now=now)
-
-
-def _citizen_for(fields: dict[str, Any]) -> Citizen | None:
-    name, phone = fields["citizen_name"], fields["citizen_phone"]
-    contact = fields["citizen_contact"]
-    if not (name or phone or contact):
-        return None
-    citizen = Citizen(name=name, phone=phone, contact=contact)
-    db.session.add(citizen)
-    return citizen
-
-
 # ---------------------------------------------------------------- look-ups
 
 def visible_cases(actor: Actor):
@@ -306,6 +145,11 @@ def get_case(actor: Actor, number: str) -> Case:
 # answer to the registration needs no read-back. Any later event on the same object drops
 # the entry (see record()); weak keys let it go with the object.
 _registration_timeline: WeakKeyDictionary[Case, list[CaseEvent]] = WeakKeyDictionary()
+
+
+def remember_registration(case: Case, events: list[CaseEvent]) -> None:
+    """Keep the events of a registration as its new case's whole timeline."""
+    _registration_timeline[case] = events
 
 
 def timeline(case: Case, *, public_only: bool) -> list[CaseEvent]:
@@ -338,6 +182,14 @@ def record(case: Case, actor: Actor, action: CaseAction, *, from_status: CaseSta
     return event
 
 
+def announce(case: Case, action: CaseAction) -> None:
+    """Tell the scheduler about the change once this transaction commits (once per case,
+    however many actions the transaction takes on it)."""
+    after_commit(signals.case_changed.send, case.id, action=action,
+                 key=("case_changed", case.id))
+
+
+
 # ---------------------------------------------------------------- actions
 
 def perform(actor: Actor, number: str, action: CaseAction | str,
@@ -358,7 +210,7 @@ def perform(actor: Actor, number: str, action: CaseAction | str,
                        status=case.status.value, action=action)
     HANDLERS[action](case, actor, params, now)
     case.updated_at = now
-    _announce(case, action)
+    announce(case, action)
     return case
 
 
@@ -385,23 +237,23 @@ def _dispatch(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -
     code = params.get("department")
     if not code:
         raise InvalidInput("「{field}」不能为空", field="department")
-    department = _department_by_code(code)
+    department = directory.routable_department(code)
     if department.id == case.department_id:
         raise InvalidInput("工单已在该单位办理", field="department")
     before = (case.category.code if case.category else None,
               case.department.code if case.department else None)
     if params.get("category"):
-        case.category = _category_by_code(params["category"])
+        case.category = directory.routable_category(params["category"])
     if before[1] is not None:  # a re-dispatch corrects the earlier routing
         corrections.record_correction(
             case.id, suggested_category=before[0],
             chosen_category=case.category.code if case.category else None,
             suggested_department=before[1], chosen_department=department.code,
             source=CorrectionSource.REDISPATCH, actor_id=actor.user_id)
-    _dispatch_to(case, actor, department, note=_note(params, "note", required=False), now=now)
+    dispatch_to(case, actor, department, note=_note(params, "note", required=False), now=now)
 
 
-def _dispatch_to(case: Case, actor: Actor, department: Department, *, note: str | None,
+def dispatch_to(case: Case, actor: Actor, department: Department, *, note: str | None,
                  now: datetime) -> CaseEvent:
     previous = case.status
     case.department = department
@@ -597,21 +449,5 @@ def rate(case: Case, satisfaction: Satisfaction, comment: str | None, *,
     elif case.status == S.REPLIED:
         _close(case, actor, {}, now)
     case.updated_at = now
-    _announce(case, A.FEEDBACK)
+    announce(case, A.FEEDBACK)
     return case
-
-
-# ---------------------------------------------------------------- reference data
-
-def _department_by_code(code: Any) -> Department:
-    department = directory.active_department(code)
-    if department is None:
-        raise InvalidInput("未知的承办单位代码：{code}", field="department", code=str(code))
-    return department
-
-
-def _category_by_code(code: Any) -> Category:
-    category = directory.active_category(code)
-    if category is None:
-        raise InvalidInput("未知的诉求分类代码：{code}", field="category", code=str(code))
-    return category

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from hotline.errors import Conflict, NotFound
 from hotline.extensions import db
 from hotline.models import ChatAuthor, ChatMessage, Conversation, ConversationStatus, utcnow
-from hotline.services import cases, gate
+from hotline.services import gate, registration
 from hotline.services.actors import Actor
 from hotline.services.intake.process import auto_dispatch
 from hotline.services.validation import optional_text, phone_number, required_text
@@ -165,13 +165,13 @@ def to_case(actor: Actor, conversation_id: int, fields: dict[str, Any]):
     conversation = get(conversation_id)
     if conversation.case_id is not None:
         raise Conflict("该会话已登记为工单 {number}", number=conversation.case.number)
-    new = cases.NewCase(
+    new = registration.NewCase(
         content=fields.get("content"), channel="webchat", title=fields.get("title"),
         citizen_name=fields.get("name"), citizen_phone=fields.get("phone"),
         address=fields.get("address"), request_type=fields.get("type") or None,
         category=fields.get("category") or None, department=fields.get("department") or None,
         external_ref=f"chat:{conversation.public_id}")
-    case = cases.register_case(actor, new)
+    case = registration.register_case(actor, new)
     auto_dispatch(case)
     result = db.session.execute(
         update(Conversation).where(Conversation.id == conversation_id,

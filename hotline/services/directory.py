@@ -262,3 +262,19 @@ def user_for_token(token: str) -> User | None:
     if row is None or not row.user.active:
         return None
     return row.user
+
+
+def routable_department(code: Any, *, field: str = "department") -> Department:
+    """The active department a case may be sent to, or InvalidInput naming ``field``."""
+    department = active_department(code)
+    if department is None:
+        raise InvalidInput("未知的承办单位代码：{code}", field=field, code=str(code))
+    return department
+
+
+def routable_category(code: Any, *, field: str = "category") -> Category:
+    """The active category a case may be filed under, or InvalidInput naming ``field``."""
+    category = active_category(code)
+    if category is None:
+        raise InvalidInput("未知的诉求分类代码：{code}", field=field, code=str(code))
+    return category

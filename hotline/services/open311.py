@@ -19,7 +19,7 @@ from hotline.errors import InvalidInput, NotFound
 from hotline.extensions import db
 from hotline.models import Case, Category, utcnow
 from hotline.models.enums import OPEN_STATUSES, Channel
-from hotline.services import cases, directory
+from hotline.services import directory, registration
 from hotline.services.actors import Actor
 
 DEFAULT_WINDOW = timedelta(days=90)
@@ -117,7 +117,7 @@ def register(actor: Actor, new: NewRequest) -> Case:
         raise InvalidInput("「{field}」不能为空", field="service_code")
     category = service(new.service_code)
     name = " ".join(p for p in (new.first_name, new.last_name) if p) or None
-    return cases.register_case(actor, cases.NewCase(
+    return registration.register_case(actor, registration.NewCase(
         content=new.description, channel=Channel.API.value, address=_address(new),
         category=category.code, citizen_name=name, citizen_phone=new.phone,
         citizen_contact=new.email, external_ref="open311"))

@@ -4,25 +4,17 @@ nothing but the message sent to review."""
 
 from __future__ import annotations
 
-import inspect
-
 import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from hotline.extensions import db
 from hotline.models import InboundStatus
-from hotline.services import cases
+from hotline.services import registration
 from hotline.services.intake import receive, replies, store
 from hotline.unit_of_work import after_commit, unit_of_work
 from tests.intake.conftest import all_cases, messages, outbox_to, post_sms, sms_body
 from workflows import inbound
-
-# While register_case still commits by itself (the case core is moving that commit to the
-# caller), a registration is two commits whatever intake does.
-REGISTER_COMMITS_ITSELF = "_unit_of_work" in inspect.getsource(cases.register_case)
-one_transaction = pytest.mark.xfail(REGISTER_COMMITS_ITSELF, strict=True,
-                                    reason="cases.register_case still commits by itself")
 
 
 @pytest.fixture
@@ -48,7 +40,6 @@ def stored_sms(message_id: str = "tx-1") -> int:
     return receipt.id
 
 
-@one_transaction
 def test_a_processed_sms_writes_case_outcome_and_reply_in_one_commit(channels, commits):
     message_id = stored_sms()
     assert len(commits) == 1  # the store
@@ -74,7 +65,6 @@ def test_the_raw_message_is_committed_before_processing_starts(client, channels,
     assert seen == [("processing", 1)]
 
 
-@one_transaction
 def test_a_failure_after_the_case_rolls_it_all_back_and_keeps_the_message(channels,
                                                                           monkeypatch):
     def outbox_down(*args, **kwargs):
@@ -96,7 +86,7 @@ def test_a_failure_before_the_case_sends_the_stored_message_to_review(channels, 
     def crash(*args, **kwargs):
         raise RuntimeError("classifier exploded")
 
-    monkeypatch.setattr(cases, "register_case", crash)
+    monkeypatch.setattr(registration, "register_case", crash)
     message_id = stored_sms("tx-crash")
     inbound.process_claimed(message_id)
     [message] = messages()

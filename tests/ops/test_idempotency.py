@@ -132,14 +132,14 @@ def test_the_database_refuses_a_second_case_with_one_reference(app, world):
 
     from hotline.errors import Conflict
     from hotline.models import CaseStatus, RequestType
-    from hotline.services import cases
+    from hotline.services import registration
     from hotline.services.actors import Actor
 
-    new = cases.NewCase(content="路灯不亮", channel="phone", external_ref="call-7")
+    new = registration.NewCase(content="路灯不亮", channel="phone", external_ref="call-7")
     with unit_of_work():
-        cases.register_case(Actor.system("CTI"), new)
+        registration.register_case(Actor.system("CTI"), new)
     with pytest.raises(Conflict), unit_of_work():
-        cases.register_case(Actor.system("CTI"), new)
+        registration.register_case(Actor.system("CTI"), new)
     # Past the service's check (a concurrent registration), the unique index holds.
     with pytest.raises(IntegrityError), unit_of_work():
         db.session.add(Case(number="20261125999999", query_code="123456", channel="phone",

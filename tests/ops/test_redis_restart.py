@@ -22,7 +22,7 @@ import redis
 
 from hotline.extensions import db
 from hotline.models import Case, CaseEvent, User, utcnow
-from hotline.services import cases, sla
+from hotline.services import registration, sla
 from hotline.services.actors import Actor
 from hotline.unit_of_work import unit_of_work
 
@@ -73,7 +73,7 @@ def overdue_case(content: str) -> int:
     """An urgent case registered ten minutes ago: every deadline point has passed."""
     agent = Actor.from_user(db.session.query(User).filter_by(username="agent").one())
     with unit_of_work():
-        case = cases.register_case(agent, cases.NewCase(
+        case = registration.register_case(agent, registration.NewCase(
             content=content, urgency="urgent", department="URBAN"),
             now=utcnow() - timedelta(minutes=10))
     return case.id

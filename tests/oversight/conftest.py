@@ -26,7 +26,7 @@ import pytest
 
 from hotline.extensions import db
 from hotline.models import Case, Satisfaction, User
-from hotline.services import cases, escalation, rollup, routing
+from hotline.services import cases, escalation, registration, rollup, routing
 from hotline.services.actors import Actor
 from hotline.unit_of_work import unit_of_work
 
@@ -76,11 +76,11 @@ class Week:
 def register(name: str, when: str, *, department: str | None = "URBAN",
              category: str | None = "street_vending", kind: str = "complaint",
              address: str = "锦江区书院街", channel: str = "phone") -> Case:
-    new = cases.NewCase(content=f"{name}：路口占道经营，影响通行", department=department,
+    new = registration.NewCase(content=f"{name}：路口占道经营，影响通行", department=department,
                         category=category, request_type=kind, address=address,
                         channel=channel, citizen_phone="13800001111")
     with unit_of_work():
-        return cases.register_case(actor("agent"), new, now=local(when))
+        return registration.register_case(actor("agent"), new, now=local(when))
 
 
 def act(case: Case, who: str, action: str, when: str, **params) -> None:

@@ -13,7 +13,7 @@ from hotline.broker import get_redis
 from hotline.extensions import db
 from hotline.models import Case, CaseStatus, StatsState, utcnow
 from hotline.presenters.hotspots import spike_rows
-from hotline.services import cases, hotspots, periods
+from hotline.services import cases, hotspots, periods, registration
 from hotline.unit_of_work import unit_of_work
 from tests.oversight.conftest import NOW, actor, local
 from workflows import context, schedule
@@ -23,7 +23,7 @@ from workflows.queues import LOW, get_queue
 def register(when, *, category="street_vending", content="书院街路口每天早上占道卖菜，车过不去",
              address="锦江区书院街", department=None):
     with unit_of_work(keep_loaded=True):
-        return cases.register_case(actor("agent"), cases.NewCase(
+        return registration.register_case(actor("agent"), registration.NewCase(
             content=content, category=category, address=address, department=department,
             request_type="complaint"), now=when)
 

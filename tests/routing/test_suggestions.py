@@ -10,6 +10,7 @@ from hotline.extensions import db
 from hotline.models import Case, ClassifierModel, RoutingCorrection, User
 from hotline.services import cases, corrections, suggestions
 from hotline.services.actors import Actor
+from hotline.services.registration import NewCase, register_case
 from hotline.unit_of_work import unit_of_work
 from workflows.retrain import train_version
 
@@ -17,8 +18,8 @@ VENDING = "锦江区书院街路口每天早上都有人占道摆摊卖菜，车
 
 
 def system_case(content: str, **fields) -> Case:
-    return cases.register_case(Actor.system("市长信箱"),
-                               cases.NewCase(content=content, channel="mailbox", **fields))
+    return register_case(Actor.system("市长信箱"),
+                               NewCase(content=content, channel="mailbox", **fields))
 
 
 def test_model_ranks_the_right_category_first(active_model):
@@ -110,7 +111,7 @@ def closed_cases(n_per_category: int = 6) -> None:
     for code, template in texts.items():
         for i in range(n_per_category):
             with unit_of_work():
-                case = cases.register_case(agent, cases.NewCase(content=template.format(i),
+                case = register_case(agent, NewCase(content=template.format(i),
                                                                 category=code))
                 cases.perform(agent, case.number, "resolve", {"content": "已解答"})
 

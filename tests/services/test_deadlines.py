@@ -10,7 +10,7 @@ import pytest
 from hotline.errors import Conflict
 from hotline.extensions import db
 from hotline.models import Case
-from hotline.services import cases, sla
+from hotline.services import cases, registration, sla
 from hotline.services.actors import Actor
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -40,8 +40,8 @@ def urban(world):
 
 
 def dispatched_at(agent, when: str, **fields) -> Case:
-    new = cases.NewCase(content="占道经营", department="URBAN", **fields)
-    return cases.register_case(agent, new, now=local(when))
+    new = registration.NewCase(content="占道经营", department="URBAN", **fields)
+    return registration.register_case(agent, new, now=local(when))
 
 
 @pytest.mark.parametrize(("dispatched", "kind", "sign", "handle"), [

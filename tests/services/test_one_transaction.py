@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 
 from hotline.extensions import db
 from hotline.models import Case, Role, RoutingCorrection
-from hotline.services import cases, signals, suggestions
+from hotline.services import cases, registration, signals, suggestions
 from hotline.services.actors import Actor
 from hotline.unit_of_work import unit_of_work
 
@@ -99,7 +99,7 @@ def test_the_scheduler_hears_of_a_registration_only_after_its_commit(world):
     signals.case_changed.connect(receiver)
     try:
         with unit_of_work():
-            case = cases.register_case(AGENT, cases.NewCase(content="路灯坏了"))
+            case = registration.register_case(AGENT, registration.NewCase(content="路灯坏了"))
             cases.perform(AGENT, case.number, "dispatch", {"department": "URBAN"})
             assert heard == []
         assert heard == [(case.id, "register")]  # once per case and transaction
@@ -119,8 +119,8 @@ def test_a_failed_auto_dispatch_leaves_the_registered_case(world, monkeypatch):
     monkeypatch.setattr(suggestions, "suggest", lambda *a, **k: suggestions.Suggestion(
         category="street_vending", department="URBAN", confident=True))
     with unit_of_work():
-        case = cases.register_case(Actor.system("市长信箱"),
-                                   cases.NewCase(content=VENDING, channel="mailbox"))
+        case = registration.register_case(Actor.system("市长信箱"),
+                                   registration.NewCase(content=VENDING, channel="mailbox"))
         with pytest.raises(RuntimeError):
             suggestions.auto_dispatch(case)
     stored = db.session.scalars(select(Case)).one()

@@ -10,13 +10,14 @@ from hotline.extensions import db
 from hotline.models import Department, Role
 from hotline.services import cases, directory
 from hotline.services.actors import Actor
+from hotline.services.registration import NewCase, register_case
 from hotline.unit_of_work import unit_of_work
 
 AGENT = Actor(label="话务员甲", role=Role.AGENT)
 
 
 def register_for(department: str):
-    return cases.register_case(AGENT, cases.NewCase(content="路灯不亮", department=department))
+    return register_case(AGENT, NewCase(content="路灯不亮", department=department))
 
 
 def test_a_department_deactivated_here_is_refused_at_once(world):

@@ -7,15 +7,15 @@ from sqlalchemy import func, select
 
 from hotline.extensions import db
 from hotline.models import Case, CaseEvent, Role
-from hotline.services import cases, deadlines
+from hotline.services import cases, deadlines, registration
 from hotline.services.actors import Actor
 from hotline.unit_of_work import unit_of_work
 
 AGENT = Actor(label="话务员甲", role=Role.AGENT)
 
 
-def new_case(**fields) -> cases.NewCase:
-    return cases.NewCase(content=fields.pop("content", "小区门口路灯坏了一个月"), **fields)
+def new_case(**fields) -> registration.NewCase:
+    return registration.NewCase(content=fields.pop("content", "小区门口路灯坏了一个月"), **fields)
 
 
 def test_the_201_answer_shows_the_same_case_as_a_later_read(api):
@@ -25,7 +25,7 @@ def test_the_201_answer_shows_the_same_case_as_a_later_read(api):
 
 
 def test_an_action_after_registration_in_the_same_session_shows_in_the_timeline(world):
-    case = cases.register_case(AGENT, new_case())
+    case = registration.register_case(AGENT, new_case())
     assert [e.action for e in cases.timeline(case, public_only=False)] == ["register"]
     cases.perform(AGENT, case.number, "dispatch", {"department": "URBAN"})
     assert [e.action for e in cases.timeline(case, public_only=False)] == [
@@ -33,7 +33,7 @@ def test_an_action_after_registration_in_the_same_session_shows_in_the_timeline(
 
 
 def test_a_refused_action_after_registration_leaves_the_timeline_as_stored(world):
-    case = cases.register_case(AGENT, new_case())
+    case = registration.register_case(AGENT, new_case())
     with pytest.raises(cases.InvalidInput):
         cases.perform(AGENT, case.number, "dispatch", {"department": ""})
     stored = db.session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id))
@@ -45,7 +45,7 @@ def test_an_action_decides_on_the_row_as_it_is_now(world):
     """A case kept loaded after its registration is read again before an action: here a
     change that left the version alone would otherwise go unseen."""
     with unit_of_work(keep_loaded=True):
-        case = cases.register_case(AGENT, new_case())
+        case = registration.register_case(AGENT, new_case())
     with db.engine.begin() as elsewhere:  # another process, not this session
         elsewhere.execute(Case.__table__.update().where(Case.id == case.id)
                           .values(status="closed"))
@@ -56,16 +56,16 @@ def test_an_action_decides_on_the_row_as_it_is_now(world):
 
 def test_a_failure_before_the_number_is_taken_uses_no_number(world, monkeypatch):
     with unit_of_work():
-        first = cases.register_case(AGENT, new_case())
+        first = registration.register_case(AGENT, new_case())
 
     def broken(case, now):
         raise RuntimeError("deadline service down")
 
     monkeypatch.setattr(deadlines, "on_dispatch", broken)
     with pytest.raises(RuntimeError), unit_of_work():
-        cases.register_case(AGENT, new_case(department="URBAN"))
+        registration.register_case(AGENT, new_case(department="URBAN"))
     monkeypatch.undo()
     with unit_of_work():
-        second = cases.register_case(AGENT, new_case())
+        second = registration.register_case(AGENT, new_case())
     assert int(second.number) == int(first.number) + 1
     assert db.session.scalar(select(func.count()).select_from(Case)) == 2

@@ -11,6 +11,7 @@ from hotline.extensions import db
 from hotline.models import Case, CaseEvent, Notification, OutboxMessage, User
 from hotline.services import cases, escalation, followup
 from hotline.services.actors import Actor
+from hotline.services.registration import NewCase, register_case
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -30,9 +31,9 @@ def events(case: Case, action: str) -> list[CaseEvent]:
 @pytest.fixture
 def case(world) -> Case:
     """A complaint dispatched Tue 2026-11-24 10:00: sign by Wed 10:00, handle by Tue Dec 1."""
-    new = cases.NewCase(content="占道经营", department="URBAN", request_type="complaint",
+    new = NewCase(content="占道经营", department="URBAN", request_type="complaint",
                         citizen_phone="13800001111")
-    return cases.register_case(actor("agent"), new, now=local("2026-11-24 10:00"))
+    return register_case(actor("agent"), new, now=local("2026-11-24 10:00"))
 
 
 def test_nothing_is_due_before_the_warning_point(case):
@@ -141,8 +142,8 @@ def test_rating_before_expiry_stops_the_followup(case):
 
 
 def test_phone_case_without_mobile_goes_to_the_call_list(world):
-    new = cases.NewCase(content="路灯不亮", department="URBAN", citizen_phone="028-86612345")
-    case = cases.register_case(actor("agent"), new, now=local("2026-11-24 10:00"))
+    new = NewCase(content="路灯不亮", department="URBAN", citizen_phone="028-86612345")
+    case = register_case(actor("agent"), new, now=local("2026-11-24 10:00"))
     reply(case, "2026-11-25 09:00")
     escalation.process_due(case.id, local("2026-11-25 09:00"))
     assert db.session.query(OutboxMessage).count() == 0
@@ -152,15 +153,15 @@ def test_phone_case_without_mobile_goes_to_the_call_list(world):
 
 def test_sweep_query_finds_every_kind_of_due_point(world):
     agent, urban = actor("agent"), actor("urban")
-    waiting = cases.register_case(agent, cases.NewCase(content="a", department="URBAN"),
+    waiting = register_case(agent, NewCase(content="a", department="URBAN"),
                                   now=local("2026-11-24 10:00"))
-    handling = cases.register_case(agent, cases.NewCase(content="b", department="URBAN"),
+    handling = register_case(agent, NewCase(content="b", department="URBAN"),
                                    now=local("2026-11-10 10:00"))
     cases.perform(urban, handling.number, "accept", now=local("2026-11-10 11:00"))
-    replied = cases.register_case(agent, cases.NewCase(content="c", department="URBAN"),
+    replied = register_case(agent, NewCase(content="c", department="URBAN"),
                                   now=local("2026-11-24 10:00"))
     reply(replied, "2026-11-24 12:00")
-    untouched = cases.register_case(agent, cases.NewCase(content="d"),
+    untouched = register_case(agent, NewCase(content="d"),
                                     now=local("2026-11-24 10:00"))
     due = escalation.due_case_ids(local("2026-11-25 12:00"))
     assert set(due) == {waiting.id, handling.id, replied.id}

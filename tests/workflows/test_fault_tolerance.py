@@ -23,6 +23,7 @@ from hotline.extensions import db
 from hotline.models import Case, CaseEvent, User, utcnow
 from hotline.services import cases, sla
 from hotline.services.actors import Actor
+from hotline.services.registration import NewCase, register_case
 from hotline.unit_of_work import unit_of_work
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]  # worker processes read the cases
@@ -65,11 +66,11 @@ def make_cases(app) -> None:
     past = utcnow() - timedelta(seconds=110)  # sign points passed; handle deadline in ~10 s
     for i in range(DISPATCHED):
         with unit_of_work():
-            cases.register_case(agent, cases.NewCase(content=f"紧急 {i}", urgency="urgent",
+            register_case(agent, NewCase(content=f"紧急 {i}", urgency="urgent",
                                                      department="URBAN"), now=past)
     for i in range(REPLIED):
         with unit_of_work():
-            case = cases.register_case(agent, cases.NewCase(
+            case = register_case(agent, NewCase(
                 content=f"回访 {i}", department="URBAN", citizen_phone=f"1390000{i:04d}"))
             cases.perform(urban, case.number, "accept")
             cases.perform(urban, case.number, "reply", {"content": "已办理"})

@@ -9,7 +9,7 @@ from rq import Queue, SimpleWorker
 from hotline.broker import get_redis
 from hotline.extensions import db
 from hotline.models import Case, User, utcnow
-from hotline.services import cases, escalation
+from hotline.services import cases, escalation, registration
 from hotline.services.actors import Actor
 
 
@@ -18,7 +18,7 @@ def actor(username: str) -> Actor:
 
 
 def overdue_case() -> Case:
-    case = cases.register_case(actor("agent"), cases.NewCase(content="垃圾没人收",
+    case = registration.register_case(actor("agent"), registration.NewCase(content="垃圾没人收",
                                                              department="URBAN"),
                                now=utcnow() - timedelta(days=10))
     escalation.process_due(case.id)
@@ -53,7 +53,7 @@ def test_supervisor_sees_overdue_notices_and_queue_health(client, auth, world):
 
 def test_agent_records_a_phone_followup(client, auth, world):
     agent, urban = actor("agent"), actor("urban")
-    case = cases.register_case(agent, cases.NewCase(
+    case = registration.register_case(agent, registration.NewCase(
         content="路灯不亮", department="URBAN", citizen_phone="028-86612345"))
     cases.perform(urban, case.number, "accept")
     cases.perform(urban, case.number, "reply", {"content": "已修复"})

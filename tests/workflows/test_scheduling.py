@@ -11,8 +11,8 @@ from rq.registry import ScheduledJobRegistry
 from hotline.broker import get_redis
 from hotline.extensions import db
 from hotline.models import User, utcnow
-from hotline.services import cases
 from hotline.services.actors import Actor
+from hotline.services.registration import NewCase, register_case
 from hotline.unit_of_work import unit_of_work
 from workflows import scheduling
 
@@ -24,7 +24,7 @@ def agent() -> Actor:
 def test_dispatch_schedules_the_next_point_once(app, world):
     app.config["SCHEDULING"] = True
     with unit_of_work(keep_loaded=True):
-        case = cases.register_case(agent(), cases.NewCase(content="x", department="URBAN"))
+        case = register_case(agent(), NewCase(content="x", department="URBAN"))
     registry = ScheduledJobRegistry(queue=Queue("hotline-high", connection=get_redis()))
     job_ids = registry.get_job_ids()
     assert job_ids == [f"due-{case.id}-{int(case.sign_warn_at.timestamp())}"]
@@ -33,7 +33,7 @@ def test_dispatch_schedules_the_next_point_once(app, world):
 
 
 def test_a_passed_point_is_queued_at_once(app, world):
-    case = cases.register_case(agent(), cases.NewCase(content="x", department="URBAN"),
+    case = register_case(agent(), NewCase(content="x", department="URBAN"),
                                now=utcnow() - timedelta(days=3))
     at = scheduling.schedule_case(case, utcnow())
     assert at is not None
@@ -47,6 +47,6 @@ def test_redis_down_does_not_fail_the_action(app, world, monkeypatch):
         raise redis.ConnectionError("redis is down")
 
     monkeypatch.setattr(scheduling, "schedule_case", refuse)
-    case = cases.register_case(agent(), cases.NewCase(content="x", department="URBAN"))
+    case = register_case(agent(), NewCase(content="x", department="URBAN"))
     assert case.status.value == "dispatched"
     assert case.sign_deadline is not None  # the database keeps the deadline for the sweep

@@ -10,21 +10,11 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from hotline.errors import ServiceError
+from hotline.errors import Malformed, Unauthorized
 from hotline.services import directory
 from hotline.services.actors import Actor
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-class MalformedRequest(ServiceError):
-    status = 400
-    code = "malformed"
-
-
-class Unauthorized(ServiceError):
-    status = 401
-    code = "unauthorized"
 
 
 def token_required(view: Callable) -> Callable:
@@ -46,8 +36,8 @@ def token_required(view: Callable) -> Callable:
 def json_body() -> dict[str, Any]:
     """The request's JSON object, or a 400 that says what is wrong with it."""
     if not request.is_json:
-        raise MalformedRequest("请求体必须是 JSON（Content-Type: application/json）")
+        raise Malformed("请求体必须是 JSON（Content-Type: application/json）")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise MalformedRequest("请求体不是有效的 JSON 对象")
+        raise Malformed("请求体不是有效的 JSON 对象")
     return data

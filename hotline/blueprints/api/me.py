@@ -12,7 +12,8 @@ from flask_login import current_user
 
 from hotline.apispec import checked_body, operation
 from hotline.blueprints.api import schemas
-from hotline.blueprints.api.base import Unauthorized, bp, json_body
+from hotline.blueprints.api.base import bp, json_body
+from hotline.errors import Unauthorized
 from hotline.models import User
 from hotline.security import sign_in
 from hotline.services import accounts, directory

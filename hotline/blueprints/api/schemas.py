@@ -7,7 +7,7 @@ from typing import Any
 
 from hotline.apispec.components import OPT_STR, STR, enum_of
 from hotline.models.enums import CaseStatus, Channel, RequestType, Satisfaction, Urgency
-from hotline.services.cases import ACTIONS
+from hotline.services.cases import ACTION_PARAMS, ACTIONS
 
 
 def _body(properties: dict[str, Any], required: tuple[str, ...] = (),
@@ -53,12 +53,17 @@ CASE_QUERY = _body({
 
 ACTION_PATH = {"action": {"type": "string", "enum": [a.replace("_", "-") for a in ACTIONS]
                           + [a for a in ACTIONS if "_" in a]}}
-ACTION = _body({
-    "version": {"type": "integer", "description": "the version read; 409 if it changed"},
-    "department": STR, "category": STR, "note": STR, "reason": STR, "content": STR,
-    "days": {"type": "integer"}, "into": STR,
+#: the type of each action field that is not a plain string; which fields there are comes
+#: from the service's own list (cases.ACTION_PARAMS), so the contract cannot drift from it
+ACTION_FIELD_TYPES: dict[str, dict[str, Any]] = {
+    "days": {"type": "integer", "description": "extend: working days asked for"},
     "kb_article": {"type": "integer", "description": "resolve: the knowledge-base article "
                                                     "whose answer closes the consultation"},
+}
+ACTION = _body({
+    "version": {"type": "integer", "description": "the version read; 409 if it changed"},
+    **{name: ACTION_FIELD_TYPES.get(name, STR)
+       for name in sorted(set().union(*ACTION_PARAMS.values()))},
 }, closed=False)
 
 TRACK_QUERY = _body({"code": {"type": "string", "description": "the case's query code"}})

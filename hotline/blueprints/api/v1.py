@@ -15,7 +15,15 @@ from hotline.blueprints.api.idempotency import idempotent
 from hotline.blueprints.api.serialize import case_detail, case_summary, public_case
 from hotline.errors import Forbidden, NotFound
 from hotline.models import CaseStatus, Channel, Role
-from hotline.services import cases, idempotency, personal_data, queries, suggestions, tracking
+from hotline.services import (
+    cases,
+    idempotency,
+    personal_data,
+    queries,
+    registration,
+    suggestions,
+    tracking,
+)
 from hotline.services.validation import optional_text, required_text, whole_number
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key
@@ -39,7 +47,7 @@ def create_case():
     CTI system's retry never makes a second case."""
     data = checked_body(json_body())
     citizen = data.get("citizen") or {}
-    new = cases.NewCase(
+    new = registration.NewCase(
         content=data.get("content"), channel=data.get("channel") or "api",
         title=data.get("title"), citizen_name=citizen.get("name"),
         citizen_phone=citizen.get("phone"), citizen_contact=citizen.get("contact"),
@@ -55,7 +63,7 @@ def create_case():
     try:
         # keep_loaded: the answer is the case just written, not read back
         with unit_of_work(keep_loaded=True):
-            case = cases.register_case(g.actor, new)
+            case = registration.register_case(g.actor, new)
     except IntegrityError:  # a concurrent request with the same reference won
         existing = _registered(new)
         if existing is None:
@@ -67,7 +75,7 @@ def create_case():
     return body, 201
 
 
-def _registered(new: cases.NewCase):
+def _registered(new: registration.NewCase):
     """The case this channel already registered under the request's ``external_ref``, when
     the caller may see it (one who may not gets the registration's own refusal)."""
     if new.channel not in set(Channel) or not isinstance(new.external_ref, str):

@@ -41,7 +41,7 @@ from hotline.models import (
     utcnow,
 )
 from hotline.models.enums import LABELS_ZH
-from hotline.services import cases, repeats, storage, suggestions
+from hotline.services import cases, registration, repeats, storage, suggestions
 from hotline.services.actors import Actor
 from hotline.services.intake import replies
 from hotline.services.intake.receive import upload_limit
@@ -212,14 +212,14 @@ def _fit(text: str) -> str:
 
 def _new_case(message: InboundMessage, request: Request) -> None:
     message_id = message.id
-    new = cases.NewCase(
+    new = registration.NewCase(
         content=_fit(request.text) or "（无文字内容，见附件）", channel=request.channel,
         title=(request.title or "")[:200] or None, citizen_name=(request.name or "")[:100] or None,
         citizen_phone=request.phone, citizen_contact=request.contact, address=request.address,
         request_type=request.request_type, external_ref=f"inbound:{message_id}")
     settle(message_id, InboundStatus.CASE, reason=None)
     kept = [storage.keep(upload, message_id=message_id) for upload in request.uploads]
-    case = cases.register_case(citizen_actor(request.channel), new)
+    case = registration.register_case(citizen_actor(request.channel), new)
     if request.channel in AUTO_DISPATCH:
         auto_dispatch(case)
     _link_attachments(case, kept, request.kept_attachment_ids)

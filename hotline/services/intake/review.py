@@ -19,7 +19,7 @@ from hotline.channels.text import clean_text
 from hotline.errors import Conflict
 from hotline.extensions import db
 from hotline.models import Attachment, Case, InboundMessage, InboundStatus, utcnow
-from hotline.services import cases
+from hotline.services import registration
 from hotline.services.actors import Actor
 from hotline.services.intake import replies
 from hotline.services.intake.process import Request, conclude
@@ -97,7 +97,7 @@ def case_from_review(actor: Actor, message_id: int, fields: dict[str, Any]) -> C
     request = Request(channel=channel, text=str(fields.get("content") or ""),
                       reply_to=sender if channel in replies.REPLY_CHANNELS else None,
                       title=fields.get("title"))
-    new = cases.NewCase(
+    new = registration.NewCase(
         content=fields.get("content"), channel=channel, title=fields.get("title"),
         citizen_name=fields.get("name"), citizen_phone=fields.get("phone"),
         citizen_contact=sender if channel in ("wechat", "email") else None,
@@ -107,7 +107,7 @@ def case_from_review(actor: Actor, message_id: int, fields: dict[str, Any]) -> C
     settle(message_id, S.CASE, expected=S.REVIEW, handled_by_id=actor.user_id, handled_note=None)
     try:
         with db.session.begin_nested():
-            case = cases.register_case(actor, new)
+            case = registration.register_case(actor, new)
     except IntegrityError:  # another agent's case from this message holds its reference
         raise Conflict("该来件已被他人处理") from None
     db.session.execute(update(Attachment).where(Attachment.message_id == message_id)
