@@ -101,6 +101,21 @@ class Gazetteer:
         )
         return from_text if refines else from_address
 
+    def mentions(self, text: str | None) -> list[Location]:
+        """Every place named in ``text``, most specific first, each keyword's place once
+        (a shorter keyword inside a longer one already found is skipped)."""
+        if not text:
+            return []
+        value = _prepare(text)
+        found: list[Location] = []
+        taken: list[str] = []
+        for keyword in self._keywords:
+            if keyword in value and not any(keyword in longer for longer in taken):
+                taken.append(keyword)
+                place = self._index[keyword]
+                found.append(Location(place.district, place.street, keyword, "text"))
+        return found
+
     def _find(self, value: str | None, source: str) -> Location | None:
         if not value:
             return None

@@ -137,6 +137,18 @@ def mask_in_text(text: str) -> str:
     )
 
 
+def find_in_text(text: str | None) -> list[str]:
+    """Every mainland mobile and landline written in ``text``, canonical (the same forms
+    :func:`normalise` gives), in order of appearance and without repeats."""
+    found: list[str] = []
+    for pattern in (_MOBILE_IN_TEXT, _LANDLINE_IN_TEXT):
+        for match in pattern.finditer(unicodedata.normalize("NFKC", text or "")):
+            number = normalise(match.group(0))
+            if number and number not in found:
+                found.append(number)
+    return found
+
+
 def mask(phone: str | None) -> str:
     """One stored number for display: ``138****1234``, ``010****5678``, else all but the
     last four digits hidden. Enough to recognise a caller, not enough to call them."""

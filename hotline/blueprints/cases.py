@@ -10,7 +10,7 @@ from hotline.errors import ServiceError
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import CaseStatus, Channel, utcnow
-from hotline.services import cases, deadlines, directory, personal_data, queries
+from hotline.services import cases, deadlines, directory, personal_data, quality, queries
 from hotline.services.validation import whole_number
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key, translate_error
@@ -57,11 +57,15 @@ def reveal_phone(number: str):
     return _detail_page(number, revealed_phone=phone)
 
 
-def _detail_page(number: str, revealed_phone: str | None = None):
+def _detail_page(number: str, revealed_phone: str | None = None, draft: str | None = None,
+                 draft_inspection=None):
     actor = current_actor()
     case = cases.get_case(actor, number)
     return render_template(
         "cases/detail.html", case=case, events=cases.timeline(case, public_only=False),
+        draft=draft, draft_inspection=draft_inspection,
+        inspection=quality.reply_inspection(actor, case),
+        record_findings=quality.record_findings(actor, case),
         revealed_phone=revealed_phone, show_code=personal_data.sees_query_code(actor),
         actions=cases.allowed_actions(actor, case), now=utcnow(),
         deadline=deadlines.deadline_state(case, utcnow()),
@@ -77,6 +81,10 @@ def act(number: str, action: str):
     params = {k: request.form[k] for k in cases.ACTION_PARAMS.get(action, ())
               if k in request.form}
     version = request.form.get("version")
+    if action == "reply" and request.form.get("checked") != "1":
+        held = _inspected_draft(number, request.form.get("content"))
+        if held is not None:
+            return held
     try:
         expected = whole_number(version, "version", minimum=0,
                                 maximum=2**31 - 1) if version else None
@@ -89,3 +97,15 @@ def act(number: str, action: str):
     else:
         flash(_("已{action}", action=label(action)), "success")
     return redirect(url_for("cases.detail", number=number), code=303)
+
+
+def _inspected_draft(number: str, content: str | None):
+    """The case page again with the draft reply's inspection when it has findings (the
+    department may then send it as it is, or edit it); None to send it straight away."""
+    if not content or not content.strip():
+        return None
+    case = cases.get_case(current_actor(), number)
+    inspection = quality.check_reply(case, content)
+    if not inspection.findings:
+        return None
+    return _detail_page(number, draft=content, draft_inspection=inspection)

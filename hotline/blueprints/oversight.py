@@ -27,7 +27,7 @@ from hotline.models import Role, utcnow
 from hotline.presenters import dashboard, figures
 from hotline.presenters.hotspots import spike_rows
 from hotline.reporting import export
-from hotline.services import directory, hotspots, periods, stats
+from hotline.services import directory, forecast, hotspots, periods, stats
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
 from workflows import stats as stats_jobs
@@ -143,10 +143,15 @@ def hotspots_page():
     return render_template(
         "oversight/hotspots.html",
         spikes={w: spike_rows(hotspots.spikes(w)) for w in hotspots.WINDOWS},
+        outlook=forecast.outlook(), weekday_names=_weekday_names(),
         analysis=analysis, clusters=hotspots.cluster_views(analysis),
         departments=directory.list_departments(active_only=True), job=job,
         analysed_at=datetime.fromisoformat(analysis["computed_at"]) if analysis else None,
         term_days=_term_days(periods.local_date(utcnow())))
+
+
+def _weekday_names() -> list[str]:
+    return [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
 
 
 def _term_days(today: date) -> dict[str, dict[str, str]]:

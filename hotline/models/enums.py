@@ -201,6 +201,31 @@ class CalendarKind(StrEnum):
     NATURAL = "natural"
 
 
+class Severity(StrEnum):
+    """How much a quality finding matters: a hint, something to fix, or a serious fault."""
+
+    INFO = "info"
+    WARNING = "warning"
+    SERIOUS = "serious"
+
+
+class FindingCode(StrEnum):
+    """What the quality inspection found in a reply (first group) or an agent's record."""
+
+    OFF_TOPIC = "off_topic"
+    BOILERPLATE = "boilerplate"
+    COPIED = "copied"
+    TOO_SHORT = "too_short"
+    NO_ACTION = "no_action"
+    NO_TIME = "no_time"
+    NO_BASIS = "no_basis"
+    IMPOLITE = "impolite"
+    PERSONAL_DATA = "personal_data"
+    NO_ADDRESS = "no_address"
+    CATEGORY_DISAGREES = "category_disagrees"
+    NO_CALLBACK = "no_callback"
+
+
 LABELS_ZH: dict[str, str] = {
     "agent": "话务员", "department": "承办单位", "supervisor": "督办员", "admin": "管理员",
     "registered": "已登记", "dispatched": "待签收", "in_progress": "办理中",
@@ -214,4 +239,5 @@ LABELS_ZH: dict[str, str] = {
     "not_rated": "未评价",
     "draft": "草稿", "in_review": "待审核", "published": "已发布", "expired": "已过期",
     "withdrawn": "已撤回",
+    "info": "提示", "warning": "注意", "serious": "严重",
 }

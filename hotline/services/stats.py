@@ -111,7 +111,8 @@ def report(period: Period, *, department_id: int | None = None, now: datetime | 
 
 
 
-def _local_day_sql(column):
+def local_day_sql(column):
+    """The local calendar day of a timestamp column, in SQL (PostgreSQL or SQLite)."""
     tz = current_app.config["TIMEZONE"]
     if db.session.get_bind().dialect.name == "postgresql":
         return func.date(func.timezone(tz, column))
@@ -120,7 +121,7 @@ def _local_day_sql(column):
 
 
 def _live_series(start: datetime, end: datetime, department_id: int | None) -> Counter:
-    day = _local_day_sql(Case.created_at)
+    day = local_day_sql(Case.created_at)
     query = (select(day, func.count()).where(Case.created_at >= start, Case.created_at < end)
              .group_by(day))
     if department_id is not None:

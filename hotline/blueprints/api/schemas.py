@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from hotline.apispec.components import OPT_STR, STR, enum_of
-from hotline.models.enums import CaseStatus, Channel, RequestType, Satisfaction, Urgency
+from hotline.models.enums import (
+    CaseStatus,
+    Channel,
+    FindingCode,
+    RequestType,
+    Satisfaction,
+    Severity,
+    Urgency,
+)
 from hotline.services.cases import ACTION_PARAMS, ACTIONS
 
 
@@ -78,3 +86,19 @@ CALL = _body({"call_id": STR, "caller": STR, "agent": STR, "recording": OPT_STR}
 PASSWORD = _body({"current_password": STR, "new_password": STR}, closed=False)
 STATS_QUERY = _body({"from": {"type": "string", "format": "date"},
                      "to": {"type": "string", "format": "date"}, "department": STR})
+QUALITY_CHECK = _body({"request": {**STR, "maxLength": 20000},
+                       "reply": {**STR, "maxLength": 20000},
+                       "type": _opt_enum(RequestType)}, ("request", "reply"))
+QUALITY_CHECK_EXAMPLE = {"request": "玉林路烧烤摊油烟噪音扰民到凌晨",
+                         "reply": "您好，执法队员6月3日到玉林路现场核查属实，"
+                                  "已责令摊主23点前收摊。",
+                         "type": "complaint"}
+QUALITY_ANSWER = {
+    "type": "object", "required": ["relevance", "findings"],
+    "properties": {
+        "relevance": {"type": "number", "minimum": 0, "maximum": 1},
+        "signals": {"type": "object", "additionalProperties": {"type": "number"}},
+        "findings": {"type": "array", "items": {
+            "type": "object", "required": ["code", "severity", "message"],
+            "properties": {"code": enum_of(FindingCode), "severity": enum_of(Severity),
+                           "message": STR}}}}}
