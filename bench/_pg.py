@@ -16,7 +16,8 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "hotline_bench"
+# BENCH_DB_NAME lets engineers sharing one PostgreSQL keep separate bench databases.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "hotline_bench")
 ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 BENCH_DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={DB_NAME}"
 SQLALCHEMY_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"

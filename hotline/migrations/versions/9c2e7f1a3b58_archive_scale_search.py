@@ -1,0 +1,39 @@
+"""archive scale: a trigram index for the text search over all cases (PostgreSQL)
+
+The supervisor's search matches every word of a query anywhere in a case's title, content and
+address (``Case.search_text``). Without an index PostgreSQL reads the archive newest first
+until it has a page of matches: fast for common words, a full scan for rare ones, and slower
+every year. pg_trgm's GIN index finds the candidate rows from three-character pieces of each
+word, for Chinese as for Latin text (the database's C.UTF-8 ctype classifies CJK characters
+as letters), so the cost follows the number of matches.
+
+SQLite, the embedded default, keeps the plain scan (see docs/architecture.md, archive scale).
+
+Revision ID: 9c2e7f1a3b58
+Revises: 7a3d9e1f4c20
+Create Date: 2026-12-02 02:10:00
+
+"""
+from alembic import op
+
+from hotline.models.case import SEARCH_TEXT_SQL
+
+revision = '9c2e7f1a3b58'
+down_revision = '7a3d9e1f4c20'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    # pg_trgm is a trusted extension: the database owner may create it without superuser.
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    op.execute(f'CREATE INDEX IF NOT EXISTS ix_case_search_trgm ON "case" '
+               f"USING gin ({SEARCH_TEXT_SQL} gin_trgm_ops)")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute("DROP INDEX IF EXISTS ix_case_search_trgm")
