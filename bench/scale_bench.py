@@ -114,7 +114,8 @@ def reads(s: dict) -> list[tuple[str, str, object]]:
     ]
 
 
-def measure(env: dict[str, str], s: dict, n: int, only: set[str] | None) -> dict:
+def measure(env: dict[str, str], s: dict, n: int, only: set[str] | None,
+            skip_rollup: bool = False) -> dict:
     """p50/p95 in ms of each read, ``n`` requests after two warm-ups, plus the deadline sweep."""
     os.environ.update(env)
     from hotline.app import create_app
@@ -122,7 +123,7 @@ def measure(env: dict[str, str], s: dict, n: int, only: set[str] | None) -> dict
     token = _pg.hotline_cli(["token", "create", "supervisor", "--name", "scale bench"],
                             env).strip().splitlines()[-1]
     app = create_app()
-    results = {"rollup": _rollups(app)}
+    results = {} if skip_rollup else {"rollup": _rollups(app)}
     clients = {"api": (app.test_client(), {"Authorization": f"Bearer {token}"})}
     for role in ("urban", "agent", "supervisor"):
         client = app.test_client()
@@ -198,6 +199,8 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="keep the existing database")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--only", action="append", help="measure only this read (repeatable)")
+    parser.add_argument("--skip-rollup", action="store_true",
+                        help="do not build/refresh the oversight rollup first")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if _pg.DB_NAME == "test":
@@ -213,7 +216,8 @@ def main() -> int:
     log(f"== {d['cases']:,} cases, database {d['database_bytes'] / 1e9:.2f} GB, "
         f"{d['bytes_per_case']:.0f} bytes per case (events, citizens and indexes included)")
     log(f"== reads, {args.requests} requests each, in-process")
-    report["reads"] = measure(env, samples(), args.requests, set(args.only or ()))
+    report["reads"] = measure(env, samples(), args.requests, set(args.only or ()),
+                              args.skip_rollup)
     report["load_average"] = os.getloadavg()
     log("load average at the end: " + " ".join(f"{x:.1f}" for x in report["load_average"]))
     if args.json:

@@ -16,6 +16,7 @@ this migration then finds it and does nothing:
     CREATE EXTENSION IF NOT EXISTS pg_trgm;
     CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_case_search_trgm ON "case"
       USING gin ((title || ' ' || content || ' ' || coalesce(address, '')) gin_trgm_ops);
+    ANALYZE "case";
 
 Revision ID: 9c2e7f1a3b58
 Revises: 7a3d9e1f4c20
@@ -39,6 +40,10 @@ def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.execute(f'CREATE INDEX IF NOT EXISTS ix_case_search_trgm ON "case" '
                f"USING gin ({SEARCH_TEXT_SQL} gin_trgm_ops)")
+    # ANALYZE gathers statistics on the indexed expression. Without them the planner guesses
+    # every word rare and reads all 50,000 cases naming a common one through the index
+    # (3.7 s on a million cases) instead of the newest cases in order (20 ms).
+    op.execute('ANALYZE "case"')
 
 
 def downgrade() -> None:
