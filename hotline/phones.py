@@ -119,6 +119,16 @@ def lookup_prefix(typed: str | None) -> str:
     return digits
 
 
+def prefix_upper_bound(digits: str) -> str | None:
+    """The smallest digit string above every number starting with ``digits``: ``1389`` ->
+    ``139``; None for all nines. ``phone >= digits AND phone < bound`` is a prefix search an
+    ordinary index answers in any collation, unlike ``LIKE 'digits%'`` on PostgreSQL."""
+    stripped = digits.rstrip("9")
+    if not stripped or stripped[-1] not in "012345678":  # also other scripts' digits
+        return None
+    return stripped[:-1] + str(int(stripped[-1]) + 1)
+
+
 def mask_in_text(text: str) -> str:
     """Hide the middle of every phone number in ``text``: ``13812341234`` -> ``138****1234``.
 

@@ -21,7 +21,9 @@ def test_upgrade_from_empty_matches_the_models(tmp_path, redis_url):
     with app.app_context():
         schema.upgrade()
         with db.engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            context = MigrationContext.configure(
+                connection, opts={"include_object": schema.include_object})
+            diff = compare_metadata(context, Base.metadata)
         db.engine.dispose()
     assert diff == []
 

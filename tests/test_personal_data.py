@@ -38,6 +38,14 @@ def test_implausible_numbers_are_none(raw):
     assert phones.normalise(raw) is None or raw == "1391111"
 
 
+def test_prefix_upper_bound_closes_the_range_of_a_prefix():
+    assert phones.prefix_upper_bound("1389") == "139"
+    assert phones.prefix_upper_bound("13899") == "139"
+    assert phones.prefix_upper_bound("1380") == "1381"
+    assert phones.prefix_upper_bound("999") is None
+    assert phones.prefix_upper_bound("") is None
+
+
 def test_lookup_prefix_drops_the_country_code():
     assert phones.lookup_prefix("+86 139-1111") == "1391111"
     assert phones.lookup_prefix("0086 1391111") == "1391111"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from hotline import phones
 from hotline.blueprints.guards import current_actor, role_required
@@ -81,7 +81,7 @@ def lookup():
     rows = db.session.execute(
         select(Case.number, Case.title, Case.status, Case.created_at, Citizen.name, Citizen.phone)
         .join(Citizen, Case.citizen_id == Citizen.id)
-        .where(Citizen.phone.startswith(digits))
+        .where(_phone_prefix(digits))
         .order_by(Case.id.desc()).limit(10)
     ).all()
     return jsonify(items=[{
@@ -90,6 +90,14 @@ def lookup():
         "name": r.name or "", "phone": phones.mask(r.phone),
         "url": url_for("cases.detail", number=r.number),
     } for r in rows])
+
+
+def _phone_prefix(digits: str):
+    # A range the citizen.phone index answers (a caller's history while the phone rings must
+    # not scan the archive), plus the prefix itself for numbers stored with other characters.
+    bound = phones.prefix_upper_bound(digits)
+    condition = and_(Citizen.phone >= digits, Citizen.phone.startswith(digits, autoescape=True))
+    return condition if bound is None else and_(condition, Citizen.phone < bound)
 
 
 @bp.get("/suggest")

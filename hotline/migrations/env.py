@@ -6,6 +6,7 @@ from alembic import context
 
 from hotline.extensions import db
 from hotline.models import Base
+from hotline.schema import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -24,7 +25,7 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=connection.dialect.name == "sqlite",
-                      compare_type=True)
+                      compare_type=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, func, literal_column, text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from hotline.models.base import Base, enum_column, utcnow
@@ -19,6 +19,9 @@ from hotline.models.enums import (
 )
 from hotline.models.org import Category, Department
 from hotline.models.user import User
+
+# The trigram index of the text search (PostgreSQL only; see Case.search_text).
+SEARCH_TEXT_SQL = "(title || ' ' || content || ' ' || coalesce(address, ''))"
 
 
 def due_index(name: str, column: str, marker: str | None, statuses: str) -> Index:
@@ -111,6 +114,17 @@ class Case(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @classmethod
+    def search_text(cls):
+        """Title, content and address as one text, the expression the text search matches.
+
+        PostgreSQL indexes exactly this expression with trigrams (``SEARCH_TEXT_SQL``), so the
+        query must build it the same way: literals inline, not bound parameters.
+        """
+        space = literal_column("' '")
+        return cls.title + space + cls.content + space + func.coalesce(cls.address,
+                                                                       literal_column("''"))
     __table_args__ = (
         Index("ix_case_department_status_deadline", "department_id", "status", "handle_deadline"),
         # The workbench reads each state's cases in the order of its running clock, and

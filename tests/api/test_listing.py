@@ -44,3 +44,30 @@ def test_list_never_carries_phone_numbers(api):
     api.create_case()
     text = api("supervisor").get("/api/v1/cases").get_data(as_text=True)
     assert "13800001111" not in text
+
+
+def test_text_search_needs_every_word_in_title_content_or_address(api):
+    both = api.create_case(content="晚上广场舞噪音太大", address="武侯区玉林街道玉林北路")["number"]
+    api.create_case(content="晚上广场舞噪音太大", address="锦江区书院南街")
+    api.create_case(content="玉林北路路灯坏了")
+    body = api("supervisor").get("/api/v1/cases?q=玉林北路  噪音").get_json()
+    assert [c["number"] for c in body["items"]] == [both]
+
+
+def test_text_search_takes_percent_and_underscore_literally(api):
+    wanted = api.create_case(content="优惠写着100%返现但是不兑现")["number"]
+    api.create_case(content="其它100元的事情")
+    body = api("supervisor").get("/api/v1/cases?q=100%25").get_json()
+    assert [c["number"] for c in body["items"]] == [wanted]
+    assert api("supervisor").get("/api/v1/cases?q=_").get_json()["items"] == []
+
+
+def test_agent_finds_a_callers_history_by_the_start_of_the_number(api, client, auth):
+    mine = api.create_case(citizen={"name": "陈先生", "phone": "13899990000"})["number"]
+    api.create_case(citizen={"name": "李女士", "phone": "13900001111"})
+    auth.login("agent")
+    for typed in ("1389999", "+86 138 9999 0000", "13899990000"):
+        items = client.get(f"/agent/lookup?phone={typed}").get_json()["items"]
+        assert [i["number"] for i in items] == [mine], typed
+    assert client.get("/agent/lookup?phone=1390000").get_json()["items"][0]["number"] != mine
+    assert client.get("/agent/lookup?phone=9999999").get_json()["items"] == []
