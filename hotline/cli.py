@@ -19,6 +19,7 @@ def with_app(command: Callable) -> Callable:
     """Run the command inside an app context; a refused change is a clear CLI error."""
     @functools.wraps(command)
     def wrapped(*args, **kwargs):
+        from hotline import broker
         from hotline.extensions import db
 
         app = create_app()
@@ -32,6 +33,7 @@ def with_app(command: Callable) -> Callable:
             finally:
                 db.session.remove()
                 db.engine.dispose()
+                broker.close(app)
     return wrapped
 
 
