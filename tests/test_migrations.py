@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from hotline import schema
@@ -33,3 +39,23 @@ def _fresh_pg_database() -> str:
         connection.exec_driver_sql("CREATE DATABASE hotline_migration_test")
     admin.dispose()
     return PG_URL.rsplit("/", 1)[0] + "/hotline_migration_test"
+
+
+def test_the_plain_alembic_command_upgrades_the_configured_database(tmp_path):
+    """``alembic upgrade head`` from the checkout, with only ``HOTLINE_*`` settings: the
+    database they name reaches the head revision without the hotline command."""
+    url = _fresh_pg_database() if PG_URL else f"sqlite:///{tmp_path / 'plain.db'}"
+    root = Path(__file__).resolve().parent.parent
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("HOTLINE_")}
+    env.update(HOTLINE_DATABASE_URL=url, HOTLINE_INSTANCE_PATH=str(tmp_path / "instance"),
+               HOTLINE_SECRET_KEY="test-secret")
+    done = subprocess.run([sys.executable, "-m", "alembic", "-c", str(root / "alembic.ini"),
+                           "upgrade", "head"], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    engine.dispose()
+    assert version == ScriptDirectory.from_config(schema.alembic_config()).get_current_head()
