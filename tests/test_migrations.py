@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from hotline import schema
 from hotline.app import create_app
@@ -59,3 +59,25 @@ def test_the_plain_alembic_command_upgrades_the_configured_database(tmp_path):
         version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     engine.dispose()
     assert version == ScriptDirectory.from_config(schema.alembic_config()).get_current_head()
+
+
+def test_model_paths_the_app_wrote_become_relative(tmp_path, redis_url):
+    config = app_config(tmp_path, redis_url)
+    if PG_URL:
+        config["DATABASE_URL"] = _fresh_pg_database()
+    app = create_app(config)
+    with app.app_context():
+        schema.upgrade("7a3d9e1f4c20")
+        with db.engine.begin() as connection:
+            for version, path in (("v1", "/srv/hotline/instance/models/v1.joblib"),
+                                  ("v2", "/elsewhere/other.joblib"), ("v3", None)):
+                connection.execute(text(
+                    "INSERT INTO classifier_model (version, path, source, status, metrics, "
+                    "created_at) VALUES (:v, :p, 'csv', 'ready', '{}', CURRENT_TIMESTAMP)"),
+                    {"v": version, "p": path})
+        schema.upgrade("e17b4c0a9d12")
+        with db.engine.connect() as connection:
+            paths = dict(connection.exec_driver_sql(
+                "SELECT version, path FROM classifier_model").all())
+        db.engine.dispose()
+    assert paths == {"v1": "v1.joblib", "v2": "/elsewhere/other.joblib", "v3": None}
