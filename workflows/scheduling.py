@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hotline.extensions import db
 from hotline.models import Case, utcnow
-from hotline.services import escalation, signals
+from hotline.services import escalation, outbox, signals
 from workflows import mail
 from workflows.queues import DEFAULT, HIGH, get_queue
 
@@ -79,9 +79,10 @@ def _deliver_new_messages(session: Session) -> None:
         return
     try:
         queue = get_queue(DEFAULT)
+        timeout = outbox.delivery_job_timeout()
         for message_id in message_ids:
             queue.enqueue(DELIVER_MESSAGE, message_id, job_id=f"outbox-{message_id}",
-                          retry=Retry(max=3, interval=[10, 60, 300]))
+                          job_timeout=timeout, retry=Retry(max=3, interval=[10, 60, 300]))
     except redis.RedisError as exc:
         log.warning("could not enqueue messages %s (the sweep will send them): %s",
                     message_ids, exc)
