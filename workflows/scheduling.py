@@ -74,7 +74,9 @@ def schedule_case(case: Case, now: datetime) -> datetime | None:
             queue.enqueue_job(job, pipeline=pipe)
         else:
             queue.schedule_job(job, at, pipeline=pipe)
-        pipe.getset(BOOKED.format(case_id=case.id), job_id)
+        # Remembered until a day after the point: a booking key per case, not forever.
+        pipe.set(BOOKED.format(case_id=case.id), job_id, get=True,
+                 exat=int(max(at, now).timestamp()) + 86400)
         previous = pipe.execute()[-1]
     if previous is not None and previous.decode() != job_id:
         _drop_scheduled(queue, previous.decode())
