@@ -19,6 +19,7 @@ def with_app(command: Callable) -> Callable:
     """Run the command inside an app context; a refused change is a clear CLI error."""
     @functools.wraps(command)
     def wrapped(*args, **kwargs):
+        from hotline import broker
         from hotline.extensions import db
 
         app = create_app()
@@ -32,6 +33,7 @@ def with_app(command: Callable) -> Callable:
             finally:
                 db.session.remove()
                 db.engine.dispose()
+                broker.close(app)
     return wrapped
 
 
@@ -62,6 +64,44 @@ def seed_demo() -> None:
 
     summary = seed.load_demo()
     click.echo(summary)
+
+
+@main.command()
+@click.argument("archive", type=click.Path(dir_okay=False, writable=True))
+@with_app
+def backup(archive: str) -> None:
+    """Write the database and the instance folder (uploads, models, mail archive) to ARCHIVE
+    (.tar.gz, readable by its owner only); the app may keep running meanwhile."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from hotline.services import backup as backups
+
+    manifest = backups.backup(current_app.config["DATABASE_URL"],
+                              Path(current_app.config["INSTANCE_PATH"]), Path(archive))
+    click.echo(f"backup written to {archive} ({manifest['dialect']} database at revision "
+               f"{manifest['revision']}, instance folder)")
+
+
+@main.command()
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@with_app
+def restore(archive: str) -> None:
+    """Restore ARCHIVE (from ``hotline backup``) into the configured database, which must be
+    empty, and its instance folder; then bring the schema up to the installed version."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from hotline import schema
+    from hotline.services import backup as backups
+
+    manifest = backups.restore(Path(archive), current_app.config["DATABASE_URL"],
+                               Path(current_app.config["INSTANCE_PATH"]))
+    schema.upgrade()
+    click.echo(f"restored the backup of {manifest['created_at']} (revision "
+               f"{manifest['revision']}); schema upgraded to the installed version")
 
 
 @main.command()

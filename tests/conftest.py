@@ -86,6 +86,29 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
     server = broker.start_embedded(str(tmp_path_factory.mktemp("redis")))
     yield broker.embedded_url(server)
     server.shutdown()
+    server.connection_pool.disconnect()
+
+
+@pytest.fixture(autouse=True)
+def _redis_clients_closed(monkeypatch) -> Iterator[None]:
+    """Every Redis client an app opened during the test is closed after it (the ``app``
+    fixture's and those of apps a test or a CLI command built). Left to the garbage
+    collector, a client in a reference cycle may have its socket finalised before the
+    connection that would close it: a ResourceWarning, at a moment no test owns."""
+    from hotline import broker
+
+    opened: list = []
+    connect = broker._connect  # noqa: SLF001 - the one place clients are made
+
+    def recording(app: Flask):
+        client = connect(app)
+        opened.append(client)
+        return client
+
+    monkeypatch.setattr(broker, "_connect", recording)
+    yield
+    for client in opened:
+        broker.close_client(client)
 
 
 def app_config(tmp_path: Path, redis_url: str, database_url: str | None = None) -> dict:
@@ -137,10 +160,15 @@ def app(request, tmp_path, redis_url, database_url) -> Iterator[Flask]:
     app = build_app(app_config(tmp_path, redis_url, url))
     with app.app_context():
         _flush_redis()
-        if committing:
-            yield from _committing(app)
-        else:
-            yield from _rolled_back(app)
+        try:
+            if committing:
+                yield from _committing(app)
+            else:
+                yield from _rolled_back(app)
+        finally:
+            from hotline import broker
+
+            broker.close(app)
 
 
 def _committing(app: Flask) -> Iterator[Flask]:

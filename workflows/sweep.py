@@ -31,7 +31,9 @@ def run() -> dict:
     case_ids = escalation.due_case_ids(now, limit=BATCH)
     fired = sum(len(_process_due(case_id, now)) for case_id in case_ids)
     message_ids = outbox.due_ids(now)
-    outcomes = [delivery.deliver(message_id, now=now).outcome for message_id in message_ids]
+    # Each claim is stamped when it is taken, not when the sweep began: a long sweep must
+    # not hand out claims that are already old enough to be taken over.
+    outcomes = [delivery.deliver(message_id).outcome for message_id in message_ids]
     summary = {
         "at": now.isoformat(),
         "due_cases": len(case_ids),

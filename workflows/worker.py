@@ -18,6 +18,7 @@ from flask import Flask
 from rq import Queue, Worker
 from rq.exceptions import StopRequested
 
+from hotline import broker
 from hotline.app import create_app
 from hotline.broker import get_redis
 from workflows import context, schedule
@@ -99,6 +100,7 @@ def _work_until_stopped(app: Flask, *, burst: bool) -> None:
     while True:
         attempt += 1
         started = time.monotonic()
+        worker = None
         try:
             worker = _new_worker(app, attempt)
             worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
@@ -109,6 +111,8 @@ def _work_until_stopped(app: Flask, *, burst: bool) -> None:
             log.warning("Redis unreachable: %s", exc)
         except StopRequested:
             return
+        finally:
+            _close_connections(worker)
         if time.monotonic() - started > 5 * BACKOFF_MAX:  # it ran a good while: start over
             delay = BACKOFF_FIRST
         log.warning("starting the worker again in %.0f s", delay)
@@ -119,6 +123,17 @@ def _work_until_stopped(app: Flask, *, burst: bool) -> None:
         delay = min(delay * 2, BACKOFF_MAX)
 
 
+def _close_connections(worker: HotlineWorker | None) -> None:
+    """Close the connections of a worker that ended: each attempt opens its own, and a
+    worker restarted many times during an outage must not keep them all open."""
+    if worker is None:
+        return
+    scheduler_connection = worker.scheduler and worker.scheduler._connection  # noqa: SLF001
+    for connection in (worker.connection, scheduler_connection):
+        if connection:
+            broker.close_client(connection)
+
+
 def _new_worker(app: Flask, attempt: int) -> HotlineWorker:
     with app.app_context():
         get_redis()  # starts the embedded server when no URL is set, and records its URL
@@ -127,7 +142,11 @@ def _new_worker(app: Flask, attempt: int) -> HotlineWorker:
     # connection and backs off from (the app's connection times out after 5 s).
     connection = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=WORKER_TTL + 30,
                                       socket_connect_timeout=2, health_check_interval=30)
-    connection.ping()
+    try:
+        connection.ping()
+    except redis.RedisError:
+        broker.close_client(connection)
+        raise
     queues = [Queue(name, connection=connection) for name in QUEUE_NAMES]
     # A fresh name per attempt: a restarted Redis that kept the old registration must not
     # refuse the worker as a duplicate. The short TTL makes heartbeats frequent enough for

@@ -19,6 +19,9 @@ class SmtpGateway:
     ``use_tls`` means implicit TLS on port 465 and STARTTLS on any other port.
     """
 
+    # connect, EHLO, STARTTLS, login, MAIL/RCPT, DATA, QUIT: each waits up to ``timeout``
+    send_steps = 8
+
     def __init__(
         self,
         host: str,

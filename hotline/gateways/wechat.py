@@ -28,6 +28,9 @@ class WechatTemplateGateway:
     messages with no mapped template use ``template_id``.
     """
 
+    # the access token (connect, TLS, write, read), then the message: each up to ``timeout``
+    send_steps = 8
+
     def __init__(
         self,
         app_id: str,

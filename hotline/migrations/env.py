@@ -1,8 +1,11 @@
-"""Alembic environment: migrates the database of the app that runs ``hotline init-db``."""
+"""Alembic environment: migrates the database of the app that runs ``hotline init-db``, or,
+run by the plain ``alembic upgrade head`` (alembic.ini at the checkout's root), of the app the
+``HOTLINE_*`` settings describe, exactly as ``hotline init-db`` would build it."""
 
 from __future__ import annotations
 
 from alembic import context
+from flask import has_app_context
 
 from hotline.extensions import db
 from hotline.models import Base
@@ -17,6 +20,17 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
+    if not has_app_context():  # the plain alembic command: build the app it migrates
+        from hotline.app import create_app
+
+        with create_app().app_context():
+            _run_on_engine()
+            db.engine.dispose()
+        return
+    _run_on_engine()
+
+
+def _run_on_engine() -> None:
     with db.engine.connect() as connection:
         _run(connection)
         connection.commit()

@@ -30,8 +30,18 @@ from hotline.models.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-STALE_SENDING = timedelta(minutes=10)
 S = OutboxStatus
+# How long one send may take: each network step (connect, TLS, write, read) is bounded by the
+# gateway's timeout; gateways with more round trips (SMTP's dialogue, WeChat's token fetch)
+# say how many steps they take (``send_steps``). A local file write gets LOCAL_SEND.
+HTTP_SEND_STEPS = 4
+LOCAL_SEND = timedelta(seconds=10)
+# A claim is taken over only this long after the longest send could have ended.
+RECLAIM_MARGIN = timedelta(seconds=60)
+# The delivery job is stopped (RQ kills its work horse, closing its connections) this long
+# after the longest send, well before its claim may be taken over: a message is never sent
+# again while the first send may still be in flight.
+JOB_MARGIN = timedelta(seconds=10)
 
 
 def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
@@ -96,7 +106,7 @@ def claim(message_id: int, now: datetime) -> Claimed | None:
                or_(and_(OutboxMessage.status == S.PENDING,
                         OutboxMessage.next_attempt_at <= now),
                    and_(OutboxMessage.status == S.SENDING,
-                        OutboxMessage.claimed_at <= now - STALE_SENDING)))
+                        OutboxMessage.claimed_at <= now - reclaim_after())))
         .values(status=S.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
@@ -147,6 +157,28 @@ def _outbound(message: OutboxMessage) -> OutboundMessage:
                            data=message.data or {})
 
 
+def longest_send() -> timedelta:
+    """The longest one send through any configured gateway can take, from their timeouts."""
+    longest = LOCAL_SEND
+    for gateway in gateways().values():
+        timeout = getattr(gateway, "timeout", None)
+        if timeout:
+            steps = getattr(gateway, "send_steps", HTTP_SEND_STEPS)
+            longest = max(longest, timedelta(seconds=steps * float(timeout)))
+    return longest
+
+
+def reclaim_after() -> timedelta:
+    """How long a ``sending`` claim is held before another job may take the message over
+    (a worker died mid-send): past the longest send and the delivery job's own limit."""
+    return longest_send() + RECLAIM_MARGIN
+
+
+def delivery_job_timeout() -> int:
+    """Seconds RQ lets a delivery job run before killing it: under :func:`reclaim_after`."""
+    return int((longest_send() + JOB_MARGIN).total_seconds())
+
+
 def gateways():
     """The gateways for this app, built once from its settings."""
     built = current_app.extensions.get("hotline.gateways")
@@ -162,5 +194,5 @@ def due_ids(now: datetime, limit: int = 500) -> list[int]:
         select(OutboxMessage.id).where(or_(
             and_(OutboxMessage.status == S.PENDING, OutboxMessage.next_attempt_at <= now),
             and_(OutboxMessage.status == S.SENDING,
-                 OutboxMessage.claimed_at <= now - STALE_SENDING)))
+                 OutboxMessage.claimed_at <= now - reclaim_after())))
         .order_by(OutboxMessage.id).limit(limit)))

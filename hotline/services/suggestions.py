@@ -108,11 +108,17 @@ def current_model():
     return _loaded["model"]
 
 
+def model_file(path: str) -> Path:
+    """Where a stored model path points: relative to the models folder (an absolute path,
+    as versions before relative paths stored, is used as it is)."""
+    return models_dir() / path
+
+
 def _load(path: str):
     from classifier import ModelLoadError, load_model
 
     try:
-        return load_model(path)
+        return load_model(str(model_file(path)))
     except ModelLoadError as exc:
         log.error("active model %s cannot be loaded: %s", path, exc)
         return None
@@ -251,9 +257,10 @@ def fit_version(version: str, texts: list[str], labels: list[str], *,
     _progress(progress, 10, "training")
     model = train_model(texts, labels)
     _progress(progress, 80, "saving")
-    path = models_dir() / f"{version}.joblib"
-    model.save(str(path))
-    return str(path), dict(model.metadata.get("metrics") or {})
+    name = f"{version}.joblib"
+    model.save(str(models_dir() / name))
+    # Stored relative to the models folder, so a restored or moved instance finds it.
+    return name, dict(model.metadata.get("metrics") or {})
 
 
 def training_failed(record_id: int, error: Exception) -> ClassifierModel:

@@ -119,3 +119,34 @@ def test_the_claim_is_committed_before_the_send(app, gateway):
     assert seen == [("sending", "skipped")]
     db.session.refresh(message)
     assert (message.status, message.provider_id, message.attempts) == ("sent", "provider-1", 1)
+
+
+def _claimed_seconds_ago(message: OutboxMessage, seconds: float) -> None:
+    message.status, message.claimed_at = "sending", utcnow() - timedelta(seconds=seconds)
+    db.session.commit()
+
+
+def test_a_claim_is_not_taken_over_while_the_send_may_still_be_in_flight(app):
+    # Default gateways: the webhook posts with the 10 s timeout, four network steps.
+    assert outbox.longest_send() == timedelta(seconds=40)
+    assert outbox.reclaim_after() == timedelta(seconds=100)
+    message = stored()
+    _claimed_seconds_ago(message, 90)
+    assert outbox.due_ids(utcnow()) == []
+    assert delivery.deliver(message.id).outcome == "skipped"
+    _claimed_seconds_ago(message, 110)
+    assert delivery.deliver(message.id).outcome == "sent"
+
+
+def test_reclaim_timing_follows_the_slowest_gateways_timeout(app):
+    app.config.update(SMTP_HOST="smtp.example.org", SMTP_SENDER="hotline@example.org",
+                      SMTP_TIMEOUT=30)
+    app.extensions.pop("hotline.gateways", None)  # built again from the new settings
+    assert outbox.longest_send() == timedelta(seconds=8 * 30)  # SMTP's dialogue
+    message = stored(channel="email")
+    _claimed_seconds_ago(message, 200)
+    assert outbox.due_ids(utcnow()) == []
+
+
+def test_the_delivery_job_is_stopped_before_its_claim_may_be_taken_over(app):
+    assert outbox.delivery_job_timeout() < outbox.reclaim_after().total_seconds()

@@ -50,3 +50,19 @@ def test_redis_down_does_not_fail_the_action(app, world, monkeypatch):
     case = register_case(agent(), NewCase(content="x", department="URBAN"))
     assert case.status.value == "dispatched"
     assert case.sign_deadline is not None  # the database keeps the deadline for the sweep
+
+
+def test_a_moved_point_leaves_one_booking_and_a_closed_case_none(app, world, monkeypatch):
+    """The scheduled set does not pile up: a case's superseded booking is taken off."""
+    case = cases.register_case(agent(), cases.NewCase(content="x", department="URBAN"))
+    registry = ScheduledJobRegistry(queue=Queue("hotline-high", connection=get_redis()))
+    first = scheduling.schedule_case(case, utcnow())
+    case.sign_warn_at = first + timedelta(hours=1)  # as an extension moves the point
+    second = scheduling.schedule_case(case, utcnow())
+    assert second != first
+    assert registry.get_job_ids() == [f"due-{case.id}-{int(second.timestamp())}"]
+    assert not get_redis().exists(f"rq:job:due-{case.id}-{int(first.timestamp())}")
+
+    monkeypatch.setattr(scheduling.escalation, "upcoming", lambda *_args: [])  # closed
+    assert scheduling.schedule_case(case, utcnow()) is None
+    assert registry.get_job_ids() == []
