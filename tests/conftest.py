@@ -34,8 +34,25 @@ from hotline.extensions import db
 from hotline.models import Base
 from tests import factories
 
-PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL")
-REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL")
+#: pytest-xdist's name for this process (gw0, gw1...), or None in a run without workers
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _per_worker(url: str | None, kind: str) -> str | None:
+    """Each xdist worker gets a database of its own on the same server (``test`` becomes
+    ``test_gw0``...) and a Redis database of its own (15 becomes 15, 14...): the suites run
+    side by side without seeing each other's rows, keys or flushes."""
+    if not url or not WORKER:
+        return url
+    base, _, name = url.rpartition("/")
+    index = int(WORKER.removeprefix("gw"))
+    if kind == "redis":
+        return f"{base}/{(int(name or 0) - index) % 16}"
+    return f"{base}/{name}_{WORKER}"
+
+
+PG_URL = _per_worker(os.environ.get("HOTLINE_TEST_DATABASE_URL"), "database")
+REDIS_URL = _per_worker(os.environ.get("HOTLINE_TEST_REDIS_URL"), "redis")
 # Written on a connection of its own on PostgreSQL (services/numbering.py), so a test's
 # rollback does not undo it: emptied after each test instead.
 OWN_CONNECTION_TABLES = ("case_number_counter",)
@@ -47,9 +64,26 @@ def _app_settings_in_environment() -> list[str]:
 
 
 def pytest_configure(config) -> None:
-    """Drop the developer's ``HOTLINE_*`` settings before any app is built."""
+    """Drop the developer's ``HOTLINE_*`` settings before any app is built; give an xdist
+    worker its own PostgreSQL database."""
     for name in _app_settings_in_environment():
         del os.environ[name]
+    if PG_URL and WORKER:
+        _create_database(os.environ["HOTLINE_TEST_DATABASE_URL"], PG_URL.rpartition("/")[2])
+
+
+def _create_database(server_url: str, name: str) -> None:
+    from sqlalchemy import create_engine
+
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                        {"n": name}).scalar()
+            if not exists:
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
 
 
 @contextmanager

@@ -16,7 +16,10 @@ from hotline import schema
 from hotline.app import create_app
 from hotline.extensions import db
 from hotline.models import Base
-from tests.conftest import PG_URL, app_config
+from tests.conftest import PG_URL, WORKER, app_config
+
+#: a database of its own for each xdist worker
+MIGRATION_DB = "hotline_migration_test" + (f"_{WORKER}" if WORKER else "")
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path, redis_url):
@@ -37,10 +40,10 @@ def test_upgrade_from_empty_matches_the_models(tmp_path, redis_url):
 def _fresh_pg_database() -> str:
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.exec_driver_sql("DROP DATABASE IF EXISTS hotline_migration_test")
-        connection.exec_driver_sql("CREATE DATABASE hotline_migration_test")
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {MIGRATION_DB}")
+        connection.exec_driver_sql(f"CREATE DATABASE {MIGRATION_DB}")
     admin.dispose()
-    return PG_URL.rsplit("/", 1)[0] + "/hotline_migration_test"
+    return PG_URL.rsplit("/", 1)[0] + "/" + MIGRATION_DB
 
 
 def test_the_plain_alembic_command_upgrades_the_configured_database(tmp_path):
