@@ -17,8 +17,8 @@ from hotline.cli import main
 from hotline.extensions import db
 from hotline.models import ClassifierModel, User
 from hotline.models.enums import ModelSource, ModelStatus
-from hotline.services import cases
 from hotline.services.actors import Actor
+from hotline.services.registration import NewCase, register_case
 from hotline.unit_of_work import unit_of_work
 from tests.conftest import PG_URL
 
@@ -56,7 +56,7 @@ def test_a_backup_restores_into_a_new_database_with_its_files(app, world, tmp_pa
     instance = Path(app.config["INSTANCE_PATH"])
     agent = Actor.from_user(db.session.query(User).filter_by(username="agent").one())
     with unit_of_work():
-        case = cases.register_case(agent, cases.NewCase(content="备份之前登记的工单",
+        case = register_case(agent, NewCase(content="备份之前登记的工单",
                                                         department="URBAN"))
         db.session.add(ClassifierModel(version="v-backup", path="v-backup.joblib",
                                        source=ModelSource.CSV, status=ModelStatus.READY,

@@ -54,7 +54,7 @@ def test_redis_down_does_not_fail_the_action(app, world, monkeypatch):
 
 def test_a_moved_point_leaves_one_booking_and_a_closed_case_none(app, world, monkeypatch):
     """The scheduled set does not pile up: a case's superseded booking is taken off."""
-    case = cases.register_case(agent(), cases.NewCase(content="x", department="URBAN"))
+    case = register_case(agent(), NewCase(content="x", department="URBAN"))
     registry = ScheduledJobRegistry(queue=Queue("hotline-high", connection=get_redis()))
     first = scheduling.schedule_case(case, utcnow())
     case.sign_warn_at = first + timedelta(hours=1)  # as an extension moves the point

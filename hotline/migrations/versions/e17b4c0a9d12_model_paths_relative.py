@@ -2,7 +2,7 @@
 instance folder keeps its models
 
 Revision ID: e17b4c0a9d12
-Revises: 7a3d9e1f4c20
+Revises: 9c2e7f1a3b58
 Create Date: 2026-12-02 00:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'e17b4c0a9d12'
-down_revision = '7a3d9e1f4c20'
+down_revision = '9c2e7f1a3b58'
 branch_labels = None
 depends_on = None
 
