@@ -77,20 +77,23 @@ def _operation(op: Operation, endpoint: str, params: list[tuple[str, str]]) -> d
         media: dict[str, Any] = {"schema": op.body}
         if op.example is not None:
             media["example"] = op.example
-        body["requestBody"] = {"required": True, "content": {"application/json": media}}
+        body["requestBody"] = {"required": True, "content": {op.body_media: media}}
     body["security"] = [{"bearer": []}] if op.auth else []
     return body
 
 
 def _responses(op: Operation) -> dict[str, Any]:
-    if op.media == "application/json":
-        content = {"application/json": {"schema": op.answer or {"type": "object"}}}
-    else:
-        content = {op.media: {"schema": op.answer or {"type": "string"}}}
+    content = {}
+    for media in (op.media,) if isinstance(op.media, str) else op.media:
+        fallback = {"type": "object"} if media == "application/json" else {"type": "string"}
+        content[media] = {"schema": op.answer or fallback}
     ok: dict[str, Any] = {"description": "OK"}
     if op.status != 204:
         ok["content"] = content
     responses: dict[str, Any] = {str(op.status): ok}
+    for status, (meaning, schema) in op.alternatives.items():
+        responses[str(status)] = {"description": meaning,
+                                  "content": {"application/json": {"schema": schema}}}
     for status in op.error_statuses():
         code, meaning = ERROR_REASONS[status]
         responses[str(status)] = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hotline.apispec import check
 from hotline.blueprints.api import schemas
 from hotline.errors import InvalidInput
@@ -82,3 +84,32 @@ def test_department_tree_nests_children(api):
 
 def test_reference_data_needs_a_token(client, world):
     assert client.get("/api/v1/categories").status_code == 401
+
+
+def test_every_api_route_is_in_the_document(app, client):
+    """Walk the app's routes: every /api/v1 operation (health checks included) is printed,
+    so nothing an integrator can call is missing from the contract."""
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if method.lower() not in paths.get(path, {}):
+                missing.append(f"{method} {rule.rule}")
+    assert missing == []
+    for path in ("/api/v1/kb/search", "/api/v1/cases/{number}/phone", "/api/v1/audit",
+                 "/api/v1/health", "/api/v1/health/live", "/api/v1/kb/import"):
+        assert path in paths, path
+    assert "multipart/form-data" in paths["/api/v1/kb/import"]["post"]["requestBody"]["content"]
+    assert "503" in paths["/api/v1/health"]["get"]["responses"]
+
+
+def test_kb_and_audit_views_check_input_against_the_document(api):
+    refused = api("supervisor").post("/api/v1/kb/articles", json={"title": "x", "colour": "red"})
+    assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "colour"
+    refused = api("admin").get("/api/v1/audit?limit=100000")
+    assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "limit"
+    refused = api("supervisor").get("/api/v1/kb/export?format=pdf")
+    assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "format"

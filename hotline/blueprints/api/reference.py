@@ -41,6 +41,8 @@ def departments():
 
 
 @bp.get("/openapi.json")
+@operation("本文档 / this document (OpenAPI 3.1)", "reference", auth=None,
+           answer={"type": "object", "required": ["openapi", "paths"]})
 def openapi():
     """The OpenAPI 3.1 document of this API, generated from the views' declarations."""
     return build(current_app._get_current_object(), server=request.host_url.rstrip("/") or "/")

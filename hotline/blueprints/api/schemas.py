@@ -8,6 +8,7 @@ from typing import Any
 from hotline.apispec.components import OPT_STR, STR, enum_of
 from hotline.models.enums import CaseStatus, Channel, RequestType, Satisfaction, Urgency
 from hotline.services.cases import ACTIONS
+from hotline.services.personal_data import MAX_READS_PAGE
 
 
 def _body(properties: dict[str, Any], required: tuple[str, ...] = (),
@@ -73,3 +74,15 @@ CALL = _body({"call_id": STR, "caller": STR, "agent": STR, "recording": OPT_STR}
 PASSWORD = _body({"current_password": STR, "new_password": STR}, closed=False)
 STATS_QUERY = _body({"from": {"type": "string", "format": "date"},
                      "to": {"type": "string", "format": "date"}, "department": STR})
+
+PHONE = {"type": "object", "required": ["number", "phone"],
+         "properties": {"number": STR, "phone": STR}}
+AUDIT_QUERY = _body({"limit": {"type": "integer", "minimum": 1, "maximum": MAX_READS_PAGE},
+                     "before": {"type": "integer", "minimum": 1, "maximum": 2**62,
+                                "description": "next_before of the previous page"}})
+_READ = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
+    "user_id": {"type": ["integer", "null"]}, "actor": OPT_STR, "case": STR, "what": STR,
+    "via": STR, "client": OPT_STR}}
+AUDIT = {"type": "object", "required": ["items", "next_before"], "properties": {
+    "items": {"type": "array", "items": _READ}, "next_before": {"type": ["integer", "null"]}}}
