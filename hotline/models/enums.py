@@ -214,4 +214,6 @@ LABELS_ZH: dict[str, str] = {
     "not_rated": "未评价",
     "draft": "草稿", "in_review": "待审核", "published": "已发布", "expired": "已过期",
     "withdrawn": "已撤回",
+    # outbound messages (the event-push delivery log)
+    "pending": "待发送", "sending": "发送中", "sent": "已送达", "dead": "已放弃",
 }

@@ -155,12 +155,30 @@ def _case_json(case: Case) -> dict[str, Any]:
             "url": f"/api/v1/cases/{case.number}"}
 
 
-def deliveries(limit: int = 100, *, status: str | None = None) -> list[OutboxMessage]:
-    """The delivery log: recent pushes, newest first, with their status and last error."""
+def deliveries(limit: int = 100, *, status: str | None = None,
+               subscription_id: int | None = None) -> list[OutboxMessage]:
+    """The delivery log: recent pushes, newest first, with their status and last error;
+    optionally only one status, or only the pushes of one subscription."""
     query = select(OutboxMessage).where(OutboxMessage.channel == CHANNEL)
     if status:
         query = query.where(OutboxMessage.status == status)
+    if subscription_id is not None:
+        query = query.where(OutboxMessage.data["subscription"].as_integer() == subscription_id)
     return list(db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def case_number(message: OutboxMessage) -> str | None:
+    """The number of the case a push is about, read from its payload."""
+    try:
+        return json.loads(message.body).get("case", {}).get("number")
+    except (ValueError, AttributeError):
+        return None
+
+
+def all_subscriptions() -> list[WebhookSubscription]:
+    """Every subscription, stopped ones too (the delivery log names them), oldest first."""
+    return list(db.session.scalars(select(WebhookSubscription)
+                                   .order_by(WebhookSubscription.id)))
 
 
 def replay(message_id: int) -> OutboxMessage:
