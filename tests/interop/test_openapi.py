@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from flask import g
+
 from hotline.apispec import check
 from hotline.blueprints.api import schemas
 from hotline.errors import InvalidInput
@@ -113,3 +115,23 @@ def test_kb_and_audit_views_check_input_against_the_document(api):
     assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "limit"
     refused = api("supervisor").get("/api/v1/kb/export?format=pdf")
     assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "format"
+
+
+def test_reference_page_is_one_language_a_page(client):
+    """Chinese by default, English in full: the labels come from the catalogue, and the
+    script (which holds no text of its own) shows the page's half of each summary."""
+    chinese = client.get("/api/docs").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in chinese and "集成接口参考" in chinese
+    g.pop("lang", None)  # the test's app context outlives the request; a server's does not
+    english = client.get("/api/docs?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english and "integration API reference" in english
+    assert [run for run in re.findall("[\u4e00-\u9fff]+", english) if run != "中文"] == []
+    with client.get("/static/apidocs/apidocs.js") as script:
+        assert not re.search("[\u4e00-\u9fff]", script.get_data(as_text=True))
+    doc = client.get("/api/v1/openapi.json").get_json()
+    for path, methods in doc["paths"].items():
+        for method, op in methods.items():
+            assert " / " in op["summary"], (method, path)  # both halves to pick from
+            for status, answer in op["responses"].items():
+                if not status.startswith("2"):
+                    assert " / " in answer["description"], (method, path, status)

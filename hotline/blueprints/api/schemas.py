@@ -29,7 +29,7 @@ CITIZEN = _body({"name": OPT_STR, "phone": {**OPT_STR, "examples": ["13800001111
                  "contact": {**OPT_STR, "description": "openid or e-mail address"}})
 
 NEW_CASE = _body({
-    "channel": _opt_enum(Channel), "content": {"type": "string", "description": "必填"},
+    "channel": _opt_enum(Channel), "content": {"type": "string", "description": "required"},
     "title": OPT_STR, "citizen": {"anyOf": [CITIZEN, {"type": "null"}]},
     "address": OPT_STR, "type": _opt_enum(RequestType), "urgency": _opt_enum(Urgency),
     "category": {**OPT_STR, "description": "category code (GET /api/v1/categories)"},
