@@ -258,3 +258,16 @@ def _fake_dns(monkeypatch, records: dict[str, list[str]]) -> None:
             return [(2, 1, 6, "", (address, port)) for address in records[host]]
         return real(host, port, *args, **kwargs)
     monkeypatch.setattr(destinations, "getaddrinfo", getaddrinfo)
+
+
+def test_the_log_filters_by_subscription_and_status(api):
+    from hotline.services import webhooks
+
+    everything = _subscribe(api, "supervisor", "http://127.0.0.1:9/all")
+    urban = _subscribe(api, "urban", "http://127.0.0.1:9/urban")
+    api.create_case(department="URBAN")
+    assert len(webhooks.deliveries()) == 2
+    [mine] = webhooks.deliveries(subscription_id=urban["id"])
+    assert mine.recipient == "http://127.0.0.1:9/urban"
+    assert len(webhooks.deliveries(subscription_id=everything["id"], status="pending")) == 1
+    assert webhooks.deliveries(subscription_id=everything["id"], status="sent") == []
