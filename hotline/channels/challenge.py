@@ -169,7 +169,7 @@ def render_png(question: str, rng: random.Random | None = None) -> bytes:
         draw.point((rng.randrange(width), rng.randrange(HEIGHT)), fill=_colour(rng, 0x20, 0xc0))
     image = image.filter(ImageFilter.SMOOTH)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     return out.getvalue()
 
 
