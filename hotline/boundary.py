@@ -160,10 +160,13 @@ def _check_request() -> None:
     if request.path.startswith("/channels/"):
         return
     check_text(request.path, "path")
+    for name, value in (request.view_args or {}).items():  # <int:...> parts of the path
+        if isinstance(value, int) and abs(value) > MAX_INTEGER:
+            raise InvalidInput("「{field}」超出范围", field=name)
     for source in (request.args, request.form):
         for key, value in source.items(multi=True):
-            check_text(key, "field")
-            check_text(value, key)
+            check_text(key or "", "field")  # a multipart part's name may not parse (None)
+            check_text(value or "", key or "field")
     for key, upload in request.files.items(multi=True):
         check_text(upload.filename or "", key)
     raw = request.get_data(cache=True) if request.is_json else b""

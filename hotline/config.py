@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hotline.duration import Duration
+from hotline.gateways import destinations
 
 
 class ConfigError(ValueError):
@@ -189,6 +190,22 @@ def parse_pairs(value: str | Mapping[str, str]) -> dict[str, str]:
     return pairs
 
 
+def parse_allowed_hosts(value: str | Any) -> frozenset[str]:
+    """Host names, comma-separated, that event push may reach whatever they resolve to."""
+    try:
+        return destinations.parse_hosts(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def parse_allowed_networks(value: str | Any) -> tuple[Any, ...]:
+    """Networks (CIDR) or single addresses, comma-separated, event push may reach."""
+    try:
+        return destinations.parse_networks(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 ASSESSMENT_PARTS = ("sign", "completion", "resolution", "satisfaction", "return", "reopen")
 
 
@@ -342,6 +359,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest wait imposed between sign-in tries after repeated wrong passwords."),
     Setting("HASH_CONCURRENCY", parse_int, 2,
             "Password checks run at once per process; more wait, then get 429."),
+    Setting("WEBHOOK_ALLOWED_HOSTS", parse_allowed_hosts, frozenset(),
+            "Host names event push may reach even when they resolve to a private address."),
+    Setting("WEBHOOK_ALLOWED_NETWORKS", parse_allowed_networks, (),
+            "Networks (CIDR, comma-separated) event push may reach; the rest must be public."),
     Setting("TRACK_NUMBER_MAX_FAILURES", parse_int, 50,
             "Wrong codes for one case number within the window before each client gets 2 tries."),
 )

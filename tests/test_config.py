@@ -27,6 +27,9 @@ def test_defaults_need_no_environment():
     ("HOTLINE_TIMEZONE", "Mars/Olympus"),
     ("HOTLINE_LANGUAGE", "fr"),
     ("HOTLINE_RETURN_WINDOW", "2 days"),
+    ("HOTLINE_WEBHOOK_ALLOWED_NETWORKS", "10.0.0.0/33"),
+    ("HOTLINE_WEBHOOK_ALLOWED_NETWORKS", "intranet"),
+    ("HOTLINE_WEBHOOK_ALLOWED_HOSTS", "http://oa.example/"),
 ])
 def test_bad_values_stop_start_up_naming_the_variable(name, value):
     with pytest.raises(ConfigError, match=name):
@@ -52,3 +55,12 @@ def test_readme_quick_start_has_exactly_two_commands():
     block = section.split("```sh", 1)[1].split("```", 1)[0]
     commands = [line for line in block.strip().splitlines() if line.strip()]
     assert commands == ["./dev.sh start", "./dev.sh test"]
+
+
+def test_webhook_allow_lists_are_typed():
+    config = load_settings({"HOTLINE_WEBHOOK_ALLOWED_NETWORKS": "10.20.0.0/16, 127.0.0.1",
+                            "HOTLINE_WEBHOOK_ALLOWED_HOSTS": "OA.Dept.example."})
+    assert [str(n) for n in config["WEBHOOK_ALLOWED_NETWORKS"]] == ["10.20.0.0/16",
+                                                                  "127.0.0.1/32"]
+    assert config["WEBHOOK_ALLOWED_HOSTS"] == frozenset({"oa.dept.example"})
+    assert load_settings({})["WEBHOOK_ALLOWED_NETWORKS"] == ()

@@ -170,3 +170,19 @@ def test_json_depth_is_counted_without_parsing():
 def test_forbidden_characters_are_escaped_for_the_raw_store():
     assert boundary.escape_forbidden("a\x00b\ud800") == "a\\x00b\\ud800"
     assert boundary.forbidden_character("plain 文本") is None
+
+
+def test_an_overflowing_id_in_the_path_is_422_naming_it(api):
+    response = api("supervisor").post("/api/v1/kb/articles/9223372036854775808/expire")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["field"] == "article_id"
+
+
+def test_a_multipart_part_whose_name_does_not_parse_is_no_500(client, world):
+    headers = {"Authorization": f"Bearer {world.tokens['supervisor']}"}
+    body = (b'--b\r\nContent-Disposition: form-data; name="%0A"\r\n\r\nnull\r\n'
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="file"\r\n\r\n=\r\n'
+            b"--b--\r\n")
+    response = client.post("/api/v1/kb/import", headers=headers, data=body,
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code < 500

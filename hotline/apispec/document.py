@@ -14,15 +14,19 @@ from flask import Flask
 from hotline.apispec.components import SCHEMAS, ref
 from hotline.apispec.registry import Operation, declared
 
+#: each error status: its code and meaning, "中文 / English" (the reference page shows the
+#: half of its language; answers carry the message in the language asked for)
 ERROR_REASONS = {
-    400: ("malformed", "请求体不是有效的 JSON 对象"),
-    401: ("unauthorized", "缺少访问令牌或令牌无效"),
-    403: ("forbidden", "没有权限"),
-    404: ("not_found", "不存在或无权查看"),
-    409: ("refused_transition", "当前状态不允许该操作，或工单已被他人修改"),
-    413: ("too_large", "请求内容过大"),
-    422: ("invalid", "某个字段的值无法使用（field 指明哪个）"),
-    429: ("too_many_attempts", "请求过于频繁，请稍后再试"),
+    400: ("malformed", "请求体不是有效的 JSON 对象 / the body is not a JSON object"),
+    401: ("unauthorized", "缺少访问令牌或令牌无效 / no token, or not a valid one"),
+    403: ("forbidden", "没有权限 / not allowed"),
+    404: ("not_found", "不存在或无权查看 / not found, or not yours to see"),
+    409: ("refused_transition", "当前状态不允许该操作，或工单已被他人修改 / the state does not "
+                                "allow it, or someone changed the case meanwhile"),
+    413: ("too_large", "请求内容过大 / the request is too large"),
+    422: ("invalid", "某个字段的值无法使用（field 指明哪个） / a field's value cannot be used "
+                     "(field names it)"),
+    429: ("too_many_attempts", "请求过于频繁，请稍后再试 / too many requests: try again later"),
 }
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 _WEBHOOKS = "hotline.apispec.webhooks"
@@ -47,7 +51,7 @@ def build(app: Flask, *, server: str = "/") -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "12345 热线 集成接口 / hotline integration API", "version": "1",
-                 "description": "工单交换、参考数据、开放数据与事件推送。"
+                 "description": "工单交换、参考数据、开放数据与事件推送。 / "
                                 "Case exchange, reference data, open data and event push."},
         "servers": [{"url": server}],
         "paths": paths,
@@ -77,25 +81,28 @@ def _operation(op: Operation, endpoint: str, params: list[tuple[str, str]]) -> d
         media: dict[str, Any] = {"schema": op.body}
         if op.example is not None:
             media["example"] = op.example
-        body["requestBody"] = {"required": True, "content": {"application/json": media}}
+        body["requestBody"] = {"required": True, "content": {op.body_media: media}}
     body["security"] = [{"bearer": []}] if op.auth else []
     return body
 
 
 def _responses(op: Operation) -> dict[str, Any]:
-    if op.media == "application/json":
-        content = {"application/json": {"schema": op.answer or {"type": "object"}}}
-    else:
-        content = {op.media: {"schema": op.answer or {"type": "string"}}}
+    content = {}
+    for media in (op.media,) if isinstance(op.media, str) else op.media:
+        fallback = {"type": "object"} if media == "application/json" else {"type": "string"}
+        content[media] = {"schema": op.answer or fallback}
     ok: dict[str, Any] = {"description": "OK"}
     if op.status != 204:
         ok["content"] = content
     responses: dict[str, Any] = {str(op.status): ok}
+    for status, (meaning, schema) in op.alternatives.items():
+        responses[str(status)] = {"description": meaning,
+                                  "content": {"application/json": {"schema": schema}}}
     for status in op.error_statuses():
         code, meaning = ERROR_REASONS[status]
         responses[str(status)] = {
             "description": meaning,
             "content": {"application/json": {
                 "schema": ref("Error"),
-                "example": {"error": {"code": code, "message": meaning}}}}}
+                "example": {"error": {"code": code, "message": meaning.split(" / ")[0]}}}}}
     return responses

@@ -33,9 +33,13 @@ class Operation:
     path: dict[str, dict[str, Any]] = field(default_factory=dict)  # path parameter schemas
     errors: tuple[int, ...] = ()
     auth: str | None = "bearer"  # bearer | None
-    media: str = "application/json"  # of the successful answer
+    media: str | tuple[str, ...] = "application/json"  # of the successful answer
     description: str | None = None
     example: Any = None  # an example of the body
+    body_media: str = "application/json"  # or multipart/form-data (an upload)
+    #: other answers that are not errors: status -> (meaning, JSON Schema), e.g. a 503
+    #: readiness report in the same shape as the 200
+    alternatives: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
     def error_statuses(self) -> tuple[int, ...]:
         """The declared errors plus those every such operation can give."""

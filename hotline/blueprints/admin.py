@@ -9,8 +9,16 @@ from hotline.blueprints.guards import role_required
 from hotline.errors import ServiceError
 from hotline.extensions import db
 from hotline.i18n import gettext as _
-from hotline.models import CalendarDay, RequestType, Role, SlaPolicy, Urgency, utcnow
-from hotline.services import accounts, directory, personal_data, sla
+from hotline.models import (
+    CalendarDay,
+    OutboxStatus,
+    RequestType,
+    Role,
+    SlaPolicy,
+    Urgency,
+    utcnow,
+)
+from hotline.services import accounts, directory, personal_data, sla, webhooks
 from hotline.services.validation import whole_number
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
@@ -138,3 +146,31 @@ def audit():
     reads = personal_data.reads(limit=100, before_id=before_id)
     return render_template("admin/audit.html", reads=reads,
                            next_before=reads[-1].id if len(reads) == 100 else None)
+
+
+@bp.get("/webhooks")
+@role_required("admin")
+def webhook_deliveries():
+    """The event-push delivery log, newest first, filtered by subscription and status, with
+    a replay button on each push."""
+    status = request.args.get("status") or None
+    if status is not None and status not in set(OutboxStatus):
+        status = None
+    chosen = request.args.get("subscription") or None
+    subscription_id = (whole_number(chosen, "subscription", minimum=1, maximum=2**62)
+                       if chosen else None)
+    subscriptions = webhooks.all_subscriptions()
+    return render_template("admin/webhooks.html", statuses=list(OutboxStatus), status=status,
+                           subscriptions=subscriptions, subscription_id=subscription_id,
+                           by_id={s.id: s for s in subscriptions},
+                           deliveries=[(m, webhooks.case_number(m)) for m in webhooks.deliveries(
+                               200, status=status, subscription_id=subscription_id)])
+
+
+@bp.post("/webhooks/<int:message_id>/replay")
+@role_required("admin")
+def replay_delivery(message_id: int):
+    """Send one push again under the same idempotency key, then back to the log."""
+    _attempt(lambda: webhooks.replay(message_id), _("已重新排队投递"))
+    return redirect(url_for("admin.webhook_deliveries", status=request.form.get("status") or None,
+                            subscription=request.form.get("subscription") or None))

@@ -10,19 +10,34 @@ from flask import Blueprint, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from hotline.apispec import operation
 from hotline.models import utcnow
 from workflows import monitor
 
 bp = Blueprint("ops", __name__)
 
 
+_REPORT = {"type": "object", "required": ["status", "failing", "checks"], "properties": {
+    "status": {"type": "string", "enum": ["ok", "failing"]},
+    "failing": {"type": "array", "items": {"type": "string"}},
+    "checks": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+        "ok": {"type": "boolean"}, "error": {"type": "string"}}}},
+    "time": {"type": "string", "format": "date-time"}}}
+
+
 @bp.get("/api/v1/health/live")
+@operation("存活 / liveness", "health", auth=None, answer={
+    "type": "object", "required": ["status"], "properties": {
+        "status": {"const": "ok"}, "time": {"type": "string", "format": "date-time"}}})
 def live():
     """Liveness: the process answers (no database, no Redis: restart it only if this fails)."""
     return {"status": "ok", "time": utcnow().isoformat()}
 
 
 @bp.get("/api/v1/health")
+@operation("就绪 / readiness", "health", auth=None, answer=_REPORT,
+           alternatives={503: ("有部件失常 / a part is failing", _REPORT)},
+           description="database, redis, workers, sweep, outbox")
 def ready():
     """Readiness of the whole hotline: 200 when every part is well, else 503 naming the
     failing parts (database, redis, workers, sweep, outbox)."""

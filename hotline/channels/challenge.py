@@ -1,13 +1,18 @@
 """Offline anti-abuse for the public mayor's-mailbox form (no outside captcha service).
 
-A small arithmetic question in Chinese is drawn as an inline SVG and bound to a signed token:
-HMAC-SHA256 over (issue time, nonce, keyed hash of the answer).  The server keeps no state
-until submission; to stop replays the caller stores ``token_id(token)`` for ``max_age`` seconds
-after *every* answered attempt (also wrong ones, or the small answer space can be enumerated).
+A small arithmetic question (digits and + − × only, so it reads the same in every interface
+language) is drawn server-side into a PNG with Pillow: each character in its own size, angle
+and colour, a wave bent through the whole picture, noise lines and speckles on top. The page
+carries only that picture (a ``data:`` URI) and a signed token: HMAC-SHA256 over (issue time,
+nonce, keyed hash of the answer), so neither the question nor its answer is in the markup or
+the token. The server keeps no state until submission; to stop replays the caller stores
+``token_id(token)`` for ``max_age`` seconds after *every* answered attempt (also wrong ones, or
+the small answer space can be enumerated).
 
-This deters generic form-spam bots, not a targeted attacker: the question glyphs are SVG
-<text> elements (shuffled in document order), so pair it with the honeypot, ``min_age`` and
-per-IP rate limiting.  Visually impaired citizens need another way in (e.g. the phone line).
+The font is DejaVu Sans (Debian's fonts-dejavu-core) when installed, else the free font that
+Pillow itself bundles. This deters generic form-spam bots and scripts that read markup, not a
+targeted attacker with OCR: pair it with the honeypot, ``min_age`` and per-client rate limits.
+Visually impaired citizens need another way in (e.g. the phone line).
 """
 
 from __future__ import annotations
@@ -15,13 +20,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import html
+import io
+import math
 import random
 import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 # Name of a form field hidden from humans (CSS, tabindex=-1, autocomplete=off); bots fill it.
 HONEYPOT_FIELD = "contact_homepage"
@@ -30,27 +40,39 @@ DEFAULT_MIN_AGE = 2
 _VERSION = "v1"
 _MAX_TOKEN_LENGTH = 200
 _DIGITS_ZH = "零一二三四五六七八九"
-_OPERATORS = (("加", lambda a, b: a + b), ("减", lambda a, b: a - b), ("乘以", lambda a, b: a * b))
+_OPERATORS = (("+", lambda a, b: a + b), ("\u2212", lambda a, b: a - b),
+              ("\u00d7", lambda a, b: a * b))
+WIDTH, HEIGHT = 220, 72  # the width grows with the question
+#: Debian's DejaVu (fonts-dejavu-core) when present; Pillow's bundled free font otherwise
+FONT_FILES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+              "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
+              "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf")
+#: what each refusal says, in Chinese: the message id the pages translate (one language a page)
 _MESSAGES = {
-    "wrong": "答案不正确，请重新计算 / wrong answer, please try again",
-    "expired": "验证题已过期，请刷新页面后重试 / the question has expired, please reload the page",
-    "too_fast": "提交过快，请稍候再提交 / submitted too fast, please wait a moment",
-    "tampered": "验证信息无效，请刷新页面后重试 / invalid or tampered challenge, please reload",
-    "honeypot": "提交被拒绝 / submission rejected",
+    "wrong": "答案不正确，请重新计算",
+    "expired": "验证题已过期，请刷新页面后重试",
+    "too_fast": "提交过快，请稍候再提交",
+    "tampered": "验证信息无效，请刷新页面后重试",
+    "honeypot": "提交被拒绝",
 }
 
 
 @dataclass(frozen=True)
 class Challenge:
-    """What the form page needs: an inline SVG question and a hidden-field token."""
+    """What the form page needs: the question drawn as a PNG and a hidden-field token."""
 
-    question_svg: str
+    image_png: bytes
     token: str
+
+    @property
+    def data_uri(self) -> str:
+        """The picture as a ``data:`` URI for an ``<img>`` (the page's CSP allows data:)."""
+        return "data:image/png;base64," + base64.b64encode(self.image_png).decode("ascii")
 
 
 class ChallengeError(ValueError):
     """The submission failed the challenge; ``code`` is one of wrong/expired/too_fast/tampered/
-    honeypot and ``message`` is shown to the citizen (zh / en)."""
+    honeypot and ``message`` the Chinese message id the page shows translated."""
 
     def __init__(self, code: str) -> None:
         super().__init__(_MESSAGES[code])
@@ -66,7 +88,7 @@ def issue(secret: bytes | str, now: datetime, *, rng: random.Random | None = Non
     issued = str(_epoch(now))
     answer_mac = _answer_mac(secret, nonce, answer)
     body = f"{_VERSION}.{issued}.{nonce}.{answer_mac}"
-    return Challenge(question_svg=render_svg(question, rng), token=f"{body}.{_sign(secret, body)}")
+    return Challenge(image_png=render_png(question, rng), token=f"{body}.{_sign(secret, body)}")
 
 
 def verify(
@@ -122,63 +144,92 @@ def parse_answer(answer: str | None) -> int | None:
     return _parse_chinese_number(text)
 
 
-def render_svg(question: str, rng: random.Random | None = None) -> str:
-    """Draw ``question`` as a noisy inline SVG without external fonts or resources."""
+def render_png(question: str, rng: random.Random | None = None) -> bytes:
+    """Draw ``question`` as a distorted, noisy PNG (no text anywhere but in the pixels)."""
     rng = rng or secrets.SystemRandom()
-    width, height = 260, 64
-    glyphs: list[str] = []
-    x = 12.0
-    for ch in question:
-        if ch == " ":
-            x += 8
-            continue
-        size = rng.randint(22, 28)
-        y = rng.uniform(38, 48)
-        angle = rng.uniform(-18, 18)
-        color = f"#{rng.randint(0x10, 0x60):02x}{rng.randint(0x10, 0x60):02x}" \
-                f"{rng.randint(0x30, 0x90):02x}"
-        glyphs.append(
-            f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{color}" '
-            f'transform="rotate({angle:.1f} {x + size / 2:.1f} {y - size / 3:.1f})">'
-            f"{html.escape(ch)}</text>"
-        )
-        x += size * (0.62 if ch.isascii() else 1.02) + rng.uniform(0, 3)
-    rng.shuffle(glyphs)  # document order no longer spells the question
-    noise = [_noise_line(rng, width, height) for _ in range(5)]
-    noise += [
-        f'<circle cx="{rng.uniform(0, width):.1f}" cy="{rng.uniform(0, height):.1f}" '
-        f'r="{rng.uniform(0.8, 1.8):.1f}" fill="#{rng.randint(0x80, 0xc0):02x}8890"/>'
-        for _ in range(40)
-    ]
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{max(width, int(x) + 8)}" '
-        f'height="{height}" viewBox="0 0 {max(width, int(x) + 8)} {height}" role="img" '
-        'aria-label="算术验证题 / arithmetic question">'
-        f'<rect width="100%" height="100%" fill="#f4f6f8"/>'
-        f'<g font-family="sans-serif" font-weight="bold">{"".join(glyphs)}</g>'
-        f"{''.join(noise)}</svg>"
-    )
+    glyphs = [None if ch == " " else _glyph(ch, rng) for ch in question]
+    advances = [rng.uniform(4, 9) if g is None else g.width * rng.uniform(0.72, 0.9)
+                for g in glyphs]
+    width = max(WIDTH, int(sum(advances)) + 40)
+    image = Image.new("RGB", (width, HEIGHT), _colour(rng, 0xe8, 0xf8))
+    draw = ImageDraw.Draw(image)
+    for _ in range(3):  # lines under the glyphs
+        _noise_line(draw, rng, 0xa0, 0xd0)
+    x = rng.uniform(10, 18)
+    for glyph, advance in zip(glyphs, advances, strict=True):
+        if glyph is not None:
+            y = rng.uniform(2, HEIGHT - glyph.height - 2) if glyph.height < HEIGHT - 4 else 0
+            image.paste(_colour(rng, 0x10, 0x60), (int(x), int(y)), glyph)
+        x += advance
+    image = _wave(image, rng)
+    draw = ImageDraw.Draw(image)
+    for _ in range(4):  # lines through the glyphs
+        _noise_line(draw, rng, 0x30, 0x90)
+    for _ in range(width):  # speckles
+        draw.point((rng.randrange(width), rng.randrange(HEIGHT)), fill=_colour(rng, 0x20, 0xc0))
+    image = image.filter(ImageFilter.SMOOTH)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _glyph(ch: str, rng: random.Random) -> Image.Image:
+    """One character as a rotated mask, in a random face and size."""
+    font = _font(rng.randrange(len(FONT_FILES)), rng.choice((30, 34, 38, 42)))
+    left, top, right, bottom = font.getbbox(ch)
+    mask = Image.new("L", (right - left + 8, bottom - top + 8), 0)
+    ImageDraw.Draw(mask).text((4 - left, 4 - top), ch, font=font, fill=255)
+    tilt = 28 if ch.isdigit() else 10  # a × tilted far reads as +
+    return mask.rotate(rng.uniform(-tilt, tilt), resample=Image.Resampling.BICUBIC, expand=True)
+
+
+@lru_cache(maxsize=32)
+def _font(face: int, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    path = FONT_FILES[face]
+    if Path(path).exists():
+        return ImageFont.truetype(path, size)
+    return ImageFont.load_default(size=size)  # Pillow's own free font (Pillow >= 10.1)
+
+
+def _wave(image: Image.Image, rng: random.Random) -> Image.Image:
+    """Bend the picture along a sine wave in both directions (a mesh of thin strips)."""
+    amplitude, period, phase = rng.uniform(3, 6), rng.uniform(40, 90), rng.uniform(0, 6.3)
+    lift = rng.uniform(1.5, 3.5)
+    mesh = []
+    step, width = 8, image.width
+    for left in range(0, width, step):
+        right = min(left + step, width)
+        dy0 = amplitude * math.sin(left / period * 6.283 + phase)
+        dy1 = amplitude * math.sin(right / period * 6.283 + phase)
+        dx = lift * math.sin(left / 23 + phase)
+        mesh.append(((left, 0, right, HEIGHT),
+                     (left + dx, dy0, left + dx, HEIGHT + dy0,
+                      right + dx, HEIGHT + dy1, right + dx, dy1)))
+    background = image.getpixel((0, 0))
+    return image.transform(image.size, Image.Transform.MESH, mesh,
+                           resample=Image.Resampling.BILINEAR, fillcolor=background)
+
+
+def _colour(rng: random.Random, low: int, high: int) -> tuple[int, int, int]:
+    return (rng.randint(low, high), rng.randint(low, high), rng.randint(low, high))
+
+
+def _noise_line(draw: ImageDraw.ImageDraw, rng: random.Random, low: int, high: int) -> None:
+    width = draw.im.size[0]
+    points = [(rng.uniform(0, width), rng.uniform(0, HEIGHT)) for _ in range(rng.randint(2, 4))]
+    draw.line(points, fill=_colour(rng, low, high), width=rng.randint(1, 2))
 
 
 def _make_question(rng: random.Random) -> tuple[str, int]:
-    word, op = _OPERATORS[rng.randrange(len(_OPERATORS))]
-    if word == "乘以":
+    """Digits and a sign: the same question in every interface language."""
+    sign, op = _OPERATORS[rng.randrange(len(_OPERATORS))]
+    if sign == "\u00d7":
         a, b = rng.randint(2, 9), rng.randint(2, 9)
     else:
         a, b = rng.randint(1, 20), rng.randint(1, 20)
-        if word == "减" and b > a:
+        if sign == "\u2212" and b > a:
             a, b = b, a  # no negative answers
-    return f"{_spell(a, rng)} {word} {_spell(b, rng)} 等于几？", op(a, b)
-
-
-def _spell(n: int, rng: random.Random) -> str:
-    # Mixing Arabic and Chinese numerals makes naive OCR slightly harder.
-    if rng.random() < 0.5:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    if tens == 0:
-        return _DIGITS_ZH[ones]
-    return ("" if tens == 1 else _DIGITS_ZH[tens]) + "十" + (_DIGITS_ZH[ones] if ones else "")
+    return f"{a} {sign} {b} = ?", op(a, b)
 
 
 def _parse_chinese_number(text: str) -> int | None:
@@ -194,15 +245,6 @@ def _parse_chinese_number(text: str) -> int | None:
     if match:
         return digits[match.group(1)] * 100 + (digits[match.group(2)] if match.group(2) else 0)
     return None
-
-
-def _noise_line(rng: random.Random, width: int, height: int) -> str:
-    points = " ".join(f"{rng.uniform(0, width):.1f} {rng.uniform(0, height):.1f}"
-                      for _ in range(3))
-    color = f"#{rng.randint(0x90, 0xc8):02x}{rng.randint(0x90, 0xc8):02x}" \
-            f"{rng.randint(0x90, 0xd8):02x}"
-    return (f'<path d="M {rng.uniform(0, width):.1f} {rng.uniform(0, height):.1f} Q {points}" '
-            f'stroke="{color}" stroke-width="{rng.uniform(1, 2.2):.1f}" fill="none"/>')
 
 
 def _open(secret: bytes | str, token: str | None) -> tuple[int, str, str]:

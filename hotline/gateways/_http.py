@@ -11,7 +11,8 @@ from email.message import Message
 from typing import Any
 from urllib.parse import urlsplit
 
-from hotline.gateways.base import GatewayError
+from hotline.gateways.base import GatewayError, PermanentGatewayError
+from hotline.gateways.destinations import RefusedDestination
 
 _MAX_BODY = 1024 * 1024  # providers answer with small JSON; cap what a broken one can send
 
@@ -71,6 +72,8 @@ def request(
             return Response(exc.code, exc.headers, exc.read(_MAX_BODY))
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, RefusedDestination):  # not ours to reach: retrying won't help
+            raise PermanentGatewayError(f"{what}: refused destination: {reason}") from exc
         raise GatewayError(f"{what}: network error: {reason}") from exc
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from hotline.gateways.base import CHANNELS, Gateway
+from hotline.gateways.destinations import Policy
 from hotline.gateways.file import FileGateway
 from hotline.gateways.sms import HttpSmsGateway
 from hotline.gateways.smtp import SmtpGateway
@@ -35,7 +36,8 @@ def build_gateways(settings: Mapping[str, object]) -> dict[str, Gateway]:
     server_key = _text(settings, "SECRET_KEY")
     if server_key:  # event push signs with a secret derived from the server's key
         gateways["webhook"] = WebhookGateway(server_key,
-                                             timeout=_timeout(settings, "GATEWAY_TIMEOUT"))
+                                             timeout=_timeout(settings, "GATEWAY_TIMEOUT"),
+                                             policy=Policy.from_settings(settings))
     return gateways
 
 

@@ -5,7 +5,9 @@ a receiver drops a repeat), ``X-Hotline-Timestamp`` and ``X-Hotline-Signature``:
 ``sha256=`` + hex HMAC-SHA256 over ``"<timestamp>.<body>"`` with the subscription's secret.
 The secret is derived (:func:`signing_secret`) from the server's key and the subscription's
 salt, so it is stored nowhere. A 2xx answer is delivered; 410 Gone gives up; anything else
-is retried with back-off by the outbox.
+is retried with back-off by the outbox, a redirect included (it is not followed).
+Connections go only to public addresses or allow-listed ones, checked on the address connected
+to (:mod:`hotline.gateways.destinations`); a refused one gives up at once.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import hmac
 import time
 import urllib.request
 
-from hotline.gateways._http import check_url, default_opener, request
+from hotline.gateways._http import check_url, request
 from hotline.gateways.base import GatewayError, OutboundMessage, PermanentGatewayError
+from hotline.gateways.destinations import Policy, guarded_opener
 
 SIGNATURE_HEADER = "X-Hotline-Signature"
 
@@ -38,10 +41,11 @@ class WebhookGateway:
     ``data["salt"]`` names the secret and ``template`` the event type."""
 
     def __init__(self, server_key: str | None, *, timeout: float,
-                 opener: urllib.request.OpenerDirector | None = None) -> None:
+                 opener: urllib.request.OpenerDirector | None = None,
+                 policy: Policy | None = None) -> None:
         self.server_key = server_key
         self.timeout = timeout
-        self.opener = opener or default_opener()
+        self.opener = opener or guarded_opener(policy or Policy())
 
     def send(self, msg: OutboundMessage) -> str:
         """POST the event; the receiver's status decides delivered, retry or give up."""

@@ -240,4 +240,6 @@ LABELS_ZH: dict[str, str] = {
     "draft": "草稿", "in_review": "待审核", "published": "已发布", "expired": "已过期",
     "withdrawn": "已撤回",
     "info": "提示", "warning": "注意", "serious": "严重",
+    # outbound messages (the event-push delivery log)
+    "pending": "待发送", "sending": "发送中", "sent": "已送达", "dead": "已放弃",
 }

@@ -145,6 +145,9 @@ def get_case(actor: Actor, number: str) -> Case:
 # answer to the registration needs no read-back. Any later event on the same object drops
 # the entry (see record()); weak keys let it go with the object.
 _registration_timeline: WeakKeyDictionary[Case, list[CaseEvent]] = WeakKeyDictionary()
+# Events recorded on a case that event push has not yet seen; publish() hands them over once
+# the change is complete (the case then has its id, number and final state).
+_unpublished: WeakKeyDictionary[Case, list[CaseEvent]] = WeakKeyDictionary()
 
 
 def remember_registration(case: Case, events: list[CaseEvent]) -> None:
@@ -178,13 +181,21 @@ def record(case: Case, actor: Actor, action: CaseAction, *, from_status: CaseSta
         data=data or {},
     )
     db.session.add(event)
-    webhooks.announce(event)  # pushed to subscribers when the transaction commits
+    _unpublished.setdefault(case, []).append(event)
     return event
 
 
+def publish(case: Case) -> None:
+    """Write the event pushes of the events just recorded on ``case`` into this
+    transaction. Every service that records case events calls it once its change is
+    complete: registration, :func:`perform` and :func:`rate` here, the escalation sweep."""
+    webhooks.push(_unpublished.pop(case, ()))
+
+
 def announce(case: Case, action: CaseAction) -> None:
-    """Tell the scheduler about the change once this transaction commits (once per case,
-    however many actions the transaction takes on it)."""
+    """The change is complete: offer its events to event push (in this transaction), and
+    tell the scheduler once it commits (once per case, however many actions it takes)."""
+    publish(case)
     after_commit(signals.case_changed.send, case.id, action=action,
                  key=("case_changed", case.id))
 

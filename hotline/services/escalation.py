@@ -21,7 +21,7 @@ from hotline.extensions import db
 from hotline.models import Case, CaseAction, CaseStatus, Notification, Role, Satisfaction, utcnow
 from hotline.services import deadlines, followup
 from hotline.services.actors import Actor
-from hotline.services.cases import record
+from hotline.services.cases import publish, record
 
 S = CaseStatus
 A = CaseAction
@@ -108,6 +108,7 @@ def process_due(case_id: int, now: datetime | None = None) -> list[str]:
             db.session.refresh(case)
             FIRE[point.kind](case, point, now)
             fired.append(f"{point.kind}:{point.stage}" if point.stage else point.kind)
+    publish(case)  # an automatic supervision is pushed like a supervisor's
     db.session.flush()  # what fired is written before the caller reads or commits
     return fired
 

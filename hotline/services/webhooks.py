@@ -3,8 +3,12 @@
 A case event that integrating systems care about (:data:`EVENTS`) is written into the
 outbox in the same transaction as the change, once per matching subscription, so a push
 exists if and only if the change was committed; the outbox delivers it with retries and
-back-off (:mod:`hotline.gateways.webhook` signs it). A department's subscription receives
-its own cases' events; a centre account's may cover every case.
+back-off (:mod:`hotline.gateways.webhook` signs it). The service that changes a case calls
+:func:`push` with the events it recorded once the case is complete (``services/cases.py``
+at the end of each registration, action or rating; ``services/escalation.py`` after what
+fired). A department's subscription receives its own cases' events; a centre account's may
+cover every case. A subscribed URL must lead to a public address or an allow-listed one
+(:mod:`hotline.gateways.destinations`), checked now and again on each delivery.
 """
 
 from __future__ import annotations
@@ -12,16 +16,16 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event as orm_event
 from sqlalchemy import inspect, or_, select, update
-from sqlalchemy.orm import Session, SessionTransaction
 
 from hotline.errors import Forbidden, InvalidInput, NotFound
 from hotline.extensions import db
 from hotline.gateways import signing_secret
+from hotline.gateways.destinations import Policy, RefusedDestination, check_url
 from hotline.models import Case, CaseEvent, Role, WebhookSubscription, utcnow
 from hotline.models.outbox import OutboxMessage
 from hotline.services import directory, outbox
@@ -38,7 +42,6 @@ EVENTS: dict[str, str] = {
 }
 EVENT_TYPES = tuple(sorted(set(EVENTS.values())))
 CHANNEL = "webhook"
-_PENDING = "hotline.webhook_events"
 
 
 def subscribe(actor: Actor, url: str, events: list[str] | None,
@@ -69,6 +72,11 @@ def secret_of(subscription: WebhookSubscription) -> str:
 def _url(url: Any) -> str:
     if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 500:
         raise InvalidInput("「{field}」必须是 http(s) 地址", field="url")
+    try:
+        check_url(url, Policy.from_settings(current_app.config))
+    except RefusedDestination as refused:
+        raise InvalidInput("「{field}」必须指向可解析的公网地址（内网、本机、组播与保留地址须先列入"
+                           "允许名单）：{reason}", field="url", reason=str(refused)) from None
     return url
 
 
@@ -98,38 +106,21 @@ def unsubscribe(actor: Actor, subscription_id: int) -> None:
     found.active = False
 
 
-def announce(event: CaseEvent) -> None:
-    """Note a case event for push; called for every case event as it is recorded. The
-    pushes are written just before the transaction commits (:func:`_write_pushes`), when
-    the case has its id, so a registration still goes to the database in one INSERT."""
-    if event.action in EVENTS:
-        db.session.info.setdefault(_PENDING, []).append(event)
+def push(events: Iterable[CaseEvent]) -> None:
+    """Write a push for each subscription that wants each of ``events``, in the caller's
+    transaction; called by the service that recorded them once the case is complete (it
+    has its id and number). Events undone by a rolled-back savepoint are left out."""
+    wanted = [e for e in events if e.action in EVENTS
+              and (inspect(e).pending or inspect(e).persistent)]
+    for event in wanted:
+        _push_all(event)
 
 
-@orm_event.listens_for(Session, "before_commit")
-def _write_pushes(session: Session) -> None:
-    """Write a push for each subscription that wants each noted event, in the committing
-    transaction; events undone by a rolled-back savepoint are no longer in the session."""
-    noted = session.info.pop(_PENDING, None)
-    live = [e for e in noted or () if inspect(e).pending or inspect(e).persistent]
-    if not live:
-        return
-    session.flush()
-    for noted_event in live:
-        _push_all(session, noted_event)
-
-
-@orm_event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, previous: SessionTransaction) -> None:
-    if not previous.nested:
-        session.info.pop(_PENDING, None)
-
-
-def _push_all(session: Session, noted: CaseEvent) -> None:
+def _push_all(noted: CaseEvent) -> None:
     kind = EVENTS[noted.action]
     case = noted.case
     department_id = noted.department_id or case.department_id
-    wanted = session.scalars(select(WebhookSubscription).where(
+    wanted = db.session.scalars(select(WebhookSubscription).where(
         WebhookSubscription.active.is_(True),
         or_(WebhookSubscription.department_id.is_(None),
             WebhookSubscription.department_id == department_id)))
@@ -164,12 +155,30 @@ def _case_json(case: Case) -> dict[str, Any]:
             "url": f"/api/v1/cases/{case.number}"}
 
 
-def deliveries(limit: int = 100, *, status: str | None = None) -> list[OutboxMessage]:
-    """The delivery log: recent pushes, newest first, with their status and last error."""
+def deliveries(limit: int = 100, *, status: str | None = None,
+               subscription_id: int | None = None) -> list[OutboxMessage]:
+    """The delivery log: recent pushes, newest first, with their status and last error;
+    optionally only one status, or only the pushes of one subscription."""
     query = select(OutboxMessage).where(OutboxMessage.channel == CHANNEL)
     if status:
         query = query.where(OutboxMessage.status == status)
+    if subscription_id is not None:
+        query = query.where(OutboxMessage.data["subscription"].as_integer() == subscription_id)
     return list(db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def case_number(message: OutboxMessage) -> str | None:
+    """The number of the case a push is about, read from its payload."""
+    try:
+        return json.loads(message.body).get("case", {}).get("number")
+    except (ValueError, AttributeError):
+        return None
+
+
+def all_subscriptions() -> list[WebhookSubscription]:
+    """Every subscription, stopped ones too (the delivery log names them), oldest first."""
+    return list(db.session.scalars(select(WebhookSubscription)
+                                   .order_by(WebhookSubscription.id)))
 
 
 def replay(message_id: int) -> OutboxMessage:

@@ -1,12 +1,14 @@
-"""Offline arithmetic challenge for the public mailbox form."""
+"""Offline arithmetic challenge for the public mailbox form: a picture drawn server-side."""
 
+import io
 import random
 import re
-import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from PIL import Image
 
+from hotline.channels import challenge as module
 from hotline.channels.challenge import (
     HONEYPOT_FIELD,
     Challenge,
@@ -14,7 +16,7 @@ from hotline.channels.challenge import (
     check_honeypot,
     issue,
     parse_answer,
-    render_svg,
+    render_png,
     token_id,
     verify,
 )
@@ -22,11 +24,10 @@ from hotline.channels.challenge import (
 SECRET = b"app-secret-key"
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LATER = NOW + timedelta(seconds=30)
-SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
 def solve(challenge: Challenge, secret: bytes = SECRET) -> int:
-    """Find the answer the way a test may: by asking verify (a real client must read the SVG)."""
+    """Find the answer the way a test may: by asking verify (a client reads the picture)."""
     answers = []
     for candidate in range(0, 200):
         try:
@@ -39,27 +40,14 @@ def solve(challenge: Challenge, secret: bytes = SECRET) -> int:
     return answers[0]
 
 
-def question_of(svg: str) -> str:
-    """Reassemble the question from glyph x positions (document order is shuffled)."""
-    root = ET.fromstring(svg)
-    glyphs = [(float(t.get("x")), t.text) for t in root.iter(f"{SVG_NS}text")]
-    return "".join(text for _, text in sorted(glyphs))
+def question_of(seed: int) -> str:
+    """The question ``issue`` draws with ``random.Random(seed)`` (it is drawn first)."""
+    return module._make_question(random.Random(seed))[0]
 
 
 def compute(question: str) -> int:
-    zh = {c: i for i, c in enumerate("零一二三四五六七八九")}
-
-    def number(s: str) -> int:
-        if s.isdigit():
-            return int(s)
-        if "十" in s:
-            tens, _, ones = s.partition("十")
-            return (zh[tens] if tens else 1) * 10 + (zh[ones] if ones else 0)
-        return zh[s]
-
-    a, op, b = re.fullmatch(r"(.+?)(加|减|乘以)(.+?)等于几？", question).groups()
-    return {"加": number(a) + number(b), "减": number(a) - number(b),
-            "乘以": number(a) * number(b)}[op]
+    a, op, b = re.fullmatch(r"(\d+) ([+\u2212\u00d7]) (\d+) = \?", question).groups()
+    return {"+": int(a) + int(b), "\u2212": int(a) - int(b), "\u00d7": int(a) * int(b)}[op]
 
 
 def test_round_trip() -> None:
@@ -69,43 +57,48 @@ def test_round_trip() -> None:
 
 
 @pytest.mark.parametrize("seed", range(25))
-def test_svg_shows_the_question_that_the_token_expects(seed: int) -> None:
+def test_the_picture_shows_the_question_that_the_token_expects(seed: int) -> None:
     challenge = issue(SECRET, NOW, rng=random.Random(seed))
-    question = question_of(challenge.question_svg)
-    assert question.endswith("等于几？")
-    verify(SECRET, challenge.token, str(compute(question)), LATER)
+    question = question_of(seed)
     assert compute(question) >= 0
+    verify(SECRET, challenge.token, str(compute(question)), LATER)
 
 
-def test_svg_is_self_contained_and_well_formed() -> None:
-    svg = issue(SECRET, NOW).question_svg
-    root = ET.fromstring(svg)
-    assert root.tag == f"{SVG_NS}svg"
-    assert 'font-family="sans-serif"' in svg
-    for forbidden in ("href", "url(", "@import", "<image", "<script", "<foreignObject"):
-        assert forbidden not in svg
-    assert len(list(root.iter(f"{SVG_NS}path"))) >= 3  # noise lines
+def test_the_question_is_language_neutral() -> None:
+    for seed in range(50):
+        assert re.fullmatch(r"\d{1,2} [+\u2212\u00d7] \d{1,2} = \?", question_of(seed))
 
 
-def test_glyph_document_order_is_shuffled() -> None:
-    shuffled = 0
-    for seed in range(10):
-        svg = issue(SECRET, NOW, rng=random.Random(seed)).question_svg
-        glyphs = [t.text for t in ET.fromstring(svg).iter(f"{SVG_NS}text")]
-        shuffled += "".join(glyphs) != question_of(svg)
-    assert shuffled >= 9
+def test_the_picture_is_a_png_with_no_text_but_its_pixels() -> None:
+    challenge = issue(SECRET, NOW, rng=random.Random(3))
+    picture = Image.open(io.BytesIO(challenge.image_png))
+    assert picture.format == "PNG" and picture.height == module.HEIGHT
+    assert picture.width >= module.WIDTH
+    assert not picture.info.get("text") and b"tEXt" not in challenge.image_png
+    assert challenge.data_uri.startswith("data:image/png;base64,")
 
 
-def test_render_svg_escapes_text() -> None:
-    svg = render_svg("<&>", random.Random(1))
-    ET.fromstring(svg)
-    assert "<&>" not in svg
+def test_the_picture_is_noisy_and_different_each_time() -> None:
+    first = render_png("7 + 8 = ?", random.Random(1))
+    second = render_png("7 + 8 = ?", random.Random(2))
+    assert first != second
+    colours = Image.open(io.BytesIO(first)).convert("RGB").getcolors(maxcolors=100_000)
+    assert len(colours) > 200  # glyph edges, waves, lines and speckles, not two flat colours
+
+
+def test_a_font_is_found_without_any_outside_host(monkeypatch) -> None:
+    monkeypatch.setattr(module, "FONT_FILES", ("/nonexistent/font.ttf",))
+    module._font.cache_clear()
+    try:
+        assert Image.open(io.BytesIO(render_png("1 + 2 = ?", random.Random(0)))).width > 0
+    finally:
+        module._font.cache_clear()
 
 
 @pytest.mark.parametrize("form", ["{}", " {} ", "{}。", "FULLWIDTH"])
 def test_answer_forms(form: str) -> None:
     challenge = issue(SECRET, NOW, rng=random.Random(7))
-    answer = compute(question_of(challenge.question_svg))
+    answer = compute(question_of(7))
     text = (str(answer).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
             if form == "FULLWIDTH" else form.format(answer))
     verify(SECRET, challenge.token, text, LATER)
@@ -128,7 +121,7 @@ def test_wrong_answer() -> None:
         with pytest.raises(ChallengeError) as info:
             verify(SECRET, challenge.token, bad, LATER)
         assert info.value.code == "wrong"
-        assert "答案不正确" in info.value.message and "wrong answer" in info.value.message
+        assert info.value.message == "答案不正确，请重新计算"  # the id the page translates
 
 
 def test_too_fast_expired_and_boundaries() -> None:
@@ -190,7 +183,7 @@ def test_answer_hash_is_salted_per_token() -> None:
     by_answer: dict[int, set[str]] = {}
     for seed in range(40):
         challenge = issue(SECRET, NOW, rng=random.Random(seed))
-        answer = compute(question_of(challenge.question_svg))
+        answer = compute(question_of(seed))
         by_answer.setdefault(answer, set()).add(challenge.token.split(".")[3])
     repeated = [hashes for hashes in by_answer.values() if len(hashes) > 1]
     assert repeated, "expected some answers to repeat across 40 questions"

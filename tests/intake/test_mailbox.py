@@ -3,12 +3,15 @@ content and kept outside the web root, the number and code on screen, who may se
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from hotline.channels import challenge as challenge_module
 from hotline.extensions import db
 from hotline.models import Attachment, CaseEvent
 from hotline.services import gate, storage
@@ -45,10 +48,10 @@ def shown_number_and_code(response) -> tuple[str, str]:
 
 def test_form_has_question_token_and_honeypot_and_no_outside_resources(client, world):
     html = client.get("/mailbox").get_data(as_text=True)
-    assert "<svg" in html and 'name="challenge_token"' in html
+    assert 'src="data:image/png;base64,' in html and 'name="challenge_token"' in html
     assert 'name="contact_homepage"' in html and 'tabindex="-1"' in html
     assert 'enctype="multipart/form-data"' in html
-    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert "http://" not in html
     assert "https://" not in html
 
 
@@ -223,3 +226,31 @@ def test_failing_auto_dispatch_leaves_the_case_registered(app, client, world, mo
     assert response.status_code == 200
     [case] = all_cases()
     assert case.status.value == "registered"
+
+
+def test_the_question_cannot_be_read_from_the_page_markup(client, world, monkeypatch):
+    """What a script sees of the challenge: a picture and an opaque token. Neither the
+    question, nor its numbers, nor the answer is in the markup; the picture holds no text."""
+    monkeypatch.setattr(challenge_module, "_make_question", lambda rng: ("17 \u00d7 19 = ?", 323))
+    html = client.get("/mailbox").get_data(as_text=True)
+    block = re.search(r'<div class="span2 challenge">(.*?)</div>\s*<div class="hp"', html,
+                      re.S).group(1)
+    picture = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', block).group(1)
+    token = re.search(r'name="challenge_token" value="([^"]+)"', block).group(1)
+    markup = block.replace(picture, "").replace(token, "")
+    for secret in ("17", "19", "323", "\u00d7", "<svg", "<text", "\u7b49\u4e8e"):
+        assert secret not in markup, secret
+    version, issued, nonce, answer_mac, signature = token.split(".")  # no question in it
+    assert "323" not in answer_mac + nonce + signature  # a keyed hash, not the answer
+    png = base64.b64decode(picture)
+    assert Image.open(io.BytesIO(png)).format == "PNG" and b"tEXt" not in png
+
+
+def test_the_challenge_reads_in_one_language(client, world):
+    """The question is digits and signs; its instructions follow the page's language."""
+    english = client.get("/mailbox?lang=en").get_data(as_text=True)
+    block = re.search(r'<div class="span2 challenge">(.*?)</div>\s*<div class="hp"', english,
+                      re.S).group(1)
+    block = re.sub(r'src="data:[^"]+"', "", block)
+    assert "Arithmetic check" in block
+    assert not re.search("[\u4e00-\u9fff]", block)

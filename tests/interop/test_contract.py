@@ -16,6 +16,9 @@ from schemathesis.checks import (
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
+# The readiness check answers 503 by design when a part is down (no worker runs here): its
+# document declares that answer, which the other checks hold it to.
+DOCUMENTED_503 = {"/api/v1/health"}
 EXAMPLES = settings(max_examples=20, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 
@@ -28,11 +31,21 @@ def test_api_keeps_its_contract(app, world, api):
     for result in schema.get_all_operations():
         operation = result.ok()
 
-        @EXAMPLES
-        @given(case=operation.as_strategy())
-        def call(case) -> None:
-            case.call_and_validate(headers=headers, checks=CHECKS)
-
-        call()
+        _exercise(operation, headers)
         tested.append(f"{operation.method.upper()} {operation.path}")
     assert "POST /api/v1/cases" in tested and "GET /api/v1/departments" in tested
+    assert {"GET /api/v1/kb/search", "POST /api/v1/cases/{number}/phone", "GET /api/v1/audit",
+            "GET /api/v1/health"} <= set(tested)
+
+
+def _exercise(operation, headers: dict[str, str]) -> None:
+    """Call one operation with the generated examples and check every answer."""
+    checks = [c for c in CHECKS
+              if not (c is not_a_server_error and operation.path in DOCUMENTED_503)]
+
+    @EXAMPLES
+    @given(case=operation.as_strategy())
+    def call(case) -> None:
+        case.call_and_validate(headers=headers, checks=checks)
+
+    call()

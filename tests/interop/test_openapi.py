@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from flask import g
+
 from hotline.apispec import check
 from hotline.blueprints.api import schemas
 from hotline.errors import InvalidInput
@@ -82,3 +86,52 @@ def test_department_tree_nests_children(api):
 
 def test_reference_data_needs_a_token(client, world):
     assert client.get("/api/v1/categories").status_code == 401
+
+
+def test_every_api_route_is_in_the_document(app, client):
+    """Walk the app's routes: every /api/v1 operation (health checks included) is printed,
+    so nothing an integrator can call is missing from the contract."""
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if method.lower() not in paths.get(path, {}):
+                missing.append(f"{method} {rule.rule}")
+    assert missing == []
+    for path in ("/api/v1/kb/search", "/api/v1/cases/{number}/phone", "/api/v1/audit",
+                 "/api/v1/health", "/api/v1/health/live", "/api/v1/kb/import"):
+        assert path in paths, path
+    assert "multipart/form-data" in paths["/api/v1/kb/import"]["post"]["requestBody"]["content"]
+    assert "503" in paths["/api/v1/health"]["get"]["responses"]
+
+
+def test_kb_and_audit_views_check_input_against_the_document(api):
+    refused = api("supervisor").post("/api/v1/kb/articles", json={"title": "x", "colour": "red"})
+    assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "colour"
+    refused = api("admin").get("/api/v1/audit?limit=100000")
+    assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "limit"
+    refused = api("supervisor").get("/api/v1/kb/export?format=pdf")
+    assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "format"
+
+
+def test_reference_page_is_one_language_a_page(client):
+    """Chinese by default, English in full: the labels come from the catalogue, and the
+    script (which holds no text of its own) shows the page's half of each summary."""
+    chinese = client.get("/api/docs").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in chinese and "集成接口参考" in chinese
+    g.pop("lang", None)  # the test's app context outlives the request; a server's does not
+    english = client.get("/api/docs?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english and "integration API reference" in english
+    assert [run for run in re.findall("[\u4e00-\u9fff]+", english) if run != "中文"] == []
+    with client.get("/static/apidocs/apidocs.js") as script:
+        assert not re.search("[\u4e00-\u9fff]", script.get_data(as_text=True))
+    doc = client.get("/api/v1/openapi.json").get_json()
+    for path, methods in doc["paths"].items():
+        for method, op in methods.items():
+            assert " / " in op["summary"], (method, path)  # both halves to pick from
+            for status, answer in op["responses"].items():
+                if not status.startswith("2"):
+                    assert " / " in answer["description"], (method, path, status)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from hotline.extensions import db
-from hotline.models import Case, CaseEvent, Notification, OutboxMessage, User
+from hotline.models import (
+    Case,
+    CaseEvent,
+    Notification,
+    OutboxMessage,
+    User,
+    WebhookSubscription,
+)
 from hotline.services import cases, escalation, followup
 from hotline.services.actors import Actor
 from hotline.services.registration import NewCase, register_case
@@ -78,6 +86,19 @@ def test_handle_overdue_then_automatic_supervision(case):
     auto = events(case, "supervise")
     assert auto[0].data == {"automatic": True}
     assert escalation.process_due(case.id, local("2026-12-09 10:30")) == []
+
+
+def test_automatic_supervision_is_pushed_like_a_supervisors(case):
+    db.session.add(WebhookSubscription(url="https://dept.example/events", salt="s",
+                                       events=["case.supervised"],
+                                       department_id=case.department_id))
+    cases.perform(actor("urban"), case.number, "accept", now=local("2026-11-24 11:00"))
+    escalation.process_due(case.id, local("2026-12-01 10:30"))
+    assert escalation.process_due(case.id, local("2026-12-02 10:30")) == ["escalate:handle"]
+    [push] = db.session.query(OutboxMessage).filter_by(channel="webhook").all()
+    body = json.loads(push.body)
+    assert push.template == body["type"] == "case.supervised"
+    assert body["event"]["data"] == {"automatic": True} and body["case"]["number"] == case.number
 
 
 def test_extension_lets_the_handle_points_fire_again_later(case):

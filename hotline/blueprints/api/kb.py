@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import Response, g, request
 
+from hotline.apispec import checked_body, checked_query, operation
+from hotline.blueprints.api import kb_schemas as k
 from hotline.blueprints.api.base import bp, json_body, token_required
 from hotline.errors import Forbidden, InvalidInput
 from hotline.models import Role
@@ -14,10 +16,7 @@ from hotline.services.actors import Actor
 from hotline.services.kb import articles, search, transfer
 from hotline.unit_of_work import unit_of_work
 
-ARTICLE_FIELDS = set(articles.CONTENT_FIELDS)
-#: ``PATCH {"status": ...}`` takes the lifecycle step that leads there
-STEP_TO = {"in_review": "submit", "published": "publish", "draft": "reject",
-           "withdrawn": "withdraw", "expired": "expire"}
+STEP_TO = k.STEP_TO
 
 
 def _optional_actor() -> Actor | None:
@@ -29,12 +28,6 @@ def _optional_actor() -> Actor | None:
     return Actor.from_user(user) if user is not None else None
 
 
-def _check_fields(data: dict, allowed: set[str]) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise InvalidInput("未知字段：{names}", field=unknown[0], names=", ".join(unknown))
-
-
 def _body(article) -> dict:
     body = article_dict(article)
     body["history"] = [revision_dict(r) for r in articles.revisions(article)]
@@ -44,26 +37,31 @@ def _body(article) -> dict:
 
 
 @bp.get("/kb/search")
+@operation("知识库检索 / search the knowledge base", "kb", answer=k.HITS, auth=None,
+           query=k.SEARCH_QUERY)
 def kb_search():
     """Published, current articles that answer ``q``; no token needed."""
-    return {"items": search.search(request.args.get("q", ""),
-                                   limit=request.args.get("limit", 8))}
+    query = checked_query()
+    return {"items": search.search(query.get("q", ""), limit=query.get("limit", 8))}
 
 
 @bp.get("/kb/articles")
+@operation("知识库文章 / articles one manages", "kb", answer=k.ARTICLES, query=k.LIST_QUERY,
+           errors=(403,))
 @token_required
 def kb_list():
     """The articles the token's user manages (a department its own)."""
-    items = articles.list_articles(g.actor, status=request.args.get("status") or None)
+    items = articles.list_articles(g.actor, status=checked_query().get("status"))
     return {"items": [article_dict(a) for a in items]}
 
 
 @bp.post("/kb/articles")
+@operation("起草文章 / draft an article", "kb", status=201, answer=k.ARTICLE_WITH_HISTORY,
+           body=k.NEW_ARTICLE, example=k.NEW_ARTICLE_EXAMPLE, errors=(403,))
 @token_required
 def kb_create():
     """Draft an article; 201 with the article as stored."""
-    data = json_body()
-    _check_fields(data, ARTICLE_FIELDS)
+    data = checked_body(json_body())
     with unit_of_work(keep_loaded=True):
         article = articles.create_article(g.actor, data)
         body = _body(article)
@@ -71,6 +69,10 @@ def kb_create():
 
 
 @bp.get("/kb/articles/<int:article_id>")
+@operation("一篇文章 / one article", "kb", answer=k.ARTICLE_WITH_HISTORY, auth=None,
+           path={"article_id": {"type": "integer"}}, errors=(404,),
+           description="published articles for anyone; with a staff token, any the token's "
+                       "user may see, with its history")
 def kb_get(article_id: int):
     """One article: published ones for anyone, others for the staff who may see them."""
     actor = _optional_actor()
@@ -79,15 +81,14 @@ def kb_get(article_id: int):
 
 
 @bp.patch("/kb/articles/<int:article_id>")
+@operation("修改文章 / change an article", "kb", answer=k.ARTICLE_WITH_HISTORY, body=k.CHANGE,
+           path={"article_id": {"type": "integer"}}, errors=(403, 404, 409))
 @token_required
 def kb_update(article_id: int):
     """Change the text (a department's change to a published article becomes a proposal),
     and/or move it on with ``status`` (``note`` says why)."""
-    data = json_body()
-    _check_fields(data, ARTICLE_FIELDS | {"status", "note"})
+    data = dict(checked_body(json_body()))
     status, note = data.pop("status", None), data.pop("note", None)
-    if status is not None and status not in STEP_TO:
-        raise InvalidInput("未知的文章状态：{code}", field="status", code=str(status))
     with unit_of_work(keep_loaded=True):
         article = articles.get_article(g.actor, article_id)
         if data:
@@ -99,11 +100,14 @@ def kb_update(article_id: int):
 
 
 @bp.post("/kb/articles/<int:article_id>/<step>")
+@operation("文章流转 / a lifecycle step", "kb", answer=k.ARTICLE_WITH_HISTORY, body=k.NOTE,
+           path=k.STEP_PATH, errors=(403, 404, 409),
+           description="the body is optional: {\"note\": \"why\"}")
 @token_required
 def kb_step(article_id: int, step: str):
     """Take one lifecycle step: submit, publish, reject, approve_change, reject_change,
     withdraw, expire."""
-    data = json_body() if request.get_data() else {}
+    data = checked_body(json_body()) if request.get_data() else {}
     with unit_of_work(keep_loaded=True):
         article = articles.perform(g.actor, article_id, step.replace("-", "_"),
                                    note=data.get("note"))
@@ -117,11 +121,14 @@ def _oversight_only() -> None:
 
 
 @bp.get("/kb/export")
+@operation("导出知识库 / export the base", "kb", query=k.EXPORT_QUERY, errors=(403,),
+           media=("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+           answer={"type": "string", "format": "binary"})
 @token_required
 def kb_export():
     """The whole base as CSV (default) or Excel (``?format=xlsx``)."""
     _oversight_only()
-    if request.args.get("format") == "xlsx":
+    if checked_query().get("format") == "xlsx":
         return Response(transfer.export_xlsx(), headers={
             "Content-Disposition": "attachment; filename=kb.xlsx"},
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -130,6 +137,9 @@ def kb_export():
 
 
 @bp.post("/kb/import")
+@operation("导入知识库 / import the base", "kb", answer=k.COUNTS, body=k.UPLOAD,
+           body_media="multipart/form-data", errors=(403,),
+           description="all rows or none; a bad row is 422 naming its row")
 @token_required
 def kb_import():
     """Load a CSV or Excel file (multipart ``file``), all rows or none."""

@@ -3,7 +3,7 @@ and ``/openapi.json``, the OpenAPI 3.1 document built from the declared operatio
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, render_template, request
 
 from hotline.apispec import checked_query, operation
 from hotline.apispec.components import ref
@@ -41,6 +41,8 @@ def departments():
 
 
 @bp.get("/openapi.json")
+@operation("本文档 / this document (OpenAPI 3.1)", "reference", auth=None,
+           answer={"type": "object", "required": ["openapi", "paths"]})
 def openapi():
     """The OpenAPI 3.1 document of this API, generated from the views' declarations."""
     return build(current_app._get_current_object(), server=request.host_url.rstrip("/") or "/")
@@ -51,5 +53,6 @@ docs_bp = Blueprint("api_docs", __name__)
 
 @docs_bp.get("/api/docs")
 def reference_page():
-    """A readable reference of the API: a small page that renders ``openapi.json``."""
-    return current_app.send_static_file("apidocs.html")
+    """A readable reference of the API in the page's language: a small page whose script
+    (``static/apidocs``) renders ``openapi.json``."""
+    return render_template("api/docs.html")

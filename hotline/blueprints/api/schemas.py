@@ -16,6 +16,7 @@ from hotline.models.enums import (
     Urgency,
 )
 from hotline.services.cases import ACTION_PARAMS, ACTIONS
+from hotline.services.personal_data import MAX_READS_PAGE
 
 
 def _body(properties: dict[str, Any], required: tuple[str, ...] = (),
@@ -36,7 +37,7 @@ CITIZEN = _body({"name": OPT_STR, "phone": {**OPT_STR, "examples": ["13800001111
                  "contact": {**OPT_STR, "description": "openid or e-mail address"}})
 
 NEW_CASE = _body({
-    "channel": _opt_enum(Channel), "content": {"type": "string", "description": "必填"},
+    "channel": _opt_enum(Channel), "content": {"type": "string", "description": "required"},
     "title": OPT_STR, "citizen": {"anyOf": [CITIZEN, {"type": "null"}]},
     "address": OPT_STR, "type": _opt_enum(RequestType), "urgency": _opt_enum(Urgency),
     "category": {**OPT_STR, "description": "category code (GET /api/v1/categories)"},
@@ -102,3 +103,15 @@ QUALITY_ANSWER = {
             "type": "object", "required": ["code", "severity", "message"],
             "properties": {"code": enum_of(FindingCode), "severity": enum_of(Severity),
                            "message": STR}}}}}
+
+PHONE = {"type": "object", "required": ["number", "phone"],
+         "properties": {"number": STR, "phone": STR}}
+AUDIT_QUERY = _body({"limit": {"type": "integer", "minimum": 1, "maximum": MAX_READS_PAGE},
+                     "before": {"type": "integer", "minimum": 1, "maximum": 2**62,
+                                "description": "next_before of the previous page"}})
+_READ = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
+    "user_id": {"type": ["integer", "null"]}, "actor": OPT_STR, "case": STR, "what": STR,
+    "via": STR, "client": OPT_STR}}
+AUDIT = {"type": "object", "required": ["items", "next_before"], "properties": {
+    "items": {"type": "array", "items": _READ}, "next_before": {"type": ["integer", "null"]}}}

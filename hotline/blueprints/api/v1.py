@@ -24,7 +24,7 @@ from hotline.services import (
     suggestions,
     tracking,
 )
-from hotline.services.validation import optional_text, required_text, whole_number
+from hotline.services.validation import optional_text, required_text
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key
 
@@ -37,7 +37,9 @@ def _detail(case) -> dict[str, Any]:
 
 @bp.post("/cases")
 @operation("登记工单 / register a case", "cases", answer=ref("CaseDetail"), status=201,
-           body=schemas.NEW_CASE, example=schemas.NEW_CASE_EXAMPLE, errors=(403,))
+           body=schemas.NEW_CASE, example=schemas.NEW_CASE_EXAMPLE, errors=(403,),
+           alternatives={200: ("该渠道编号已登记过：原工单 / this channel's external_ref was "
+                               "registered before: that case", ref("CaseDetail"))})
 @token_required
 @idempotent
 def create_case():
@@ -144,6 +146,10 @@ def act(number: str, action: str):
 
 
 @bp.post("/cases/<number>/phone")
+@operation("查看完整电话（留痕） / reveal the citizen's phone (recorded)", "cases",
+           answer=schemas.PHONE, errors=(403, 404),
+           description="the case answers carry the phone masked; every reveal is recorded "
+                       "(who, when, which case) and listed for admins by GET /api/v1/audit")
 @token_required
 def reveal_phone(number: str):
     """The citizen's full phone number, for calling back; every call is recorded."""
@@ -153,16 +159,16 @@ def reveal_phone(number: str):
 
 
 @bp.get("/audit")
+@operation("个人信息访问记录（管理员） / personal-data reads (admin)", "audit",
+           answer=schemas.AUDIT, query=schemas.AUDIT_QUERY, errors=(403,))
 @token_required
 def audit():
     """Admins: the record of full phone-number reads, newest first (``before`` pages on)."""
     if g.actor.role != Role.ADMIN:
         raise Forbidden("只有管理员可以查看个人信息访问记录")
-    limit = whole_number(request.args.get("limit", "100"), "limit", minimum=1,
-                         maximum=personal_data.MAX_READS_PAGE)
-    before = request.args.get("before")
-    before_id = whole_number(before, "before", minimum=1, maximum=2**62) if before else None
-    rows = personal_data.reads(limit=limit, before_id=before_id)
+    query = checked_query()
+    limit = query.get("limit", 100)
+    rows = personal_data.reads(limit=limit, before_id=query.get("before"))
     return {"items": [{"id": r.id, "at": r.at.isoformat().replace("+00:00", "Z"),
                        "user_id": r.user_id, "actor": r.actor_label,
                        "case": r.case.number, "what": r.what, "via": r.via,

@@ -3,7 +3,6 @@ for admins the delivery log and replay. The payloads are in the document's ``web
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import g
@@ -158,7 +157,7 @@ def _iso(value) -> str | None:
 
 def _delivery_json(message) -> dict[str, Any]:
     return {"id": message.id, "event": message.template, "url": message.recipient,
-            "case": json.loads(message.body).get("case", {}).get("number"),
+            "case": webhooks.case_number(message),
             "status": message.status, "attempts": message.attempts,
             "last_error": message.last_error, "created_at": _iso(message.created_at),
             "sent_at": _iso(message.sent_at), "idempotency_key": message.idempotency_key}

@@ -246,6 +246,7 @@ def _append(message: InboundMessage, request: Request, case: Case,
                  note=_fit(request.text), public=True,
                  data={"channel": request.channel, "message": message_id,
                        "attachments": len(kept) + len(request.kept_attachment_ids)})
+    cases.publish(case)
     conclude(message_id, request, case, replies.appended_text(case, action))
 
 
