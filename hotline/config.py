@@ -189,6 +189,23 @@ def parse_pairs(value: str | Mapping[str, str]) -> dict[str, str]:
     return pairs
 
 
+def parse_aes_key(value: str) -> str:
+    """A WeChat EncodingAESKey: 43 base64 characters that decode to a 32-byte AES key."""
+    import base64
+    import binascii
+
+    key = _text(value)
+    try:
+        valid = (re.fullmatch(r"[A-Za-z0-9+/]{43}", key) is not None
+                 and len(base64.b64decode(key + "=", validate=True)) == 32)
+    except (binascii.Error, ValueError):
+        valid = False
+    if not valid:
+        raise ConfigError("an EncodingAESKey is 43 characters of A-Z, a-z, 0-9, + and / "
+                          "(copy it from the Official Account's server settings)")
+    return key
+
+
 ASSESSMENT_PARTS = ("sign", "completion", "resolution", "satisfaction", "return", "reopen")
 
 
@@ -280,11 +297,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_USE_TLS", parse_boolean, False, "Use TLS (STARTTLS, or implicit on 465)."),
     Setting("SMTP_TIMEOUT", parse_seconds, None,
             "Seconds to wait for the SMTP server. Unset: HOTLINE_GATEWAY_TIMEOUT."),
-    Setting("WECHAT_APP_ID", _text, None, "Official Account app id for template messages."),
+    Setting("WECHAT_APP_ID", _text, None,
+            "Official Account app id: template messages, media downloads and safe mode."),
     Setting("WECHAT_APP_SECRET", _text, None, "Official Account app secret."),
     Setting("WECHAT_TEMPLATE_ID", _text, None, "Template id of the follow-up message."),
     Setting("WECHAT_TEMPLATE_IDS", parse_pairs, {},
             "Template ids per message kind, name=id,... (receipt=..., survey=...)."),
+    Setting("WECHAT_TEMPLATE_KEYS", parse_pairs, {},
+            "Template field names: hotline key=template key,... (number=keyword1); "
+            "template.key=... for one template only (followup.answer=keyword3)."),
+    Setting("WECHAT_AES_KEY", parse_aes_key, None,
+            "EncodingAESKey of the Official Account (safe mode, 安全模式); needs "
+            "HOTLINE_WECHAT_APP_ID. Unset: encrypted pushes are refused."),
     Setting("WECHAT_API_BASE", _text, "https://api.weixin.qq.com",
             "Base URL of the WeChat API (a test double or a proxy)."),
     Setting("WECHAT_TIMEOUT", parse_seconds, None,
@@ -384,12 +408,24 @@ def resolve_paths(config: dict[str, Any], default_instance: Path) -> None:
     refuse the embedded defaults instead, naming every variable to set."""
     instance = Path(config.get("INSTANCE_PATH") or default_instance)
     check_production(config, instance)
+    check_companions(config)
     instance.mkdir(parents=True, exist_ok=True)
     config["INSTANCE_PATH"] = instance
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{instance / 'hotline.db'}"
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance)
+
+
+#: settings that mean nothing without another one
+COMPANIONS = (("WECHAT_AES_KEY", "WECHAT_APP_ID"),)
+
+
+def check_companions(config: Mapping[str, Any]) -> None:
+    """Refuse a setting whose companion is missing (safe mode needs the app id)."""
+    for setting, needs in COMPANIONS:
+        if config.get(setting) and not config.get(needs):
+            raise ConfigError(f"HOTLINE_{setting} is set but HOTLINE_{needs} is missing")
 
 
 def check_production(config: Mapping[str, Any], instance: Path) -> None:

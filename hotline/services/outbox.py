@@ -25,8 +25,9 @@ from hotline.gateways import (
     build_gateways,
     mask_recipient,
 )
-from hotline.models import OutboxStatus, utcnow
+from hotline.models import Case, OutboxStatus, utcnow
 from hotline.models.outbox import OutboxMessage
+from hotline.services import links
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -37,13 +38,20 @@ S = OutboxStatus
 def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
             subject: str | None = None, template: str | None = None,
             data: dict[str, Any] | None = None, case_id: int | None = None) -> OutboxMessage:
-    """Store a message to send (once per idempotency key) in the current transaction."""
+    """Store a message to send (once per idempotency key) in the current transaction.
+
+    A WeChat message about a case links to the citizen's tracking page (the template's
+    ``url``)."""
     existing = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.idempotency_key == idempotency_key)).first()
     if existing is not None:
         return existing
+    data = dict(data or {})
+    case = db.session.get(Case, case_id) if case_id is not None else None
+    if channel == "wechat" and case is not None:
+        data.setdefault("url", links.tracking_url(case))
     message = OutboxMessage(channel=channel, recipient=recipient, body=body, subject=subject,
-                            template=template, data=data or {}, idempotency_key=idempotency_key,
+                            template=template, data=data, idempotency_key=idempotency_key,
                             case_id=case_id, next_attempt_at=utcnow())
     try:
         with db.session.begin_nested():

@@ -41,11 +41,12 @@ from hotline.models import (
     utcnow,
 )
 from hotline.models.enums import LABELS_ZH
-from hotline.services import cases, registration, repeats, storage, suggestions
+from hotline.services import cases, registration, repeats, signals, storage, suggestions
 from hotline.services.actors import Actor
 from hotline.services.intake import replies
 from hotline.services.intake.receive import upload_limit
 from hotline.services.intake.store import MAX_ATTEMPTS, clip, settle, to_review
+from hotline.unit_of_work import after_commit
 
 log = logging.getLogger(__name__)
 RATINGS = {1: Satisfaction.SATISFIED, 2: Satisfaction.BASICALLY_SATISFIED,
@@ -74,6 +75,7 @@ class Request:
     query_case: str | None = None
     rating: int | None = None
     passive: bool = False  # WeChat: the answer goes back in the HTTP response itself
+    media: wechat_channel.Media | None = None  # WeChat image or voice, fetched after commit
     reply_to: str | None = field(default=None)  # address for an outbox answer
 
 
@@ -149,7 +151,7 @@ def _wechat_request(message: InboundMessage) -> Request:
     rating = parse_rating(parsed.text) if parsed.text else None
     return Request(channel="wechat", text=parsed.text, title=parsed.title,
                    contact=parsed.sender, reply_to=parsed.sender, query_case=parsed.query_case,
-                   rating=rating)
+                   rating=rating, media=wechat_channel.media_of(message.payload))
 
 
 def _email_request(message: InboundMessage) -> Request:
@@ -223,7 +225,15 @@ def _new_case(message: InboundMessage, request: Request) -> None:
     if request.channel in AUTO_DISPATCH:
         auto_dispatch(case)
     _link_attachments(case, kept, request.kept_attachment_ids)
+    _fetch_media_later(message_id, request)
     conclude(message_id, request, case, replies.ack_text(case, request.channel))
+
+
+def _fetch_media_later(message_id: int, request: Request) -> None:
+    """A WeChat image or voice is fetched by a job once the case is committed (the platform
+    keeps it 3 days; the push must be answered within 5 seconds)."""
+    if request.media is not None:
+        after_commit(signals.media_waiting.send, message_id, key=f"media:{message_id}")
 
 
 def _link_attachments(case: Case, kept: list[Attachment], ids: tuple[int, ...]) -> None:
@@ -242,6 +252,7 @@ def _append(message: InboundMessage, request: Request, case: Case,
     kept = [storage.keep(upload, message_id=message_id, case_id=case.id)
             for upload in request.uploads]
     _link_attachments(case, [], request.kept_attachment_ids)
+    _fetch_media_later(message_id, request)
     cases.record(case, citizen_actor(request.channel), action, from_status=case.status,
                  note=_fit(request.text), public=True,
                  data={"channel": request.channel, "message": message_id,

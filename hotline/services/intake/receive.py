@@ -82,6 +82,12 @@ def wechat(body: bytes) -> Receipt:
                  status=S.PROCESSING, summary=parsed.text)
 
 
+def wechat_unreadable(body: bytes, reason: str) -> Receipt:
+    """Store a signed safe-mode push that does not decrypt, raw, for a person to look at."""
+    return store("wechat", digest_id(body), body, status=S.REVIEW, reason=reason,
+                 summary=raw_preview(body))
+
+
 def email(raw: bytes, *, archive: bool = True) -> Receipt:
     """Store one raw e-mail, claimed for processing at once (mail comes from a batch, the
     poller or the CLI, never a waiting gateway); bounces and auto-replies are kept but
