@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -11,6 +13,8 @@ from email.utils import formatdate
 from hotline.gateways.base import GatewayError, OutboundMessage, PermanentGatewayError
 
 DEFAULT_SUBJECT = "12345 热线"
+_MSGID_RE = re.compile(r"<[!-;=?-~]{1,490}>")  # printable ASCII but < and >
+_URL_RE = re.compile(r"https?://[^\s<>&\"']+(?:&amp;[^\s<>&\"']+)*")
 
 
 class SmtpGateway:
@@ -51,8 +55,17 @@ class SmtpGateway:
         email["Date"] = formatdate(localtime=False, usegmt=True)
         email["Message-ID"] = self.message_id(msg)
         email["X-Hotline-Idempotency-Key"] = msg.idempotency_key
+        # Machine mail (RFC 3834): the citizen's auto-responder must not answer it.
+        email["Auto-Submitted"] = "auto-replied"
+        email["X-Auto-Response-Suppress"] = "All"
+        for header, key in (("In-Reply-To", "in_reply_to"), ("References", "references")):
+            value = _header_ids(msg.data.get(key))
+            if value:
+                email[header] = value
         # base64 keeps the message 7-bit, so relays without 8BITMIME pass it unchanged.
         email.set_content(msg.body, charset="utf-8", cte="base64")
+        email.add_alternative(html_body(msg.body), subtype="html", charset="utf-8",
+                              cte="base64")
         return email
 
     def send(self, msg: OutboundMessage) -> str:
@@ -88,6 +101,26 @@ class SmtpGateway:
             client.close()
             raise
         return client
+
+
+def html_body(text: str) -> str:
+    """The plain text as a small HTML page: escaped, paragraphs kept, links clickable."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        escaped = html.escape(block)
+        linked = _URL_RE.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
+        paragraphs.append("<p>" + linked.replace("\n", "<br>\n") + "</p>")
+    return ('<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"></head>'
+            '<body style="font-family: sans-serif; line-height: 1.6">\n'
+            + "\n".join(paragraphs) + "\n</body></html>\n")
+
+
+def _header_ids(value: object) -> str | None:
+    """Message-ids only (``<a@b> <c@d>``), so data can never inject a header."""
+    if not isinstance(value, str):
+        return None
+    ids = _MSGID_RE.findall(value)
+    return " ".join(ids) or None
 
 
 def _classify_response(msg: OutboundMessage, exc: smtplib.SMTPResponseException) -> GatewayError:

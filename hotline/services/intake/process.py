@@ -158,7 +158,8 @@ def _email_request(message: InboundMessage) -> Request:
     parsed = email_channel.parse_email(message.payload, max_attachment_bytes=upload_limit())
     return Request(channel="email", text=parsed.text or parsed.title or "", title=parsed.title,
                    contact=parsed.sender, name=parsed.sender_name, reply_to=parsed.sender,
-                   uploads=parsed.attachments, reply_to_case=parsed.reply_to_case)
+                   uploads=parsed.attachments, reply_to_case=parsed.reply_to_case,
+                   rating=parsed.rating)
 
 
 def _mailbox_request(message: InboundMessage) -> Request:
@@ -184,7 +185,10 @@ def _route(message: InboundMessage, request: Request) -> None:
     if request.query_case:
         return _answer_query(message, request)
     if request.rating is not None:
-        return _rate(message, request)
+        target = _rating_target(request)
+        # A "1" mailed about a case that waits for no rating is an ordinary supplement.
+        if target is not None or request.channel != Channel.EMAIL:
+            return _rate(message, request, target)
     if request.reply_to_case:
         case = db.session.scalars(select(Case).where(
             Case.number == request.reply_to_case)).first()
@@ -274,16 +278,23 @@ def _answer_query(message: InboundMessage, request: Request) -> None:
         conclude(message.id, request, case, replies.status_text(case))
 
 
-def _rate(message: InboundMessage, request: Request) -> None:
-    message_id = message.id
+def _rating_target(request: Request) -> Case | None:
+    """The sender's replied, unrated case a rating is for (the one a mail answers, else the
+    latest replied)."""
     sender = or_(*(condition for condition in (
         Citizen.phone == request.phone if request.phone else None,
         Citizen.contact == request.contact if request.contact else None)
         if condition is not None))
-    case = db.session.scalars(
-        select(Case).join(Citizen, Case.citizen_id == Citizen.id)
-        .where(sender, Case.status == CaseStatus.REPLIED, Case.satisfaction.is_(None))
-        .order_by(Case.replied_at.desc(), Case.id.desc()).limit(1)).first()
+    waiting = (select(Case).join(Citizen, Case.citizen_id == Citizen.id)
+               .where(sender, Case.status == CaseStatus.REPLIED, Case.satisfaction.is_(None)))
+    if request.reply_to_case:  # a mail answering one case's survey rates that case
+        waiting = waiting.where(Case.number == request.reply_to_case)
+    return db.session.scalars(
+        waiting.order_by(Case.replied_at.desc(), Case.id.desc()).limit(1)).first()
+
+
+def _rate(message: InboundMessage, request: Request, case: Case | None) -> None:
+    message_id = message.id
     if case is None:
         raise Conflict("收到评价回复「{text}」，但该号码没有待评价的工单", text=request.text[:20])
     value = RATINGS[request.rating]
