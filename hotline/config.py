@@ -121,6 +121,14 @@ def parse_path(value: str | Path) -> Path:
     return value if isinstance(value, Path) else Path(_text(value))
 
 
+def parse_ca_bundle(value: str | Path) -> Path:
+    """A PEM file of CA certificates that exists (checked at start, not at the first mail)."""
+    path = parse_path(value)
+    if not path.is_file():
+        raise ConfigError(f"no such CA bundle file: {str(path)!r}")
+    return path
+
+
 def parse_duration(value: str | Duration) -> Duration:
     """A duration like 30m, 4h or 3d, typed once here and interpreted by the work calendar."""
     if isinstance(value, Duration):
@@ -295,6 +303,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_PASSWORD", _text, None, "SMTP password."),
     Setting("SMTP_SENDER", _text, None, "From address of outbound e-mail."),
     Setting("SMTP_USE_TLS", parse_boolean, False, "Use TLS (STARTTLS, or implicit on 465)."),
+    Setting("MAIL_CA_BUNDLE", parse_ca_bundle, None,
+            "PEM file of the CAs that sign the IMAP and SMTP servers' certificates (a city's "
+            "own CA). Unset: the system's CAs."),
     Setting("SMTP_TIMEOUT", parse_seconds, None,
             "Seconds to wait for the SMTP server. Unset: HOTLINE_GATEWAY_TIMEOUT."),
     Setting("WECHAT_APP_ID", _text, None,
@@ -327,9 +338,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IMAP_HOST", _text, None, "IMAP server of the hotline's mailbox. Unset: no polling."),
     Setting("IMAP_PORT", parse_int, 993, "IMAP port."),
     Setting("IMAP_SSL", parse_boolean, True, "Connect to IMAP over TLS."),
+    Setting("IMAP_STARTTLS", parse_boolean, False,
+            "Connect to IMAP in plain text and upgrade with STARTTLS (port 143); "
+            "overrides HOTLINE_IMAP_SSL."),
+    Setting("IMAP_FIRST_POLL_DAYS", parse_int, 7,
+            "The first poll of a folder (or after its UIDVALIDITY changed) takes in mail of "
+            "this many days; later polls take every mail with a new UID, read or not."),
     Setting("IMAP_USER", _text, None, "IMAP user name."),
     Setting("IMAP_PASSWORD", _text, None, "IMAP password."),
-    Setting("IMAP_FOLDER", _text, "INBOX", "IMAP folder to read new mail from."),
+    Setting("IMAP_FOLDER", _text, "INBOX", "IMAP folder to read new mail from (by UID)."),
     Setting("IMAP_POLL_SECONDS", parse_int, 60, "How often workers poll the IMAP folder."),
     Setting("INTAKE_QUEUE", parse_boolean, True,
             "SMS: acknowledge once stored, create the case in a worker."),

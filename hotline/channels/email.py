@@ -327,8 +327,15 @@ def _best_alternative(children: list[Message]) -> Message | None:
 
 
 def _part_text(part: Message) -> str:
+    """The text of a body part; ``ParseError`` when it cannot be read at all, so that a
+    person reads the raw mail instead of a case of garbled text."""
     data = part.get_payload(decode=True) or b""
-    text = _decode_bytes(data, _param(part, "content-type", "charset"))
+    if any(isinstance(defect, email_errors.InvalidBase64LengthDefect)
+           for defect in getattr(part, "defects", ())):
+        raise _error("邮件正文的 base64 编码已损坏，原文已保留 / the body's base64 is broken; "
+                     "the raw mail is kept for review")
+    charset = _param(part, "content-type", "charset")
+    text = _decode_bytes(data, charset, strict=True)
     if part.get_content_type() == "text/html":
         return html_to_text(text)
     return clean_text(text)
@@ -454,8 +461,9 @@ def _codec(charset: str | None) -> str | None:
     return name
 
 
-def _decode_bytes(data: bytes, charset: str | None) -> str:
-    """Decode with the declared charset, then UTF-8, then GB18030; never raises."""
+def _decode_bytes(data: bytes, charset: str | None, *, strict: bool = False) -> str:
+    """Decode with the declared charset, then UTF-8, then GB18030. Never raises, unless
+    ``strict`` (a body part): then bytes none of them reads are a ``ParseError``."""
     codec = _codec(charset)
     candidates = [codec, "utf-8", "gb18030"]
     if codec == "gb18030" and _looks_like_utf8(data):
@@ -469,6 +477,10 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
             return data.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
+    if strict:
+        raise _error(f"邮件正文无法解码（声明的字符集 {charset or '无'}），原文已保留 / the body "
+                     f"decodes as neither {charset or 'its charset'}, UTF-8 nor GB18030; the "
+                     f"raw mail is kept for review")
     return data.decode(codec or "gb18030", "replace")
 
 

@@ -74,6 +74,7 @@ def _smtp(settings: Mapping[str, object]) -> SmtpGateway | None:
         sender=_required(settings, "SMTP_SENDER", "SMTP_HOST"),
         use_tls=_parsed(settings, "SMTP_USE_TLS", _boolean, False),
         timeout=_timeout(settings, "SMTP_TIMEOUT"),
+        ca_bundle=_text(settings, "MAIL_CA_BUNDLE"),
     )
 
 

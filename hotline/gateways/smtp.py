@@ -20,7 +20,8 @@ _URL_RE = re.compile(r"https?://[^\s<>&\"']+(?:&amp;[^\s<>&\"']+)*")
 class SmtpGateway:
     """Sends one UTF-8 e-mail per message; the Message-ID is derived from the idempotency key.
 
-    ``use_tls`` means implicit TLS on port 465 and STARTTLS on any other port.
+    ``use_tls`` means implicit TLS on port 465 and STARTTLS on any other port; the server's
+    certificate is checked against ``ca_bundle`` (a PEM file) or the system's CAs.
     """
 
     def __init__(
@@ -32,12 +33,14 @@ class SmtpGateway:
         sender: str = "hotline@localhost",
         use_tls: bool = False,
         timeout: float = 10.0,
+        ca_bundle: str | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.username, self.password = username, password
         self.sender = sender
         self.use_tls = use_tls
         self.timeout = timeout
+        self.ca_bundle = ca_bundle
 
     def message_id(self, msg: OutboundMessage) -> str:
         """The RFC 5322 Message-ID for ``msg``: the same on every retry, so duplicates show."""
@@ -90,13 +93,13 @@ class SmtpGateway:
         return email["Message-ID"]
 
     def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context(cafile=self.ca_bundle)
         if self.use_tls and self.port == 465:
-            context = ssl.create_default_context()
             return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
             if self.use_tls:
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=context)
         except BaseException:
             client.close()
             raise
