@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from collections.abc import Mapping
@@ -18,7 +19,8 @@ def text(exc: BaseException) -> str:
     words = exc.args[0] if exc.args else exc
     if isinstance(words, bytes):
         words = words.decode("utf-8", "replace")
-    return " ".join(str(words).split())[:300] or type(exc).__name__
+    words = re.sub(r"""\bb(['"])(.*?)\1""", r"\2", str(words))  # imapclient's b'...' reprs
+    return " ".join(words.split())[:300] or type(exc).__name__
 
 
 def describe(exc: BaseException, config: Mapping[str, Any]) -> str:

@@ -30,6 +30,7 @@ from workflows.context import job
 from workflows.queues import HIGH
 
 log = logging.getLogger(__name__)
+logging.getLogger("imapclient").setLevel(logging.WARNING)  # it logs each connection at INFO
 FETCH_BATCH = 20
 IMAP_TIMEOUT = 60
 DRAIN_FLAG = "hotline:intake:drain"
