@@ -356,12 +356,12 @@ def mail_schedule() -> None:
 @mail.command("poll")
 @with_app
 def mail_poll() -> None:
-    """Fetch the unseen mail of HOTLINE_IMAP_FOLDER once (workers poll it regularly)."""
-    from workflows.mail import MailNotConfigured, poll_imap
+    """Fetch the new mail of HOTLINE_IMAP_FOLDER once (workers poll it regularly)."""
+    from workflows.mail import MailError, MailNotConfigured, poll_imap
 
     try:
         result = poll_imap()
-    except MailNotConfigured as exc:
+    except (MailNotConfigured, MailError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{result.fetched} fetched, {result.stored} stored, "
                f"{result.duplicates} already there")

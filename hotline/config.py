@@ -122,6 +122,14 @@ def parse_path(value: str | Path) -> Path:
     return value if isinstance(value, Path) else Path(_text(value))
 
 
+def parse_ca_bundle(value: str | Path) -> Path:
+    """A PEM file of CA certificates that exists (checked at start, not at the first mail)."""
+    path = parse_path(value)
+    if not path.is_file():
+        raise ConfigError(f"no such CA bundle file: {str(path)!r}")
+    return path
+
+
 def parse_duration(value: str | Duration) -> Duration:
     """A duration like 30m, 4h or 3d, typed once here and interpreted by the work calendar."""
     if isinstance(value, Duration):
@@ -204,6 +212,21 @@ def parse_allowed_networks(value: str | Any) -> tuple[Any, ...]:
         return destinations.parse_networks(value)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+def parse_aes_key(value: str) -> str:
+    """A WeChat EncodingAESKey: 43 base64 characters that decode to a 32-byte AES key."""
+    import base64
+    import binascii
+
+    key = _text(value)
+    try:
+        valid = (re.fullmatch(r"[A-Za-z0-9+/]{43}", key) is not None
+                 and len(base64.b64decode(key + "=", validate=True)) == 32)
+    except (binascii.Error, ValueError):
+        valid = False
+    if not valid:
+        raise ConfigError("an EncodingAESKey is 43 characters of A-Z, a-z, 0-9, + and / "
+                          "(copy it from the Official Account's server settings)")
+    return key
 
 
 ASSESSMENT_PARTS = ("sign", "completion", "resolution", "satisfaction", "return", "reopen")
@@ -295,13 +318,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_PASSWORD", _text, None, "SMTP password."),
     Setting("SMTP_SENDER", _text, None, "From address of outbound e-mail."),
     Setting("SMTP_USE_TLS", parse_boolean, False, "Use TLS (STARTTLS, or implicit on 465)."),
+    Setting("MAIL_CA_BUNDLE", parse_ca_bundle, None,
+            "PEM file of the CAs that sign the IMAP and SMTP servers' certificates (a city's "
+            "own CA). Unset: the system's CAs."),
     Setting("SMTP_TIMEOUT", parse_seconds, None,
             "Seconds to wait for the SMTP server. Unset: HOTLINE_GATEWAY_TIMEOUT."),
-    Setting("WECHAT_APP_ID", _text, None, "Official Account app id for template messages."),
+    Setting("WECHAT_APP_ID", _text, None,
+            "Official Account app id: template messages, media downloads and safe mode."),
     Setting("WECHAT_APP_SECRET", _text, None, "Official Account app secret."),
     Setting("WECHAT_TEMPLATE_ID", _text, None, "Template id of the follow-up message."),
     Setting("WECHAT_TEMPLATE_IDS", parse_pairs, {},
             "Template ids per message kind, name=id,... (receipt=..., survey=...)."),
+    Setting("WECHAT_TEMPLATE_KEYS", parse_pairs, {},
+            "Template field names: hotline key=template key,... (number=keyword1); "
+            "template.key=... for one template only (followup.answer=keyword3)."),
+    Setting("WECHAT_AES_KEY", parse_aes_key, None,
+            "EncodingAESKey of the Official Account (safe mode, 安全模式); needs "
+            "HOTLINE_WECHAT_APP_ID. Unset: encrypted pushes are refused."),
     Setting("WECHAT_API_BASE", _text, "https://api.weixin.qq.com",
             "Base URL of the WeChat API (a test double or a proxy)."),
     Setting("WECHAT_TIMEOUT", parse_seconds, None,
@@ -320,9 +353,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IMAP_HOST", _text, None, "IMAP server of the hotline's mailbox. Unset: no polling."),
     Setting("IMAP_PORT", parse_int, 993, "IMAP port."),
     Setting("IMAP_SSL", parse_boolean, True, "Connect to IMAP over TLS."),
+    Setting("IMAP_STARTTLS", parse_boolean, False,
+            "Connect to IMAP in plain text and upgrade with STARTTLS (port 143); "
+            "overrides HOTLINE_IMAP_SSL."),
+    Setting("IMAP_FIRST_POLL_DAYS", parse_int, 7,
+            "The first poll of a folder (or after its UIDVALIDITY changed) takes in mail of "
+            "this many days; later polls take every mail with a new UID, read or not."),
     Setting("IMAP_USER", _text, None, "IMAP user name."),
     Setting("IMAP_PASSWORD", _text, None, "IMAP password."),
-    Setting("IMAP_FOLDER", _text, "INBOX", "IMAP folder to read new mail from."),
+    Setting("IMAP_FOLDER", _text, "INBOX", "IMAP folder to read new mail from (by UID)."),
     Setting("IMAP_POLL_SECONDS", parse_int, 60, "How often workers poll the IMAP folder."),
     Setting("INTAKE_QUEUE", parse_boolean, True,
             "SMS: acknowledge once stored, create the case in a worker."),
@@ -405,12 +444,24 @@ def resolve_paths(config: dict[str, Any], default_instance: Path) -> None:
     refuse the embedded defaults instead, naming every variable to set."""
     instance = Path(config.get("INSTANCE_PATH") or default_instance)
     check_production(config, instance)
+    check_companions(config)
     instance.mkdir(parents=True, exist_ok=True)
     config["INSTANCE_PATH"] = instance
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{instance / 'hotline.db'}"
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance)
+
+
+#: settings that mean nothing without another one
+COMPANIONS = (("WECHAT_AES_KEY", "WECHAT_APP_ID"),)
+
+
+def check_companions(config: Mapping[str, Any]) -> None:
+    """Refuse a setting whose companion is missing (safe mode needs the app id)."""
+    for setting, needs in COMPANIONS:
+        if config.get(setting) and not config.get(needs):
+            raise ConfigError(f"HOTLINE_{setting} is set but HOTLINE_{needs} is missing")
 
 
 def check_production(config: Mapping[str, Any], instance: Path) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hotline.extensions import db
 from hotline.models import Case, utcnow
 from hotline.services import escalation, outbox, signals
-from workflows import mail
+from workflows import mail, media
 from workflows.queues import DEFAULT, HIGH, get_queue
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     """Listen for committed changes (idempotent: receivers are connected once)."""
     signals.case_changed.connect(on_case_changed)
     signals.inbound_stored.connect(mail.on_inbound_stored)
+    signals.media_waiting.connect(media.on_media_waiting)
     if not event.contains(Session, "after_commit", _deliver_new_messages):
         event.listen(Session, "after_commit", _deliver_new_messages)
 

@@ -5,11 +5,12 @@ and counted; a channel without a configured secret is 404, never open."""
 from __future__ import annotations
 
 import hashlib
+import secrets
 import xml.etree.ElementTree as ET
 
 from flask import Blueprint, Response, current_app, request
 
-from hotline.channels import SignatureError
+from hotline.channels import ParseError, SignatureError, wechat_crypto
 from hotline.channels import sms as sms_channel
 from hotline.channels import wechat as wechat_channel
 from hotline.errors import ChannelDisabled, PayloadTooLarge, SignatureRefused
@@ -76,13 +77,25 @@ def wechat_verify():
 @bp.post("/wechat")
 def wechat_push():
     """A citizen's message: stored (committed), then made a case in a transaction of its
-    own, and answered with a passive reply."""
+    own, and answered with a passive reply. In safe mode (``encrypt_type=aes``) the push is
+    decrypted first and the reply goes back encrypted."""
     token = _secret("WECHAT_TOKEN", "wechat")
     if not _wechat_signed(token):
         raise _refuse("wechat")
     body = _body(wechat_channel.DEFAULT_MAX_BYTES)
     if not _wechat_fresh(body):
         raise _refuse("wechat")
+    crypto = _wechat_crypto(token)
+    if crypto is not None:
+        try:
+            body = crypto.decrypt_push(body, request.args.get("msg_signature"),
+                                       request.args.get("timestamp"), request.args.get("nonce"))
+        except SignatureError:
+            raise _refuse("wechat") from None
+        except ParseError as exc:
+            with unit_of_work():
+                receive.wechat_unreadable(body, exc.reason)
+            return Response("success", mimetype="text/plain")
     with unit_of_work():
         receipt = receive.wechat(body)
     if receipt.claimed:
@@ -92,8 +105,22 @@ def wechat_push():
     account = _account(body) if message.reply and message.sender else None
     if account is None:
         return Response("success", mimetype="text/plain")  # the platform's "no reply"
-    xml = wechat_channel.text_reply(message.sender, account, message.reply, utcnow())
+    now = utcnow()
+    xml = wechat_channel.text_reply(message.sender, account, message.reply, now)
+    if crypto is not None:
+        xml = crypto.encrypt_reply(xml, str(int(now.timestamp())), secrets.token_hex(8))
     return Response(xml, mimetype="application/xml")
+
+
+def _wechat_crypto(token: str) -> wechat_crypto.WechatCrypto | None:
+    """The account's safe-mode keys for an encrypted push (``encrypt_type=aes``); None for a
+    plaintext one, or when no EncodingAESKey is set (the push then waits for review)."""
+    if request.args.get("encrypt_type", "raw").strip().lower() != "aes":
+        return None
+    key = current_app.config.get("WECHAT_AES_KEY")
+    if not key:
+        return None
+    return wechat_crypto.WechatCrypto(token, key, current_app.config["WECHAT_APP_ID"])
 
 
 def _account(body: bytes) -> str | None:

@@ -29,6 +29,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from .base import Attachment, ParsedMessage, ParseError
 from .html_text import html_to_text
+from .mailthread import rating_in_reply
 from .text import clean_text, find_case_number
 from .uploads import check_attachment
 
@@ -200,6 +201,8 @@ def _extract(msg: Message, raw: bytes, max_attachment_bytes: int) -> ParsedMessa
     reply_to_case = find_case_number(subject)  # before trimming, as the quoted part goes away
     text, quoted_case = _trim_history(body, subject, msg)
     title = _PREFIX_RE.sub("", subject).strip() or None
+    # A reply that is only "1", "满意"... answers the survey it quotes.
+    rating = rating_in_reply(text) if _is_reply(subject, msg) and text else None
     text = _with_dropped_note(text or title or "", collected.dropped)
     if not text and not collected.attachments:
         raise _error("邮件没有主题、正文或附件 / mail has no subject, text or attachment")
@@ -213,7 +216,13 @@ def _extract(msg: Message, raw: bytes, max_attachment_bytes: int) -> ParsedMessa
         received_at=_date(msg),
         attachments=tuple(collected.attachments),
         reply_to_case=reply_to_case or quoted_case,
+        rating=rating,
     )
+
+
+def _is_reply(subject: str, msg: Message) -> bool:
+    return bool(_REPLY_SUBJECT_RE.match(subject) or _raw_header(msg, "in-reply-to")
+                or _raw_header(msg, "references"))
 
 
 def _trim_history(body: str, subject: str, msg: Message) -> tuple[str, str | None]:
@@ -223,9 +232,7 @@ def _trim_history(body: str, subject: str, msg: Message) -> tuple[str, str | Non
     what the citizen wants us to read (a forwarded notice, a pasted exchange).  Returns
     (text, case number labelled "工单号" in the quoted history).
     """
-    is_reply = bool(_REPLY_SUBJECT_RE.match(subject) or _raw_header(msg, "in-reply-to")
-                    or _raw_header(msg, "references"))
-    if not is_reply or _FORWARD_SUBJECT_RE.match(subject):
+    if not _is_reply(subject, msg) or _FORWARD_SUBJECT_RE.match(subject):
         return body, None
     own, quoted, forward = split_quoted(body)
     if forward or not quoted:
@@ -320,8 +327,15 @@ def _best_alternative(children: list[Message]) -> Message | None:
 
 
 def _part_text(part: Message) -> str:
+    """The text of a body part; ``ParseError`` when it cannot be read at all, so that a
+    person reads the raw mail instead of a case of garbled text."""
     data = part.get_payload(decode=True) or b""
-    text = _decode_bytes(data, _param(part, "content-type", "charset"))
+    if any(isinstance(defect, email_errors.InvalidBase64LengthDefect)
+           for defect in getattr(part, "defects", ())):
+        raise _error("邮件正文的 base64 编码已损坏，原文已保留 / the body's base64 is broken; "
+                     "the raw mail is kept for review")
+    charset = _param(part, "content-type", "charset")
+    text = _decode_bytes(data, charset, strict=True)
     if part.get_content_type() == "text/html":
         return html_to_text(text)
     return clean_text(text)
@@ -447,8 +461,9 @@ def _codec(charset: str | None) -> str | None:
     return name
 
 
-def _decode_bytes(data: bytes, charset: str | None) -> str:
-    """Decode with the declared charset, then UTF-8, then GB18030; never raises."""
+def _decode_bytes(data: bytes, charset: str | None, *, strict: bool = False) -> str:
+    """Decode with the declared charset, then UTF-8, then GB18030. Never raises, unless
+    ``strict`` (a body part): then bytes none of them reads are a ``ParseError``."""
     codec = _codec(charset)
     candidates = [codec, "utf-8", "gb18030"]
     if codec == "gb18030" and _looks_like_utf8(data):
@@ -462,6 +477,10 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
             return data.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
+    if strict:
+        raise _error(f"邮件正文无法解码（声明的字符集 {charset or '无'}），原文已保留 / the body "
+                     f"decodes as neither {charset or 'its charset'}, UTF-8 nor GB18030; the "
+                     f"raw mail is kept for review")
     return data.decode(codec or "gb18030", "replace")
 
 

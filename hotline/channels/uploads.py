@@ -23,6 +23,8 @@ EXTENSIONS = {
     "application/pdf": (".pdf",),
 }
 ALLOWED_TYPES = frozenset(EXTENSIONS)
+#: voice a citizen sent by WeChat (never accepted as an upload): AMR, or Speex in Ogg
+AUDIO_EXTENSIONS = {"audio/amr": (".amr",), "audio/ogg": (".ogg",)}
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
 _FORBIDDEN_CHARS_RE = re.compile(r'[<>:"/\\|?*]')
@@ -90,7 +92,23 @@ def safe_filename(name: str, *, default: str = "附件") -> str:
 
 def extension_for(content_type: str) -> str:
     """The canonical file extension for an allowed content type ("" when not allowed)."""
-    return EXTENSIONS.get(content_type, ("",))[0]
+    return {**EXTENSIONS, **AUDIO_EXTENSIONS}.get(content_type, ("",))[0]
+
+
+def check_voice(filename: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Attachment:
+    """Accept a WeChat voice recording (AMR or Ogg, by its bytes) or raise ``ParseError``."""
+    shown = safe_filename(filename)
+    if not data or len(data) > max_bytes:
+        raise ParseError(f"语音为空或过大 / voice empty or too large: {shown}")
+    if data.startswith(b"#!AMR"):
+        content_type = "audio/amr"
+    elif data.startswith(b"OggS"):
+        content_type = "audio/ogg"
+    else:
+        raise ParseError(f"不是 AMR 或 Ogg 语音 / not an AMR or Ogg recording: {shown}")
+    stem = os.path.splitext(shown)[0]
+    return Attachment(filename=stem + extension_for(content_type), content_type=content_type,
+                      data=bytes(data))
 
 
 def _with_extension(name: str, content_type: str) -> str:

@@ -1,6 +1,7 @@
 """WeChat Official Account (公众号) message push: signature check, message parsing, replies.
 
-Only plaintext mode (明文模式) is handled.  Events (subscribe, menu clicks...) are not citizen
+This module reads plaintext XML; safe mode (安全模式) is decrypted first by
+:mod:`hotline.channels.wechat_crypto`.  Events (subscribe, menu clicks...) are not citizen
 requests: ``parse_message`` raises ``IgnoredMessage`` for them so that no empty case is ever
 created by accident, while the caller can still answer e.g. a subscribe with a welcome text.
 Idempotency follows the platform's advice: MsgId, or FromUserName + CreateTime for events.
@@ -12,6 +13,7 @@ import hashlib
 import hmac
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .base import IgnoredMessage, ParsedMessage, ParseError
@@ -93,6 +95,34 @@ def parse_message(xml_bytes: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Pa
         received_at=received_at,
         query_case=query,
     )
+
+
+@dataclass(frozen=True)
+class Media:
+    """A medium a citizen pushed (image, voice): fetchable by ``media_id`` for 3 days."""
+
+    kind: str  # image | voice
+    media_id: str
+    format: str | None = None  # voice: amr or speex
+
+    @property
+    def filename(self) -> str:
+        """The name its attachment is kept under."""
+        extension = {"image": "jpg"}.get(self.kind, self.format or "amr")
+        return f"wechat-{self.kind}-{self.media_id[:24]}.{extension}"
+
+
+def media_of(xml_bytes: bytes) -> Media | None:
+    """The image or voice medium of a plaintext push, None for any other message."""
+    try:
+        fields = _read_fields(xml_bytes, DEFAULT_MAX_BYTES)
+    except ParseError:
+        return None
+    kind = fields.get("MsgType", "").strip().lower()
+    media_id = fields.get("MediaId", "").strip()
+    if kind not in ("image", "voice") or not media_id or len(media_id) > 128:
+        return None
+    return Media(kind, media_id, fields.get("Format", "").strip().lower() or None)
 
 
 def text_reply(to_user: str, from_user: str, content: str, now: datetime) -> bytes:

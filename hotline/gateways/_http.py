@@ -58,6 +58,7 @@ def request(
     headers: dict[str, str] | None = None,
     timeout: float,
     what: str,
+    limit: int = _MAX_BODY,
 ) -> Response:
     """Do one GET (or POST when ``data`` is given); network failures raise GatewayError.
 
@@ -66,7 +67,7 @@ def request(
     req = urllib.request.Request(url, data=data, headers=headers or {})
     try:
         with opener.open(req, timeout=timeout) as answer:
-            return Response(answer.status, answer.headers, answer.read(_MAX_BODY))
+            return Response(answer.status, answer.headers, answer.read(limit))
     except urllib.error.HTTPError as exc:
         with exc:
             return Response(exc.code, exc.headers, exc.read(_MAX_BODY))

@@ -76,20 +76,24 @@ def _smtp(settings: Mapping[str, object]) -> SmtpGateway | None:
         sender=_required(settings, "SMTP_SENDER", "SMTP_HOST"),
         use_tls=_parsed(settings, "SMTP_USE_TLS", _boolean, False),
         timeout=_timeout(settings, "SMTP_TIMEOUT"),
+        ca_bundle=_text(settings, "MAIL_CA_BUNDLE"),
     )
 
 
 def _wechat(settings: Mapping[str, object]) -> WechatTemplateGateway | None:
-    app_id = _text(settings, "WECHAT_APP_ID")
-    if not app_id:
+    """The template-message gateway, once the app secret is set (the app id alone only
+    serves safe mode, which needs no call to the API)."""
+    secret = _text(settings, "WECHAT_APP_SECRET")
+    if not secret:
         return None
     return WechatTemplateGateway(
-        app_id,
-        _required(settings, "WECHAT_APP_SECRET", "WECHAT_APP_ID"),
+        _required(settings, "WECHAT_APP_ID", "WECHAT_APP_SECRET"),
+        secret,
         _required(settings, "WECHAT_TEMPLATE_ID", "WECHAT_APP_ID"),
         api_base=_text(settings, "WECHAT_API_BASE") or "https://api.weixin.qq.com",
         timeout=_timeout(settings, "WECHAT_TIMEOUT"),
         template_ids=_parsed(settings, "WECHAT_TEMPLATE_IDS", _pairs, {}),
+        template_keys=_parsed(settings, "WECHAT_TEMPLATE_KEYS", _pairs, {}),
     )
 
 

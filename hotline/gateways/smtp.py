@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -11,12 +13,15 @@ from email.utils import formatdate
 from hotline.gateways.base import GatewayError, OutboundMessage, PermanentGatewayError
 
 DEFAULT_SUBJECT = "12345 热线"
+_MSGID_RE = re.compile(r"<[!-;=?-~]{1,490}>")  # printable ASCII but < and >
+_URL_RE = re.compile(r"https?://[^\s<>&\"']+(?:&amp;[^\s<>&\"']+)*")
 
 
 class SmtpGateway:
     """Sends one UTF-8 e-mail per message; the Message-ID is derived from the idempotency key.
 
-    ``use_tls`` means implicit TLS on port 465 and STARTTLS on any other port.
+    ``use_tls`` means implicit TLS on port 465 and STARTTLS on any other port; the server's
+    certificate is checked against ``ca_bundle`` (a PEM file) or the system's CAs.
     """
 
     # connect, EHLO, STARTTLS, login, MAIL/RCPT, DATA, QUIT: each waits up to ``timeout``
@@ -31,12 +36,14 @@ class SmtpGateway:
         sender: str = "hotline@localhost",
         use_tls: bool = False,
         timeout: float = 10.0,
+        ca_bundle: str | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.username, self.password = username, password
         self.sender = sender
         self.use_tls = use_tls
         self.timeout = timeout
+        self.ca_bundle = ca_bundle
 
     def message_id(self, msg: OutboundMessage) -> str:
         """The RFC 5322 Message-ID for ``msg``: the same on every retry, so duplicates show."""
@@ -54,8 +61,17 @@ class SmtpGateway:
         email["Date"] = formatdate(localtime=False, usegmt=True)
         email["Message-ID"] = self.message_id(msg)
         email["X-Hotline-Idempotency-Key"] = msg.idempotency_key
+        # Machine mail (RFC 3834): the citizen's auto-responder must not answer it.
+        email["Auto-Submitted"] = "auto-replied"
+        email["X-Auto-Response-Suppress"] = "All"
+        for header, key in (("In-Reply-To", "in_reply_to"), ("References", "references")):
+            value = _header_ids(msg.data.get(key))
+            if value:
+                email[header] = value
         # base64 keeps the message 7-bit, so relays without 8BITMIME pass it unchanged.
         email.set_content(msg.body, charset="utf-8", cte="base64")
+        email.add_alternative(html_body(msg.body), subtype="html", charset="utf-8",
+                              cte="base64")
         return email
 
     def send(self, msg: OutboundMessage) -> str:
@@ -80,17 +96,37 @@ class SmtpGateway:
         return email["Message-ID"]
 
     def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context(cafile=self.ca_bundle)
         if self.use_tls and self.port == 465:
-            context = ssl.create_default_context()
             return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
             if self.use_tls:
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=context)
         except BaseException:
             client.close()
             raise
         return client
+
+
+def html_body(text: str) -> str:
+    """The plain text as a small HTML page: escaped, paragraphs kept, links clickable."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        escaped = html.escape(block)
+        linked = _URL_RE.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
+        paragraphs.append("<p>" + linked.replace("\n", "<br>\n") + "</p>")
+    return ('<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"></head>'
+            '<body style="font-family: sans-serif; line-height: 1.6">\n'
+            + "\n".join(paragraphs) + "\n</body></html>\n")
+
+
+def _header_ids(value: object) -> str | None:
+    """Message-ids only (``<a@b> <c@d>``), so data can never inject a header."""
+    if not isinstance(value, str):
+        return None
+    ids = _MSGID_RE.findall(value)
+    return " ".join(ids) or None
 
 
 def _classify_response(msg: OutboundMessage, exc: smtplib.SMTPResponseException) -> GatewayError:

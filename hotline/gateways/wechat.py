@@ -1,4 +1,5 @@
-"""WeChat Official Account template-message adapter (模板消息) for citizens who came via WeChat."""
+"""WeChat Official Account API adapter: template messages (模板消息) for citizens who came
+via WeChat, and the download of the media (images, voice) they sent, by MediaId."""
 
 from __future__ import annotations
 
@@ -19,13 +20,18 @@ TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 TRANSIENT_ERRORS = frozenset({-1, 45009, 45011})
 # Refresh a little before WeChat's expiry so a token never dies between fetch and use.
 _EXPIRY_MARGIN = 300.0
+#: the platform's limit for a pushed image is 10 MB, for voice 2 MB
+MEDIA_MAX_BYTES = 10 * 1024 * 1024 + 1
 
 
 class WechatTemplateGateway:
     """Sends template messages to an openid, caching the access_token between sends.
 
     ``template_ids`` maps hotline template names (``msg.template``) to WeChat template ids;
-    messages with no mapped template use ``template_id``.
+    messages with no mapped template use ``template_id``. ``template_keys`` renames the keys
+    of ``msg.data`` to the template's field names (``number=keyword1``; ``followup.number=...``
+    for one template only); once it is set, only the renamed keys (and ``first``/``remark``)
+    are sent. ``msg.data["url"]`` becomes the message's link (the citizen's tracking page).
     """
 
     # the access token (connect, TLS, write, read), then the message: each up to ``timeout``
@@ -40,12 +46,14 @@ class WechatTemplateGateway:
         timeout: float = 10.0,
         *,
         template_ids: Mapping[str, str] | None = None,
+        template_keys: Mapping[str, str] | None = None,
         opener: urllib.request.OpenerDirector | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app_id, self.app_secret = app_id, app_secret
         self.template_id = template_id
         self.template_ids = dict(template_ids or {})
+        self.template_keys = dict(template_keys or {})
         self.api_base = _http.check_url(api_base).rstrip("/")
         self.timeout = timeout
         self._opener = opener or _http.default_opener()
@@ -57,7 +65,53 @@ class WechatTemplateGateway:
     def payload(self, msg: OutboundMessage) -> dict[str, Any]:
         """The template-send request body for ``msg``."""
         template = self.template_ids.get(msg.template or "", self.template_id)
-        return {"touser": msg.recipient, "template_id": template, "data": template_data(msg)}
+        payload: dict[str, Any] = {"touser": msg.recipient, "template_id": template,
+                                   "data": template_data(msg, self._keys(msg.template))}
+        url = msg.data.get("url")
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            payload["url"] = url
+        return payload
+
+    def _keys(self, template: str | None) -> dict[str, str] | None:
+        """hotline key -> template field for ``template`` (None: send the keys as they are)."""
+        if not self.template_keys:
+            return None
+        keys = {k: v for k, v in self.template_keys.items() if "." not in k}
+        prefix = f"{template}." if template else None
+        if prefix:
+            keys.update({k[len(prefix):]: v for k, v in self.template_keys.items()
+                         if k.startswith(prefix)})
+        return keys
+
+    def fetch_media(self, media_id: str) -> tuple[str, bytes]:
+        """(content type, bytes) of a medium a citizen sent, from ``cgi-bin/media/get``.
+
+        The platform keeps a pushed medium for 3 days; an errcode answer (expired, unknown
+        id) is final, a network failure or a stale token may pass.
+        """
+        token = self.access_token()
+        answer = self._get_media(media_id, token)
+        error = answer.json() if _is_json(answer) else None
+        if isinstance(error, dict) and error.get("errcode") in TOKEN_ERRORS:
+            answer = self._get_media(media_id, self.access_token(stale=token))
+            error = answer.json() if _is_json(answer) else None
+        if answer.status != 200:
+            raise GatewayError(f"WeChat media: HTTP {answer.status}: {answer.excerpt()}",
+                               retry_after=answer.retry_after())
+        if isinstance(error, dict):
+            code = error.get("errcode")
+            text = f"WeChat media: errcode {code}: {error.get('errmsg', '')}"
+            if code in TOKEN_ERRORS or code in TRANSIENT_ERRORS:
+                raise GatewayError(text)
+            raise PermanentGatewayError(text)
+        content_type = answer.headers.get_content_type() if answer.headers else ""
+        return content_type, answer.body
+
+    def _get_media(self, media_id: str, token: str) -> _http.Response:
+        query = urlencode({"access_token": token, "media_id": media_id})
+        return _http.request(self._opener, f"{self.api_base}/cgi-bin/media/get?{query}",
+                             timeout=self.timeout, what="WeChat media",
+                             limit=MEDIA_MAX_BYTES)
 
     def send(self, msg: OutboundMessage) -> str:
         """Send ``msg``; return WeChat's ``msgid``. A stale token is refreshed once."""
@@ -119,20 +173,30 @@ class WechatTemplateGateway:
         return result
 
 
-def template_data(msg: OutboundMessage) -> dict[str, dict[str, Any]]:
+def template_data(msg: OutboundMessage,
+                  keys: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """WeChat's ``{"field": {"value": ...}}`` data from ``msg.data``.
 
     Values already shaped like ``{"value": ...}`` pass through; others are turned into text.
     With no data, the subject and body go into the common ``first`` and ``remark`` fields.
+    With ``keys``, each data key is renamed to its template field and unmapped keys are left
+    out, while ``first`` and ``remark`` fall back to the subject and body; ``url`` is never
+    a field (it is the message's link).
     """
-    if not msg.data:
+    source = {k: v for k, v in msg.data.items() if k != "url"}
+    if keys is not None:
+        renamed = {keys[k]: v for k, v in source.items() if k in keys}
+        renamed.setdefault("first", msg.subject or "")
+        renamed.setdefault("remark", msg.body)
+        source = {k: v for k, v in renamed.items() if v not in ("", None)}
+    elif not source:
         data = {"remark": {"value": msg.body}}
         if msg.subject:
             data["first"] = {"value": msg.subject}
         return data
     return {
         key: value if isinstance(value, dict) and "value" in value else {"value": str(value)}
-        for key, value in msg.data.items()
+        for key, value in source.items()
     }
 
 
@@ -145,3 +209,9 @@ def _msgid(msg: OutboundMessage, result: dict[str, Any]) -> str:
     if code in TOKEN_ERRORS or code in TRANSIENT_ERRORS:
         raise GatewayError(text)
     raise PermanentGatewayError(text)
+
+
+def _is_json(answer: _http.Response) -> bool:
+    """The media endpoint answers an error as JSON (or text/plain JSON), a medium as bytes."""
+    kind = answer.headers.get_content_type() if answer.headers else ""
+    return kind in ("application/json", "text/plain") or answer.body[:1] == b"{"

@@ -3,7 +3,13 @@
 from hotline.models.audit import PersonalDataRead
 from hotline.models.base import Base, utcnow
 from hotline.models.case import Case, CaseEvent, CaseNumberCounter, Citizen
-from hotline.models.channel import Attachment, ChatMessage, Conversation, InboundMessage
+from hotline.models.channel import (
+    Attachment,
+    ChatMessage,
+    Conversation,
+    InboundMessage,
+    MailCursor,
+)
 from hotline.models.enums import (
     OPEN_STATUSES,
     CalendarKind,
@@ -37,7 +43,7 @@ from hotline.models.webhook import WebhookSubscription
 
 __all__ = [
     "ClassifierModel", "RoutingCorrection",
-    "Attachment", "ChatMessage", "Conversation", "InboundMessage",
+    "Attachment", "ChatMessage", "Conversation", "InboundMessage", "MailCursor",
     "OPEN_STATUSES", "ApiToken", "Base", "CalendarDay", "SlaPolicy", "Case", "CaseEvent",
     "CaseNumberCounter", "CaseStatus",
     "Category", "Channel", "Citizen", "Department", "Notification", "OutboxMessage",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, enum_column, utcnow
@@ -50,6 +50,9 @@ class InboundMessage(Base):
     processed_at: Mapped[datetime | None]
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     handled_note: Mapped[str | None] = mapped_column(Text)
+    # e-mail only: its Message-ID and References as sent, so answers thread to it
+    mail_message_id: Mapped[str | None] = mapped_column(String(500))
+    mail_references: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case | None] = relationship()
     handled_by: Mapped[User | None] = relationship()
@@ -58,6 +61,20 @@ class InboundMessage(Base):
         UniqueConstraint("channel", "external_id", name="uq_inbound_message_channel_external_id"),
         Index("ix_inbound_message_status_id", "status", "id"),
     )
+
+
+class MailCursor(Base):
+    """How far the IMAP poller has read one folder: the last UID taken in, valid while the
+    folder's UIDVALIDITY stays the same. Mail is taken in by UID, so a mail a person opened
+    in a mail client first (\\Seen) is still taken in, and exactly once."""
+
+    __tablename__ = "mail_cursor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(300), unique=True)  # user@host/folder
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Attachment(Base):

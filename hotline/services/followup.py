@@ -53,10 +53,24 @@ def survey_method(case: Case) -> tuple[str, str | None]:
     return "none", None
 
 
-def survey_text(case: Case, *, reminder: bool) -> str:
+#: how much of the department's answer a short message (SMS, WeChat) carries
+SHORT_ANSWER_CHARS = 120
+
+
+def survey_text(case: Case, *, reminder: bool, method: str = "sms") -> str:
+    """The survey: the department's answer (all of it by e-mail, its start elsewhere, the
+    link shows the rest) and how to rate it."""
     link = links.tracking_url(case)
     opening = "【12345热线】提醒：" if reminder else "【12345热线】"
+    answer = " ".join((case.answer or "").split()) if method != "email" else \
+        (case.answer or "").strip()
+    if method != "email" and len(answer) > SHORT_ANSWER_CHARS:
+        answer = answer[:SHORT_ANSWER_CHARS] + "…"
+    department = case.department.name if case.department is not None else "承办单位"
+    told = f"\n\n{department}的答复：\n{answer}\n\n" if method == "email" else \
+        f"{department}答复：{answer}。" if answer else ""
     return (f"{opening}您反映的问题已办理答复（工单号 {case.number}，查询码 {case.query_code}）。"
+            f"{told}"
             f"请回复数字评价：1 满意，2 基本满意，3 不满意；或访问 {link} 查看并评价。")
 
 
@@ -66,7 +80,7 @@ def send_survey(case: Case, *, reminder: bool) -> str:
     if method in ("call_list", "none") or recipient is None:
         return method
     kind = "reminder" if reminder else "survey"
-    outbox.enqueue(method, recipient, survey_text(case, reminder=reminder),
+    outbox.enqueue(method, recipient, survey_text(case, reminder=reminder, method=method),
                    subject=f"工单 {case.number} 办理结果回访", template="followup",
                    data={"number": case.number, "code": case.query_code, "kind": kind},
                    idempotency_key=f"followup:{case.id}:{case.reopen_count}:{kind}",

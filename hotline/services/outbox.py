@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hotline.channels import mailthread
 from hotline.extensions import db
 from hotline.gateways import (
     GatewayError,
@@ -25,8 +26,9 @@ from hotline.gateways import (
     build_gateways,
     mask_recipient,
 )
-from hotline.models import OutboxStatus, utcnow
+from hotline.models import Case, InboundMessage, OutboxStatus, utcnow
 from hotline.models.outbox import OutboxMessage
+from hotline.services import links
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -47,13 +49,24 @@ JOB_MARGIN = timedelta(seconds=10)
 def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
             subject: str | None = None, template: str | None = None,
             data: dict[str, Any] | None = None, case_id: int | None = None) -> OutboxMessage:
-    """Store a message to send (once per idempotency key) in the current transaction."""
+    """Store a message to send (once per idempotency key) in the current transaction.
+
+    A WeChat message about a case links to the citizen's tracking page (the template's
+    ``url``); an e-mail about a case carries its number once in the subject and threads to
+    the citizen's latest mail (``In-Reply-To``, ``References``)."""
     existing = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.idempotency_key == idempotency_key)).first()
     if existing is not None:
         return existing
+    data = dict(data or {})
+    case = db.session.get(Case, case_id) if case_id is not None else None
+    if channel == "wechat" and case is not None:
+        data.setdefault("url", links.tracking_url(case))
+    if channel == "email" and case is not None:
+        subject = mailthread.case_subject(subject, case.number)[:200]
+        data.update(_thread_headers(case.id))
     message = OutboxMessage(channel=channel, recipient=recipient, body=body, subject=subject,
-                            template=template, data=data or {}, idempotency_key=idempotency_key,
+                            template=template, data=data, idempotency_key=idempotency_key,
                             case_id=case_id, next_attempt_at=utcnow())
     try:
         with db.session.begin_nested():
@@ -64,6 +77,19 @@ def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
     # read after commit by workflows.scheduling, which enqueues the delivery job
     db.session.info.setdefault("hotline.outbox_new", []).append(message.id)
     return message
+
+
+def _thread_headers(case_id: int) -> dict[str, str]:
+    """``in_reply_to`` and ``references`` to the citizen's latest mail about the case."""
+    latest = db.session.execute(
+        select(InboundMessage.mail_message_id, InboundMessage.mail_references)
+        .where(InboundMessage.case_id == case_id, InboundMessage.channel == "email",
+               InboundMessage.mail_message_id.is_not(None))
+        .order_by(InboundMessage.id.desc()).limit(1)).first()
+    if latest is None:
+        return {}
+    chain = mailthread.references(latest.mail_message_id, latest.mail_references)
+    return {"in_reply_to": latest.mail_message_id, "references": chain or ""}
 
 
 @dataclass(frozen=True)

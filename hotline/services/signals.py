@@ -14,3 +14,7 @@ case_changed = _signals.signal("case-changed")
 #: sent with the message id as sender after a transaction that stored an inbound message for
 #: the workers (the SMS queue) commits; ``workflows.mail`` queues the drain job
 inbound_stored = _signals.signal("inbound-stored")
+
+#: sent with the inbound message id as sender after a transaction that made a case of a
+#: WeChat image or voice commits; ``workflows.media`` fetches the medium by its MediaId
+media_waiting = _signals.signal("media-waiting")

@@ -153,8 +153,12 @@ def test_message_arrives_once_with_utf8_subject(sink: SmtpSink) -> None:
     assert parsed["To"] == "citizen@example.com"
     assert parsed["Message-ID"] == provider_id
     assert parsed["X-Hotline-Idempotency-Key"] == "receipt-11"
-    assert parsed.get_content_charset() == "utf-8"
-    assert parsed.get_content() == "您好：\n您反映的噪音问题已转交区城管局办理。\n.\n12345 热线\n"
+    text = parsed.get_body(("plain",))
+    assert text.get_content_charset() == "utf-8"
+    assert text.get_content() == "您好：\n您反映的噪音问题已转交区城管局办理。\n.\n12345 热线\n"
+    assert parsed.get_content_type() == "multipart/alternative"
+    assert "噪音问题已转交区城管局办理" in parsed.get_body(("html",)).get_content()
+    assert parsed["Auto-Submitted"] == "auto-replied"
     assert sink.state.logins == []
     # Headers and body are 7-bit: any relay passes them unchanged.
     assert delivery.raw.isascii()

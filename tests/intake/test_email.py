@@ -148,7 +148,8 @@ def test_cli_imports_eml_files(app, world, monkeypatch):
 
 
 class FakeImap:
-    """Just enough of imapclient.IMAPClient: a folder of mail with \\Seen flags."""
+    """Just enough of imapclient.IMAPClient: a folder of mail with UIDs and \\Seen flags
+    (tests/intake/test_imap_poll.py runs the poller against a real IMAP server)."""
 
     def __init__(self, mailbox: dict[int, bytes], fail_after: int | None = None) -> None:
         self.mailbox = mailbox
@@ -156,10 +157,14 @@ class FakeImap:
         self.logged_in = None
         self.folder = None
         self.fail_after = fail_after
+        self.validity = 1
 
-    def __call__(self, host, port=None, ssl=None, timeout=None):
+    def __call__(self, host, port=None, ssl=None, ssl_context=None, timeout=None):
         self.host, self.port, self.ssl = host, port, ssl
         return self
+
+    def shutdown(self):
+        pass
 
     def __enter__(self):
         return self
@@ -172,10 +177,14 @@ class FakeImap:
 
     def select_folder(self, folder):
         self.folder = folder
+        return {b"UIDVALIDITY": self.validity, b"UIDNEXT": max(self.mailbox) + 1}
 
     def search(self, criteria):
-        assert criteria == ["UNSEEN"]
-        return [uid for uid in self.mailbox if uid not in self.seen]
+        if criteria[0] == "SINCE":
+            return list(self.mailbox)
+        assert criteria[0] == "UID" and criteria[1].endswith(":*")
+        first = int(criteria[1][:-2])
+        return [uid for uid in self.mailbox if uid >= first] or [max(self.mailbox)]
 
     def fetch(self, uids, parts):
         return {uid: {b"BODY[]": self.mailbox[uid]} for uid in uids}
@@ -192,9 +201,7 @@ def imap(app, monkeypatch):
                       IMAP_PASSWORD="pw", IMAP_FOLDER="INBOX")
     fake = FakeImap({1: sample("email", "utf8_plain.eml"), 2: sample("email", "auto_reply.eml"),
                      3: sample("email", "no_charset_gbk.eml")})
-    import imapclient
-
-    monkeypatch.setattr(imapclient, "IMAPClient", fake)
+    monkeypatch.setattr(mail_jobs, "IMAPClient", fake)
     return fake
 
 
@@ -203,14 +210,16 @@ def test_imap_poll_stores_marks_seen_and_is_idempotent(app, world, imap):
     assert (result.fetched, result.stored) == (3, 3)
     assert imap.seen == {1, 2, 3} and imap.logged_in == ("12345", "pw")
     assert len(all_cases()) == 2
-    imap.seen.clear()  # the server forgot the flags: reading again changes nothing
+    imap.seen.clear()  # the server forgot the flags: the UIDs are still known
+    assert mail_jobs.poll_imap().fetched == 0
+    imap.validity += 1  # the server renumbered the folder: reading again changes nothing
     again = mail_jobs.poll_imap()
     assert again.duplicates == 3 and len(all_cases()) == 2
 
 
 def test_imap_connection_lost_midway_loses_nothing(app, world, imap):
     imap.fail_after = 1
-    with pytest.raises(ConnectionError):
+    with pytest.raises(mail_jobs.MailError, match="connection dropped"):
         mail_jobs.poll_imap()
     imap.fail_after = None
     mail_jobs.poll_imap()

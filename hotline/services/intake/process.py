@@ -41,11 +41,12 @@ from hotline.models import (
     utcnow,
 )
 from hotline.models.enums import LABELS_ZH
-from hotline.services import cases, registration, repeats, storage, suggestions
+from hotline.services import cases, registration, repeats, signals, storage, suggestions
 from hotline.services.actors import Actor
 from hotline.services.intake import replies
 from hotline.services.intake.receive import upload_limit
 from hotline.services.intake.store import MAX_ATTEMPTS, clip, settle, to_review
+from hotline.unit_of_work import after_commit
 
 log = logging.getLogger(__name__)
 RATINGS = {1: Satisfaction.SATISFIED, 2: Satisfaction.BASICALLY_SATISFIED,
@@ -74,6 +75,7 @@ class Request:
     query_case: str | None = None
     rating: int | None = None
     passive: bool = False  # WeChat: the answer goes back in the HTTP response itself
+    media: wechat_channel.Media | None = None  # WeChat image or voice, fetched after commit
     reply_to: str | None = field(default=None)  # address for an outbox answer
 
 
@@ -149,14 +151,15 @@ def _wechat_request(message: InboundMessage) -> Request:
     rating = parse_rating(parsed.text) if parsed.text else None
     return Request(channel="wechat", text=parsed.text, title=parsed.title,
                    contact=parsed.sender, reply_to=parsed.sender, query_case=parsed.query_case,
-                   rating=rating)
+                   rating=rating, media=wechat_channel.media_of(message.payload))
 
 
 def _email_request(message: InboundMessage) -> Request:
     parsed = email_channel.parse_email(message.payload, max_attachment_bytes=upload_limit())
     return Request(channel="email", text=parsed.text or parsed.title or "", title=parsed.title,
                    contact=parsed.sender, name=parsed.sender_name, reply_to=parsed.sender,
-                   uploads=parsed.attachments, reply_to_case=parsed.reply_to_case)
+                   uploads=parsed.attachments, reply_to_case=parsed.reply_to_case,
+                   rating=parsed.rating)
 
 
 def _mailbox_request(message: InboundMessage) -> Request:
@@ -182,7 +185,10 @@ def _route(message: InboundMessage, request: Request) -> None:
     if request.query_case:
         return _answer_query(message, request)
     if request.rating is not None:
-        return _rate(message, request)
+        target = _rating_target(request)
+        # A "1" mailed about a case that waits for no rating is an ordinary supplement.
+        if target is not None or request.channel != Channel.EMAIL:
+            return _rate(message, request, target)
     if request.reply_to_case:
         case = db.session.scalars(select(Case).where(
             Case.number == request.reply_to_case)).first()
@@ -223,7 +229,15 @@ def _new_case(message: InboundMessage, request: Request) -> None:
     if request.channel in AUTO_DISPATCH:
         auto_dispatch(case)
     _link_attachments(case, kept, request.kept_attachment_ids)
+    _fetch_media_later(message_id, request)
     conclude(message_id, request, case, replies.ack_text(case, request.channel))
+
+
+def _fetch_media_later(message_id: int, request: Request) -> None:
+    """A WeChat image or voice is fetched by a job once the case is committed (the platform
+    keeps it 3 days; the push must be answered within 5 seconds)."""
+    if request.media is not None:
+        after_commit(signals.media_waiting.send, message_id, key=f"media:{message_id}")
 
 
 def _link_attachments(case: Case, kept: list[Attachment], ids: tuple[int, ...]) -> None:
@@ -242,6 +256,7 @@ def _append(message: InboundMessage, request: Request, case: Case,
     kept = [storage.keep(upload, message_id=message_id, case_id=case.id)
             for upload in request.uploads]
     _link_attachments(case, [], request.kept_attachment_ids)
+    _fetch_media_later(message_id, request)
     cases.record(case, citizen_actor(request.channel), action, from_status=case.status,
                  note=_fit(request.text), public=True,
                  data={"channel": request.channel, "message": message_id,
@@ -264,16 +279,23 @@ def _answer_query(message: InboundMessage, request: Request) -> None:
         conclude(message.id, request, case, replies.status_text(case))
 
 
-def _rate(message: InboundMessage, request: Request) -> None:
-    message_id = message.id
+def _rating_target(request: Request) -> Case | None:
+    """The sender's replied, unrated case a rating is for (the one a mail answers, else the
+    latest replied)."""
     sender = or_(*(condition for condition in (
         Citizen.phone == request.phone if request.phone else None,
         Citizen.contact == request.contact if request.contact else None)
         if condition is not None))
-    case = db.session.scalars(
-        select(Case).join(Citizen, Case.citizen_id == Citizen.id)
-        .where(sender, Case.status == CaseStatus.REPLIED, Case.satisfaction.is_(None))
-        .order_by(Case.replied_at.desc(), Case.id.desc()).limit(1)).first()
+    waiting = (select(Case).join(Citizen, Case.citizen_id == Citizen.id)
+               .where(sender, Case.status == CaseStatus.REPLIED, Case.satisfaction.is_(None)))
+    if request.reply_to_case:  # a mail answering one case's survey rates that case
+        waiting = waiting.where(Case.number == request.reply_to_case)
+    return db.session.scalars(
+        waiting.order_by(Case.replied_at.desc(), Case.id.desc()).limit(1)).first()
+
+
+def _rate(message: InboundMessage, request: Request, case: Case | None) -> None:
+    message_id = message.id
     if case is None:
         raise Conflict("收到评价回复「{text}」，但该号码没有待评价的工单", text=request.text[:20])
     value = RATINGS[request.rating]

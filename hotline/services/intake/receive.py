@@ -17,12 +17,14 @@ from email.parser import BytesParser
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import update
 
-from hotline.channels import IgnoredMessage, ParseError
+from hotline.channels import IgnoredMessage, ParseError, mailthread
 from hotline.channels import email as email_channel
 from hotline.channels import sms as sms_channel
 from hotline.channels import wechat as wechat_channel
-from hotline.models import InboundStatus, utcnow
+from hotline.extensions import db
+from hotline.models import InboundMessage, InboundStatus, utcnow
 from hotline.services import signals
 from hotline.services.intake.store import (
     Receipt,
@@ -82,6 +84,12 @@ def wechat(body: bytes) -> Receipt:
                  status=S.PROCESSING, summary=parsed.text)
 
 
+def wechat_unreadable(body: bytes, reason: str) -> Receipt:
+    """Store a signed safe-mode push that does not decrypt, raw, for a person to look at."""
+    return store("wechat", digest_id(body), body, status=S.REVIEW, reason=reason,
+                 summary=raw_preview(body))
+
+
 def email(raw: bytes, *, archive: bool = True) -> Receipt:
     """Store one raw e-mail, claimed for processing at once (mail comes from a batch, the
     poller or the CLI, never a waiting gateway); bounces and auto-replies are kept but
@@ -100,9 +108,25 @@ def email(raw: bytes, *, archive: bool = True) -> Receipt:
             summary = "\n".join(p for p in (parsed.title, parsed.text) if p)
             receipt = store("email", external_id, raw, sender=parsed.sender,
                             status=S.PROCESSING, summary=summary)
+    if not receipt.duplicate:
+        _keep_thread(receipt.id, raw)
     if archive and not receipt.duplicate:
         after_commit(_archive_eml, raw, receipt.id)
     return receipt
+
+
+def _keep_thread(message_id: int, raw: bytes) -> None:
+    """Keep the mail's Message-ID and References, for answers that thread to it."""
+    try:
+        headers = BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
+        own = mailthread.message_ids(str(headers.get("Message-ID") or ""))
+        earlier = " ".join(mailthread.message_ids(str(headers.get("References") or "")))
+    except Exception:  # noqa: BLE001 - a mail without usable headers threads to nothing
+        return
+    if own and len(own[0]) <= 500:
+        db.session.execute(update(InboundMessage).where(InboundMessage.id == message_id)
+                           .values(mail_message_id=own[0], mail_references=earlier or None)
+                           .execution_options(synchronize_session=False))
 
 
 def email_identity(raw: bytes) -> tuple[str, str | None]:
