@@ -16,11 +16,12 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "hotline_bench"
+# BENCH_DB_NAME lets engineers sharing one PostgreSQL keep separate bench databases.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "hotline_bench")
 ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 BENCH_DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={DB_NAME}"
 SQLALCHEMY_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 BENCH_REF_PREFIX = "bench:"  # external_ref of cases the create-rate run posts
 
 # ---------------------------------------------------------------- realistic reference text
