@@ -36,9 +36,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _pg  # noqa: E402
+import api_bench  # noqa: E402
 import psycopg  # noqa: E402
-from api_bench import INSTANCE, Server, export_source, free_port  # noqa: E402
+from api_bench import Server, export_source, free_port  # noqa: E402
 
+INSTANCE = Path(os.environ.get("BENCH_INSTANCE", f"/tmp/{_pg.DB_NAME}_instance"))
 PEER_DIR = Path(__file__).resolve().parent / "peers"
 PEER_TOKEN = "floor-token"
 # The body of compare_create.py: a named department, so the case is dispatched at once.
@@ -114,7 +116,7 @@ class Peer:
         self._log = open(INSTANCE / "gunicorn-floor.log", "wb")  # noqa: SIM115 - stop() closes
         self.proc = subprocess.Popen(
             [str(exe), "-w", str(workers), "--threads", str(threads), "-k", "gthread",
-             "-b", f"127.0.0.1:{self.port}", "bare_create:app"],
+             "-b", f"127.0.0.1:{self.port}", "--no-control-socket", "bare_create:app"],
             cwd=PEER_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
 
@@ -185,18 +187,41 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def wait_live(port: int, proc: subprocess.Popen, timeout: float = 120.0) -> None:
+    """Until the liveness probe answers (readiness is 503 here: no worker, no sweep)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/api/v1/health/live")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("gunicorn did not answer its liveness probe")
+
+
 def start_hotlines(sources: list[str], args: argparse.Namespace) -> list[tuple]:
     """(name, server, token, exported folder) for each source, all healthy."""
     started = []
     for ref in sources:
         folder = export_source(ref, [])
         env = _pg.hotline_env(str(INSTANCE), folder)
-        _pg.hotline_cli(["init-db"], env)  # a source may bring a migration
+        try:  # a source may bring a migration; an older one finds a newer schema: fine
+            _pg.hotline_cli(["init-db"], env)
+        except RuntimeError as exc:
+            log(f"  {ref}: init-db refused ({str(exc).strip().splitlines()[-1][:120]})")
         token = _pg.hotline_cli(["token", "create", "agent", "--name", "floor-bench"],
                                 env).strip().splitlines()[-1]
-        server = Server(env, args.workers, args.threads, free_port(), extra=["-k", "gthread"])
+        api_bench.INSTANCE = INSTANCE / f"hotline-{len(started)}"
+        api_bench.INSTANCE.mkdir(parents=True, exist_ok=True)
+        server = Server(env, args.workers, args.threads, free_port(),
+                        extra=["-k", "gthread", "--no-control-socket"])
         started.append((f"hotline@{ref}", server, token, folder))
-        server.wait_ready()
+        wait_live(server.port, server.proc)
     return started
 
 
@@ -213,6 +238,10 @@ def main() -> int:
         f"-w {args.workers} --threads {args.threads} gthread; {args.clients} clients")
     floor_db = f"{_pg.DB_NAME}_floor"
     floor_database(floor_db)
+    # the peer creates its tables at import: once here, not in four workers at a time
+    subprocess.run([sys.executable, "-c", "import bare_create"], cwd=PEER_DIR, check=True,
+                   env=dict(os.environ, PEER_DB=f"postgresql+psycopg://postgres@127.0.0.1:5432/"
+                            f"{floor_db}"))
     first_id = last_case_id()
     peer = Peer(args.workers, args.threads, floor_db)
     hotlines: list[tuple] = []
