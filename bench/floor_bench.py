@@ -26,6 +26,7 @@ import argparse
 import http.client
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -227,6 +228,8 @@ def start_hotlines(sources: list[str], args: argparse.Namespace) -> list[tuple]:
 
 def main() -> int:
     args = parse_args()
+    # a timeout's SIGTERM still stops the servers and removes the cases (the finally below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sources = args.source or ["worktree"]
     INSTANCE.mkdir(parents=True, exist_ok=True)
     cases = _pg.case_count()
