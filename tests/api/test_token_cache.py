@@ -17,7 +17,8 @@ def _get(client, token):
     return client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
 
 
-def _statements(app):
+def _get_seeing_sql(client, token, app) -> list[str]:
+    """GET with the token (which must succeed); the SQL statements the request sent."""
     seen: list[str] = []
     with app.app_context():
         engine = db.engine
@@ -26,17 +27,17 @@ def _statements(app):
         seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", before)
-    return seen, lambda: event.remove(engine, "before_cursor_execute", before)
+    try:
+        assert _get(client, token).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return seen
 
 
 def test_a_known_token_is_not_read_again(client, world, app):
     token = world.tokens["agent"]
     assert _get(client, token).status_code == 200
-    seen, stop = _statements(app)
-    try:
-        assert _get(client, token).status_code == 200
-    finally:
-        stop()
+    seen = _get_seeing_sql(client, token, app)
     assert not [s for s in seen if "api_token" in s]
     assert [s for s in seen if "cache_generation" in s]
 
@@ -74,11 +75,7 @@ def test_an_unrelated_user_change_keeps_the_cache(client, world, app):
     assert _get(client, token).status_code == 200
     with unit_of_work():
         directory.user_by_username("urban").must_change_password = True
-    seen, stop = _statements(app)
-    try:
-        assert _get(client, token).status_code == 200
-    finally:
-        stop()
+    seen = _get_seeing_sql(client, token, app)
     assert not [s for s in seen if "api_token" in s]
 
 
