@@ -279,6 +279,10 @@ class _TestConnection(Connection):
         """A separate connection from the real engine, as ``Engine.connect`` gives."""
         return self.engine.connect()
 
+    def raw_connection(self):
+        """A pooled driver connection of the real engine, as ``Engine.raw_connection`` gives."""
+        return self.engine.raw_connection()
+
     def dispose(self, close: bool = True) -> None:
         """The fixture disposes of the real engine after the test."""
 

@@ -30,6 +30,7 @@ from hotline.models.enums import (
     Satisfaction,
     Urgency,
 )
+from hotline.models.generation import CacheGeneration
 from hotline.models.heartbeat import Heartbeat
 from hotline.models.idempotency import IdempotentRequest
 from hotline.models.kb import ArticleStatus, KbArticle, KbRevision, KbState, KbSynonym, KbUse
@@ -53,5 +54,5 @@ __all__ = [
     "CalendarKind", "CaseAction", "ChatAuthor", "ConversationStatus", "CorrectionSource",
     "DayKind", "DaySource", "InboundStatus", "ModelSource", "ModelStatus", "OutboxStatus",
     "PersonalDataRead",
-    "WebhookSubscription",
+    "WebhookSubscription", "CacheGeneration",
 ]

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, joinedload
 from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.extensions import db
 from hotline.models import ApiToken, Category, Department, Role, User, utcnow
-from hotline.services import accounts
+from hotline.services import accounts, freshness
+from hotline.services.actors import Actor
 from hotline.services.validation import choice, optional_text, required_text
 from hotline.unit_of_work import after_commit
 
@@ -262,6 +263,32 @@ def user_for_token(token: str) -> User | None:
     if row is None or not row.user.active:
         return None
     return row.user
+
+
+TOKEN_CACHE_SIZE = 1000
+
+
+def actor_for_token(token: str) -> Actor | None:
+    """Who a live token acts as, or None; from a per-process cache that is dropped whenever
+    any token is revoked or a user changed (:mod:`freshness`), so a revocation committed
+    anywhere fails the next request here. A hit costs one small SELECT of the counters, in
+    the transaction the request then goes on with, instead of the token and user rows."""
+    generation = freshness.value(freshness.TOKENS)  # read before the rows it guards
+    cache: dict[str, tuple[int, Actor]] = current_app.extensions.setdefault(
+        "hotline.tokens", {})
+    digest = ApiToken.digest(token)
+    hit = cache.get(digest)
+    if hit is not None and hit[0] == generation:
+        return hit[1]
+    user = user_for_token(token)
+    if user is None:
+        cache.pop(digest, None)
+        return None
+    if len(cache) >= TOKEN_CACHE_SIZE:
+        cache.clear()
+    actor = Actor.from_user(user)
+    cache[digest] = (generation, actor)
+    return actor
 
 
 def routable_department(code: Any, *, field: str = "department") -> Department:

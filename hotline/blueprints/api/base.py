@@ -12,7 +12,6 @@ from flask import Blueprint, g, request
 
 from hotline.errors import Malformed, Unauthorized
 from hotline.services import directory
-from hotline.services.actors import Actor
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -25,10 +24,10 @@ def token_required(view: Callable) -> Callable:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("缺少访问令牌：请在 Authorization 头中使用 Bearer <token>")
-        user = directory.user_for_token(token.strip())
-        if user is None:
+        actor = directory.actor_for_token(token.strip())
+        if actor is None:
             raise Unauthorized("访问令牌无效或已撤销")
-        g.actor = Actor.from_user(user)
+        g.actor = actor
         return view(*args, **kwargs)
     return wrapped
 
