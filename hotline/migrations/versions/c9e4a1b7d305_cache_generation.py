@@ -1,7 +1,7 @@
 """per-process caches (API tokens, webhook subscriptions) see a change at once: a counter each
 
 Revision ID: c9e4a1b7d305
-Revises: 7a3d9e1f4c20
+Revises: e13b7c2a5f90
 Create Date: 2026-12-02 00:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'c9e4a1b7d305'
-down_revision = '7a3d9e1f4c20'
+down_revision = 'e13b7c2a5f90'
 branch_labels = None
 depends_on = None
 
