@@ -36,15 +36,17 @@ S = OutboxStatus
 
 def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
             subject: str | None = None, template: str | None = None,
-            data: dict[str, Any] | None = None, case_id: int | None = None) -> OutboxMessage:
-    """Store a message to send (once per idempotency key) in the current transaction."""
+            data: dict[str, Any] | None = None, case_id: int | None = None,
+            not_before: datetime | None = None) -> OutboxMessage:
+    """Store a message to send (once per idempotency key) in the current transaction;
+    ``not_before`` holds it until then (an SMS in the quiet hours)."""
     existing = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.idempotency_key == idempotency_key)).first()
     if existing is not None:
         return existing
     message = OutboxMessage(channel=channel, recipient=recipient, body=body, subject=subject,
                             template=template, data=data or {}, idempotency_key=idempotency_key,
-                            case_id=case_id, next_attempt_at=utcnow())
+                            case_id=case_id, next_attempt_at=not_before or utcnow())
     try:
         with db.session.begin_nested():
             db.session.add(message)
