@@ -25,6 +25,7 @@ from hotline.blueprints import (
     kb,
     mailbox,
     models_admin,
+    notices_admin,
     open311,
     ops,
     oversight,
@@ -177,7 +178,8 @@ def _init_web(app: Flask) -> None:
     """Blueprints, error pages, template helpers, security headers and the login hooks."""
     for blueprint in (auth.bp, public.bp, agent.bp, cases.bp, workbench.bp, admin.bp, api.bp,
                       followups.bp, queues.bp, models_admin.bp, channels.bp, mailbox.bp, inbox.bp,
-                      oversight.bp, ops.bp, kb.bp, api_reference.docs_bp, open311.bp):
+                      oversight.bp, ops.bp, kb.bp, api_reference.docs_bp, open311.bp,
+                      notices_admin.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)

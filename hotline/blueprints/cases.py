@@ -10,7 +10,14 @@ from hotline.errors import ServiceError
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import CaseStatus, Channel, utcnow
-from hotline.services import cases, deadlines, directory, personal_data, queries
+from hotline.services import (
+    cases,
+    citizen_notices,
+    deadlines,
+    directory,
+    personal_data,
+    queries,
+)
 from hotline.services.validation import whole_number
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key, translate_error
@@ -62,6 +69,8 @@ def _detail_page(number: str, revealed_phone: str | None = None):
     case = cases.get_case(actor, number)
     return render_template(
         "cases/detail.html", case=case, events=cases.timeline(case, public_only=False),
+        messages=citizen_notices.messages_for(
+            case, show_code=personal_data.sees_query_code(actor)),
         revealed_phone=revealed_phone, show_code=personal_data.sees_query_code(actor),
         actions=cases.allowed_actions(actor, case), now=utcnow(),
         deadline=deadlines.deadline_state(case, utcnow()),

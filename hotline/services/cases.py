@@ -36,6 +36,7 @@ from hotline.models import (
     utcnow,
 )
 from hotline.services import (
+    citizen_notices,
     corrections,
     deadlines,
     directory,
@@ -179,6 +180,7 @@ def record(case: Case, actor: Actor, action: CaseAction, *, from_status: CaseSta
     )
     db.session.add(event)
     webhooks.announce(event)  # pushed to subscribers when the transaction commits
+    citizen_notices.note(event, actor.kind)  # the citizen is told when it commits
     return event
 
 
