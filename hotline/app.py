@@ -37,6 +37,7 @@ from hotline.blueprints.api import base as api
 from hotline.blueprints.api import calls as _api_calls  # noqa: F401 - adds POST /calls to api.bp
 from hotline.blueprints.api import kb as _api_kb  # noqa: F401 - adds the /kb endpoints
 from hotline.blueprints.api import me as _api_me  # noqa: F401 - adds POST /me/password
+from hotline.blueprints.api import my_cases as _api_my_cases  # noqa: F401 - /track/lookup
 from hotline.blueprints.api import opendata as _api_opendata  # noqa: F401 - adds /opendata
 from hotline.blueprints.api import reference as api_reference  # reference data, openapi.json
 from hotline.blueprints.api import stats as _api_stats  # noqa: F401 - adds GET /stats to api.bp
