@@ -15,6 +15,7 @@ from hotline.services import (
     citizen_notices,
     deadlines,
     directory,
+    leader_mailboxes,
     personal_data,
     queries,
 )
@@ -73,6 +74,7 @@ def _detail_page(number: str, revealed_phone: str | None = None):
             case, show_code=personal_data.sees_query_code(actor)),
         revealed_phone=revealed_phone, show_code=personal_data.sees_query_code(actor),
         actions=cases.allowed_actions(actor, case), now=utcnow(),
+        can_forward=leader_mailboxes.may_forward(actor, case),
         deadline=deadlines.deadline_state(case, utcnow()),
         return_deadline=deadlines.return_deadline(case),
         departments=directory.list_departments(active_only=True),
