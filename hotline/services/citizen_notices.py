@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 K = NoticeKind
 A = CaseAction
 _PENDING = "hotline.citizen_notices"
+_RATED = "hotline.citizen_notices.rated"  # cases the citizen rated in this transaction
 CHANNELS = ("sms", "wechat", "email")
 #: the channels a citizen is written to (the staff timeline lists these messages)
 CITIZEN_CHANNELS = (*CHANNELS, "console")
@@ -172,8 +173,14 @@ def _checked_text(value: object, field: str) -> str:
 def note(event: CaseEvent, actor_kind: str) -> None:
     """Note a case event for the citizen; called for every event as it is recorded. The
     message is written just before the transaction commits (:func:`_write_notices`)."""
+    if event.action == A.FEEDBACK:  # the close or reopen that follows is the citizen's own
+        db.session.info.setdefault(_RATED, set()).add(id(event.case))
+        return
     kind = KIND_OF_ACTION.get(event.action)
-    if kind is None or (kind in _CITIZEN_CAUSED and actor_kind == "citizen"):
+    if kind is None:
+        return
+    if kind in _CITIZEN_CAUSED and (actor_kind == "citizen" or id(event.case) in
+                                    db.session.info.get(_RATED, ())):
         return
     db.session.info.setdefault(_PENDING, []).append(event)
 
@@ -182,6 +189,7 @@ def note(event: CaseEvent, actor_kind: str) -> None:
 def _write_notices(session: Session) -> None:
     """Write the citizen's message for each noted event in the committing transaction;
     events undone by a rolled-back savepoint are no longer in the session."""
+    session.info.pop(_RATED, None)
     noted = session.info.pop(_PENDING, None)
     live = [e for e in noted or () if inspect(e).pending or inspect(e).persistent]
     if not live:
@@ -195,6 +203,7 @@ def _write_notices(session: Session) -> None:
 def _forget(session: Session, previous: SessionTransaction) -> None:
     if not previous.nested:
         session.info.pop(_PENDING, None)
+        session.info.pop(_RATED, None)
 
 
 def book(event: CaseEvent) -> OutboxMessage | None:
@@ -219,7 +228,7 @@ def book(event: CaseEvent) -> OutboxMessage | None:
                              data={"number": case.number, "kind": kind.value,
                                    "event": event.id},
                              idempotency_key=f"notice:{event.id}", case_id=case.id,
-                             not_before=hold)
+                             not_before=hold, new_key=True)
     log.info("citizen notice %s for case %s by %s%s", kind.value, case.number, method,
              f", held until {hold.isoformat()}" if hold else "")
     return message

@@ -71,7 +71,8 @@ def save_mailbox(code: object, *, name: object, holder: object, kind: object,
     code = required_text(code, "code", max_chars=40)
     if not CODE_RE.fullmatch(code):
         raise InvalidInput("「{field}」只能包含字母、数字、下划线和连字符", field="code")
-    office_department = directory.routable_department(office, field="office") if office else None
+    office_department = (directory.department_by_code(office, active_only=True, field="office")
+                         if office else None)
     if office_department is None:
         raise InvalidInput("「{field}」不能为空", field="office")
     mailbox = db.session.scalars(select(LeaderMailbox).where(

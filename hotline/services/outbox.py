@@ -37,22 +37,29 @@ S = OutboxStatus
 def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
             subject: str | None = None, template: str | None = None,
             data: dict[str, Any] | None = None, case_id: int | None = None,
-            not_before: datetime | None = None) -> OutboxMessage:
+            not_before: datetime | None = None, new_key: bool = False) -> OutboxMessage:
     """Store a message to send (once per idempotency key) in the current transaction;
-    ``not_before`` holds it until then (an SMS in the quiet hours)."""
-    existing = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.idempotency_key == idempotency_key)).first()
-    if existing is not None:
-        return existing
+    ``not_before`` holds it until then (an SMS in the quiet hours). ``new_key``: the key
+    is new by construction (it names a row this transaction wrote, such as a case event),
+    so no other transaction can hold it and no savepoint is needed."""
+    if not new_key:
+        existing = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == idempotency_key)).first()
+        if existing is not None:
+            return existing
     message = OutboxMessage(channel=channel, recipient=recipient, body=body, subject=subject,
                             template=template, data=data or {}, idempotency_key=idempotency_key,
                             case_id=case_id, next_attempt_at=not_before or utcnow())
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:  # another transaction stored the same key first
-        return db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.idempotency_key == idempotency_key)).one()
+    if new_key:
+        db.session.add(message)
+        db.session.flush()
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(message)
+        except IntegrityError:  # another transaction stored the same key first
+            return db.session.scalars(select(OutboxMessage).where(
+                OutboxMessage.idempotency_key == idempotency_key)).one()
     # read after commit by workflows.scheduling, which enqueues the delivery job
     db.session.info.setdefault("hotline.outbox_new", []).append(message.id)
     return message
