@@ -250,7 +250,8 @@ def values(case: Case, method: str) -> dict[str, str]:
         deadline = case.handle_deadline.astimezone(_zone()).strftime("%Y-%m-%d %H:%M")
     return {"number": case.number, "code": case.query_code,
             "link": links.tracking_url(case), "title": case.title or "",
-            "department": case.department.name if case.department else "",
+            "department": (case.department.name if case.department
+                           else ("the 12345 hotline" if _english() else "12345热线")),
             "deadline": deadline, "answer": answer}
 
 
