@@ -23,8 +23,10 @@ from hotline.blueprints import (
     followups,
     inbox,
     kb,
+    leaders,
     mailbox,
     models_admin,
+    notices_admin,
     open311,
     ops,
     oversight,
@@ -35,7 +37,9 @@ from hotline.blueprints import (
 from hotline.blueprints.api import base as api
 from hotline.blueprints.api import calls as _api_calls  # noqa: F401 - adds POST /calls to api.bp
 from hotline.blueprints.api import kb as _api_kb  # noqa: F401 - adds the /kb endpoints
+from hotline.blueprints.api import leaders as _api_leaders  # noqa: F401 - /stats/mailboxes
 from hotline.blueprints.api import me as _api_me  # noqa: F401 - adds POST /me/password
+from hotline.blueprints.api import my_cases as _api_my_cases  # noqa: F401 - /track/lookup
 from hotline.blueprints.api import opendata as _api_opendata  # noqa: F401 - adds /opendata
 from hotline.blueprints.api import quality as _api_quality  # noqa: F401 - adds /quality/check
 from hotline.blueprints.api import reference as api_reference  # reference data, openapi.json
@@ -178,7 +182,8 @@ def _init_web(app: Flask) -> None:
     """Blueprints, error pages, template helpers, security headers and the login hooks."""
     for blueprint in (auth.bp, public.bp, agent.bp, cases.bp, workbench.bp, admin.bp, api.bp,
                       followups.bp, queues.bp, models_admin.bp, channels.bp, mailbox.bp, inbox.bp,
-                      oversight.bp, ops.bp, kb.bp, api_reference.docs_bp, open311.bp):
+                      oversight.bp, ops.bp, kb.bp, api_reference.docs_bp, open311.bp,
+                      notices_admin.bp, leaders.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -149,6 +149,23 @@ def parse_clock(value: str | time) -> time:
     return time.fromisoformat(value.strip().zfill(5 if value.count(":") == 1 else 8))
 
 
+def parse_quiet_hours(value: str | tuple[time, time] | None) -> tuple[time, time] | None:
+    """``HH:MM-HH:MM`` (it may span midnight, e.g. 22:00-08:00) when no SMS goes out; empty
+    or ``off``: none."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "off")):
+        return None
+    if isinstance(value, tuple | list) and len(value) == 2:
+        start, end = (parse_clock(part) for part in value)
+    else:
+        start_text, sep, end_text = _string(value).partition("-")
+        if not sep:
+            raise ConfigError(f"quiet hours must look like 22:00-08:00 or off, got {value!r}")
+        start, end = parse_clock(start_text), parse_clock(end_text)
+    if start == end:
+        raise ConfigError(f"quiet hours {value!r}: start and end are the same time")
+    return start, end
+
+
 def parse_log_level(value: str) -> str:
     """A Python logging level name (DEBUG, INFO, WARNING, ERROR, CRITICAL)."""
     level = _text(value).upper()
@@ -292,6 +309,10 @@ SETTINGS: tuple[Setting, ...] = (
             "A follow-up survey not answered this long after it was sent gets one reminder."),
     Setting("FOLLOWUP_WINDOW", parse_duration, "72h",
             "A replied case not rated this long after the reply closes as not rated."),
+    Setting("SMS_QUIET_HOURS", parse_quiet_hours, "22:00-08:00",
+            "Local hours when citizen notices by SMS are held until the end (off: none)."),
+    Setting("OTP_TTL_SECONDS", parse_int, 300,
+            "How long a one-time code for \"my cases\" (/track/mine) stays valid."),
     Setting("SWEEP_INTERVAL_SECONDS", parse_int, 60,
             "How often workers re-derive due deadlines and messages from the database."),
     Setting("CLASSIFIER_THRESHOLD", parse_float, 0.6,

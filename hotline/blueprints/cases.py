@@ -10,7 +10,16 @@ from hotline.errors import ServiceError
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import CaseStatus, Channel, utcnow
-from hotline.services import cases, deadlines, directory, personal_data, quality, queries
+from hotline.services import (
+    cases,
+    citizen_notices,
+    deadlines,
+    directory,
+    leader_mailboxes,
+    personal_data,
+    quality,
+    queries,
+)
 from hotline.services.validation import whole_number
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key, translate_error
@@ -66,8 +75,11 @@ def _detail_page(number: str, revealed_phone: str | None = None, draft: str | No
         draft=draft, draft_inspection=draft_inspection,
         inspection=quality.reply_inspection(actor, case),
         record_findings=quality.record_findings(actor, case),
+        messages=citizen_notices.messages_for(
+            case, show_code=personal_data.sees_query_code(actor)),
         revealed_phone=revealed_phone, show_code=personal_data.sees_query_code(actor),
         actions=cases.allowed_actions(actor, case), now=utcnow(),
+        can_forward=leader_mailboxes.may_forward(actor, case),
         deadline=deadlines.deadline_state(case, utcnow()),
         return_deadline=deadlines.return_deadline(case),
         departments=directory.list_departments(active_only=True),

@@ -14,7 +14,7 @@ from hotline.errors import InvalidInput, ServiceError
 from hotline.extensions import db
 from hotline.i18n import gettext as _
 from hotline.models import Attachment, InboundStatus, RequestType, utcnow
-from hotline.services import chat, gate, storage, tracking
+from hotline.services import chat, gate, leader_mailboxes, storage, tracking
 from hotline.services.intake import letters, store
 from hotline.services.validation import whole_number
 from hotline.unit_of_work import unit_of_work
@@ -22,7 +22,7 @@ from hotline.webutil import client_key, error_body, send_attachment, translate_e
 from workflows import inbound
 
 bp = Blueprint("mailbox", __name__)
-LETTER_FIELDS = ("name", "phone", "address", "title", "content", "type")
+LETTER_FIELDS = ("name", "phone", "address", "title", "content", "type", "mailbox", "publish")
 RECEIPT_COOKIE = "mailbox_receipt"
 
 
@@ -41,14 +41,15 @@ def _form_page(form: dict, *, error: str | None = None, error_field: str | None 
     return render_template("public/mailbox.html", form=form, error=error,
                            error_field=error_field, challenge=issued,
                            honeypot=challenge.HONEYPOT_FIELD, types=list(RequestType),
+                           mailboxes=leader_mailboxes.list_mailboxes(active_only=True),
                            max_files=current_app.config["UPLOAD_MAX_FILES"],
                            max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)), status
 
 
 @bp.get("/mailbox")
 def mailbox():
-    """The mayor's-mailbox form with a fresh challenge."""
-    return _form_page({"type": "complaint"})
+    """The mailbox form with a fresh challenge; ``?to=`` chooses the leader's mailbox."""
+    return _form_page({"type": "complaint", "mailbox": request.args.get("to", "")[:40]})
 
 
 @bp.post("/mailbox")

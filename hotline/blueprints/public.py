@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from hotline.errors import NotFound, ServiceError
+from hotline.errors import NotFound, ServiceError, TooManyAttempts
 from hotline.i18n import gettext as _
-from hotline.services import tracking
+from hotline.services import my_cases, tracking
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key, translate_error
 
@@ -48,3 +48,26 @@ def feedback(number: str):
     else:
         flash(_("感谢您的评价"), "success")
     return redirect(url_for("public.track", number=number, code=code), code=303)
+
+
+@bp.route("/track/mine", methods=["GET", "POST"])
+def my_cases_page():
+    """"My cases": a mobile number, a one-time code by SMS, then every case made with it."""
+    form = request.form
+    phone = form.get("phone", "").strip()
+    if request.method == "GET":
+        return render_template("public/my_cases.html", step="phone")
+    step = "code" if form.get("op") == "verify" else "phone"
+    try:
+        if step == "phone":
+            with unit_of_work():
+                my_cases.request_code(phone, client_key())
+            return render_template("public/my_cases.html", step="code", phone=phone,
+                                   sent=True), 202
+        with unit_of_work():
+            items = my_cases.verify(phone, form.get("otp", ""), client_key())
+    except ServiceError as exc:
+        status = 429 if isinstance(exc, TooManyAttempts) else exc.status
+        return render_template("public/my_cases.html", step=step, phone=phone,
+                               error=translate_error(exc)), status
+    return render_template("public/my_cases.html", step="list", phone=phone, items=items)

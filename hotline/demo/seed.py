@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from hotline.demo import kb as kb_demo
 from hotline.extensions import db
 from hotline.models import Case, Department, ModelSource, Role, Satisfaction, User, utcnow
-from hotline.services import cases, directory, registration, suggestions
+from hotline.services import cases, directory, leader_mailboxes, registration, suggestions
 from hotline.services.actors import Actor
 from hotline.unit_of_work import unit_of_work
 
@@ -98,12 +98,32 @@ def load_demo() -> str:
         for username, role, name, dept in DEMO_ACCOUNTS:
             directory.add_user(username, role=role, password=DEMO_PASSWORD,
                                display_name=name, department=dept)
+        _demo_mailboxes()
     with unit_of_work():
         made = _demo_cases(utcnow())
     loaded = kb_demo.load_kb()
     return (f"demo loaded: {len(city['departments'])} departments, "
             f"{len(city['categories'])} categories, {len(DEMO_ACCOUNTS)} accounts, "
             f"{made} cases, {loaded} kb articles{note}")
+
+
+#: leaders' mailboxes (领导信箱): code, name, holder, kind, the office that reads the letters
+DEMO_MAILBOXES = (
+    ("mayor", "市长信箱", "市长", "mayor", "GOVOFFICE"),
+    ("secretary", "市委书记信箱", "市委书记", "party_secretary", "GOVOFFICE"),
+    ("housing-head", "市住建局局长信箱", "市住房和城乡建设局局长", "department_head", "HOUSING"),
+)
+
+
+def _demo_mailboxes() -> None:
+    """The government office that reads the mayor's and secretary's letters, and the
+    mailboxes."""
+    directory.add_department("GOVOFFICE", "市政府办公厅")
+    directory.add_user("govoffice", role="department", password=DEMO_PASSWORD,
+                       display_name="市政府办公厅 吴静", department="GOVOFFICE")
+    for position, (code, name, holder, kind, office) in enumerate(DEMO_MAILBOXES):
+        leader_mailboxes.save_mailbox(code, name=name, holder=holder, kind=kind,
+                                      office=office, position=position)
 
 
 def _ensure_starter_model() -> bool:

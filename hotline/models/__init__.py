@@ -22,8 +22,10 @@ from hotline.models.enums import (
     DayKind,
     DaySource,
     InboundStatus,
+    MailboxKind,
     ModelSource,
     ModelStatus,
+    NoticeKind,
     OutboxStatus,
     RequestType,
     Role,
@@ -34,6 +36,8 @@ from hotline.models.generation import CacheGeneration
 from hotline.models.heartbeat import Heartbeat
 from hotline.models.idempotency import IdempotentRequest
 from hotline.models.kb import ArticleStatus, KbArticle, KbRevision, KbState, KbSynonym, KbUse
+from hotline.models.leader import LeaderMailbox
+from hotline.models.notice import NoticeSetting, TrackCode
 from hotline.models.org import Category, Department
 from hotline.models.outbox import Notification, OutboxMessage
 from hotline.models.routing import ClassifierModel, RoutingCorrection
@@ -53,6 +57,7 @@ __all__ = [
     "ArticleStatus", "KbArticle", "KbRevision", "KbState", "KbSynonym", "KbUse",
     "CalendarKind", "CaseAction", "ChatAuthor", "ConversationStatus", "CorrectionSource",
     "DayKind", "DaySource", "InboundStatus", "ModelSource", "ModelStatus", "OutboxStatus",
-    "PersonalDataRead",
+    "PersonalDataRead", "NoticeKind", "NoticeSetting", "TrackCode",
+    "LeaderMailbox", "MailboxKind",
     "WebhookSubscription", "CacheGeneration",
 ]

@@ -17,6 +17,7 @@ from hotline.models.enums import (
     Satisfaction,
     Urgency,
 )
+from hotline.models.leader import LeaderMailbox
 from hotline.models.org import Category, Department
 from hotline.models.user import User
 
@@ -67,6 +68,11 @@ class Case(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
     external_ref: Mapped[str | None] = mapped_column(String(120))  # call id, message id
     recording_ref: Mapped[str | None] = mapped_column(String(200))
+    #: the leader's mailbox a letter is addressed to, and whether its writer agreed to
+    #: publish the answer (公开答复, personal data removed)
+    mailbox_id: Mapped[int | None] = mapped_column(ForeignKey("leader_mailbox.id"),
+                                                   index=True)
+    publish_consent: Mapped[bool] = mapped_column(default=False)
 
     answer: Mapped[str | None] = mapped_column(Text)  # the reply or direct resolution
     supervised: Mapped[bool] = mapped_column(default=False)
@@ -109,6 +115,7 @@ class Case(Base):
     citizen: Mapped[Citizen | None] = relationship()
     created_by: Mapped[User | None] = relationship()
     merged_into: Mapped[Case | None] = relationship(remote_side=[id])
+    mailbox: Mapped[LeaderMailbox | None] = relationship()
     events: WriteOnlyMapped[CaseEvent] = relationship(
         back_populates="case", order_by="CaseEvent.id", passive_deletes=True
     )

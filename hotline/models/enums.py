@@ -154,6 +154,26 @@ class OutboxStatus(StrEnum):
     DEAD = "dead"
 
 
+class NoticeKind(StrEnum):
+    """The steps of a case the citizen is told about on their own channel."""
+
+    REGISTERED = "registered"
+    DISPATCHED = "dispatched"
+    EXTENDED = "extended"
+    REPLIED = "replied"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+
+
+class MailboxKind(StrEnum):
+    """Whose mailbox a leader's mailbox (领导信箱) is."""
+
+    MAYOR = "mayor"
+    PARTY_SECRETARY = "party_secretary"
+    OFFICIAL = "official"
+    DEPARTMENT_HEAD = "department_head"
+
+
 class ModelStatus(StrEnum):
     """The life of a classifier model version; exactly one is active."""
 

@@ -36,6 +36,7 @@ from hotline.models import (
     utcnow,
 )
 from hotline.services import (
+    citizen_notices,
     corrections,
     deadlines,
     directory,
@@ -182,14 +183,17 @@ def record(case: Case, actor: Actor, action: CaseAction, *, from_status: CaseSta
     )
     db.session.add(event)
     _unpublished.setdefault(case, []).append(event)
+    citizen_notices.note(event, actor.kind)  # told by publish()
     return event
 
 
 def publish(case: Case) -> None:
-    """Write the event pushes of the events just recorded on ``case`` into this
-    transaction. Every service that records case events calls it once its change is
-    complete: registration, :func:`perform` and :func:`rate` here, the escalation sweep."""
+    """Write the event pushes and the citizen's messages of the events just recorded on
+    ``case`` into this transaction. Every service that records case events calls it once
+    its change is complete: registration, :func:`perform` and :func:`rate` here, the
+    escalation sweep, intake's appended messages, a leader's mailbox."""
     webhooks.push(_unpublished.pop(case, ()))
+    citizen_notices.write_noted(case)
 
 
 def announce(case: Case, action: CaseAction) -> None:

@@ -48,16 +48,21 @@ JOB_MARGIN = timedelta(seconds=10)
 
 def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
             subject: str | None = None, template: str | None = None,
-            data: dict[str, Any] | None = None, case_id: int | None = None) -> OutboxMessage:
+            data: dict[str, Any] | None = None, case_id: int | None = None,
+            not_before: datetime | None = None, new_key: bool = False) -> OutboxMessage:
     """Store a message to send (once per idempotency key) in the current transaction.
 
     A WeChat message about a case links to the citizen's tracking page (the template's
     ``url``); an e-mail about a case carries its number once in the subject and threads to
-    the citizen's latest mail (``In-Reply-To``, ``References``)."""
-    existing = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.idempotency_key == idempotency_key)).first()
-    if existing is not None:
-        return existing
+    the citizen's latest mail (``In-Reply-To``, ``References``). ``not_before`` holds it
+    until then (an SMS in the quiet hours). ``new_key``: the key is new by construction (it
+    names a row this transaction wrote, such as a case event), so no other transaction can
+    hold it and no look-up or savepoint is needed."""
+    if not new_key:
+        existing = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == idempotency_key)).first()
+        if existing is not None:
+            return existing
     data = dict(data or {})
     case = db.session.get(Case, case_id) if case_id is not None else None
     if channel == "wechat" and case is not None:
@@ -67,13 +72,17 @@ def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
         data.update(_thread_headers(case.id))
     message = OutboxMessage(channel=channel, recipient=recipient, body=body, subject=subject,
                             template=template, data=data, idempotency_key=idempotency_key,
-                            case_id=case_id, next_attempt_at=utcnow())
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:  # another transaction stored the same key first
-        return db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.idempotency_key == idempotency_key)).one()
+                            case_id=case_id, next_attempt_at=not_before or utcnow())
+    if new_key:
+        db.session.add(message)
+        db.session.flush()
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(message)
+        except IntegrityError:  # another transaction stored the same key first
+            return db.session.scalars(select(OutboxMessage).where(
+                OutboxMessage.idempotency_key == idempotency_key)).one()
     # read after commit by workflows.scheduling, which enqueues the delivery job
     db.session.info.setdefault("hotline.outbox_new", []).append(message.id)
     return message

@@ -134,7 +134,8 @@ def test_followup_survey_goes_by_sms_once_then_one_reminder(case):
     assert escalation.process_due(case.id, local("2026-11-25 10:00")) == []
     assert escalation.process_due(case.id, local("2026-11-26 09:30")) == ["followup_reminded"]
     assert escalation.process_due(case.id, local("2026-11-26 10:30")) == []
-    messages = db.session.query(OutboxMessage).filter_by(case_id=case.id).all()
+    messages = db.session.query(OutboxMessage).filter_by(case_id=case.id,
+                                                         template="followup").all()
     assert [(m.channel, m.recipient, m.data["kind"]) for m in messages] == [
         ("sms", "13800001111", "survey"), ("sms", "13800001111", "reminder")]
     assert case.number in messages[0].body and case.query_code in messages[0].body
@@ -159,7 +160,8 @@ def test_rating_before_expiry_stops_the_followup(case):
     escalation.process_due(case.id, local("2026-11-25 09:00"))
     cases.rate(case, cases.Satisfaction.SATISFIED, None, now=local("2026-11-25 12:00"))
     assert escalation.process_due(case.id, local("2026-11-30 09:00")) == []
-    assert db.session.query(OutboxMessage).filter_by(case_id=case.id).count() == 1
+    assert db.session.query(OutboxMessage).filter_by(case_id=case.id,
+                                                     template="followup").count() == 1
 
 
 def test_phone_case_without_mobile_goes_to_the_call_list(world):

@@ -16,7 +16,7 @@ from hotline.channels.uploads import check_attachment
 from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.models import Attachment, InboundMessage, InboundStatus, RequestType, utcnow
-from hotline.services import storage
+from hotline.services import leader_mailboxes, storage
 from hotline.services.intake.receive import upload_limit
 from hotline.services.intake.store import Receipt, clip, find_message
 from hotline.services.validation import choice, optional_text, phone_number, required_text
@@ -32,6 +32,8 @@ class Letter:
     title: str | None
     content: str
     request_type: str
+    mailbox: str | None = None  # the leader's mailbox written to (领导信箱), by code
+    publish: bool = False  # the writer agrees to publish the answer (公开答复)
 
 
 def check_letter(form: dict[str, Any], files: list[tuple[str, bytes]]) -> tuple[
@@ -50,6 +52,9 @@ def check_letter(form: dict[str, Any], files: list[tuple[str, bytes]]) -> tuple[
         content=required_text(form.get("content"), "content", max_chars=max_chars),
         request_type=choice(form.get("type") or None, RequestType, "type",
                             RequestType.COMPLAINT).value,
+        mailbox=(leader_mailboxes.mailbox_by_code(form["mailbox"]).code
+                 if form.get("mailbox") else None),
+        publish=form.get("publish") in ("1", "on", "true"),
     )
     limit = current_app.config["UPLOAD_MAX_FILES"]
     files = [(name, data) for name, data in files if name or data]
@@ -74,6 +79,7 @@ def receive_letter(letter: Letter, uploads: list[UploadedFile], token_id: str,
     payload = json.dumps({
         "name": letter.name, "phone": letter.phone, "address": letter.address,
         "title": letter.title, "content": letter.content, "type": letter.request_type,
+        "mailbox": letter.mailbox, "publish": letter.publish,
         "client": client,
         "attachments": [{"filename": u.filename, "content_type": u.content_type,
                          "size": len(u.data), "sha256": digest, "path": path}

@@ -41,7 +41,15 @@ from hotline.models import (
     utcnow,
 )
 from hotline.models.enums import LABELS_ZH
-from hotline.services import cases, registration, repeats, signals, storage, suggestions
+from hotline.services import (
+    cases,
+    leader_mailboxes,
+    registration,
+    repeats,
+    signals,
+    storage,
+    suggestions,
+)
 from hotline.services.actors import Actor
 from hotline.services.intake import replies
 from hotline.services.intake.receive import upload_limit
@@ -76,6 +84,8 @@ class Request:
     rating: int | None = None
     passive: bool = False  # WeChat: the answer goes back in the HTTP response itself
     media: wechat_channel.Media | None = None  # WeChat image or voice, fetched after commit
+    mailbox: str | None = None  # a letter to a leader's mailbox: its code
+    publish: bool = False  # ... and whether its writer agreed to publish the answer
     reply_to: str | None = field(default=None)  # address for an outbox answer
 
 
@@ -168,7 +178,8 @@ def _mailbox_request(message: InboundMessage) -> Request:
         Attachment.message_id == message.id).order_by(Attachment.id)))
     return Request(channel="mailbox", text=data["content"], title=data.get("title"),
                    phone=data.get("phone"), name=data.get("name"), address=data.get("address"),
-                   request_type=data.get("type"), kept_attachment_ids=kept)
+                   request_type=data.get("type"), kept_attachment_ids=kept,
+                   mailbox=data.get("mailbox"), publish=bool(data.get("publish")))
 
 
 REQUEST_BUILDERS: dict[str, Callable[[InboundMessage], Request]] = {
@@ -225,8 +236,12 @@ def _new_case(message: InboundMessage, request: Request) -> None:
         request_type=request.request_type, external_ref=f"inbound:{message_id}")
     settle(message_id, InboundStatus.CASE, reason=None)
     kept = [storage.keep(upload, message_id=message_id) for upload in request.uploads]
-    case = registration.register_case(citizen_actor(request.channel), new)
-    if request.channel in AUTO_DISPATCH:
+    actor = citizen_actor(request.channel)
+    case = registration.register_case(actor, new)
+    mailbox = leader_mailboxes.find(request.mailbox) if request.mailbox else None
+    if mailbox is not None:  # a leader's mailbox: its office reads the letter first
+        leader_mailboxes.address_letter(case, mailbox, publish=request.publish, actor=actor)
+    elif request.channel in AUTO_DISPATCH:
         auto_dispatch(case)
     _link_attachments(case, kept, request.kept_attachment_ids)
     _fetch_media_later(message_id, request)

@@ -1,0 +1,77 @@
+"""Leaders' mailboxes (领导信箱): the admins' list with its statistics, the office's forward
+of a letter, and the public pages of each mailbox with its published answers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from hotline.blueprints.guards import current_actor, login_required, role_required
+from hotline.errors import ServiceError
+from hotline.i18n import gettext as _
+from hotline.i18n import label
+from hotline.models import MailboxKind
+from hotline.services import directory, leader_mailboxes, periods
+from hotline.unit_of_work import unit_of_work
+from hotline.webutil import translate_error
+
+bp = Blueprint("leaders", __name__)
+
+
+@bp.route("/admin/mailboxes", methods=["GET", "POST"])
+@role_required("admin")
+def admin():
+    """The mailboxes admins keep, and each one's letters and satisfaction this period."""
+    if request.method == "POST":
+        form = request.form
+        try:
+            with unit_of_work():
+                leader_mailboxes.save_mailbox(
+                    form.get("code"), name=form.get("name"), holder=form.get("holder"),
+                    kind=form.get("kind"), office=form.get("office"), intro=form.get("intro"),
+                    position=form.get("position") or 0, active=form.get("active", "1") == "1")
+        except ServiceError as exc:
+            flash(translate_error(exc), "error")
+        else:
+            flash(_("已保存"), "success")
+        return redirect(url_for("leaders.admin"), code=303)
+    period = periods.period_from(request.args.get("from"), request.args.get("to"))
+    return render_template("admin/mailboxes.html", period=period,
+                           mailboxes=leader_mailboxes.list_mailboxes(),
+                           stats=leader_mailboxes.stats(*period.window()),
+                           kinds=list(MailboxKind),
+                           departments=directory.list_departments(active_only=True))
+
+
+@bp.post("/cases/<number>/forward")
+@login_required
+def forward(number: str):
+    """The mailbox's office passes the letter to the handling department."""
+    try:
+        with unit_of_work():
+            leader_mailboxes.forward(current_actor(), number, request.form.get("department"),
+                                     request.form.get("note"))
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(translate_error(exc), "error")
+    else:
+        flash(_("已{action}", action=label("dispatch")), "success")
+    return redirect(url_for("cases.detail", number=number), code=303)
+
+
+@bp.get("/mailboxes")
+def public_index():
+    """Every mailbox, with its latest published answers."""
+    boxes = leader_mailboxes.list_mailboxes(active_only=True)
+    return render_template("public/leaders.html", mailboxes=boxes, mailbox=None,
+                           letters={m.id: leader_mailboxes.published_letters(m, limit=3)
+                                    for m in boxes})
+
+
+@bp.get("/mailboxes/<code>")
+def public_mailbox(code: str):
+    """One mailbox's page: who reads it, how to write, its published answers."""
+    mailbox = leader_mailboxes.public_page(code)
+    return render_template("public/leaders.html", mailboxes=[mailbox], mailbox=mailbox,
+                           letters={mailbox.id: leader_mailboxes.published_letters(
+                               mailbox, limit=20)})

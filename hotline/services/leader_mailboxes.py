@@ -1,0 +1,249 @@
+"""Leaders' mailboxes (领导信箱): the mayor's, the party secretary's, officials' and department
+heads' mailboxes, kept by admins.
+
+A letter keeps the mailbox it was written to and goes first to that mailbox's office (a
+department): the office answers it, or forwards it to the handling department as an agent
+dispatches. Statistics break volume and satisfaction down by mailbox, and each mailbox's
+public page shows its recent answered letters whose writers agreed to publication
+(公开答复), with personal data removed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
+
+from hotline import phones
+from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hotline.extensions import db
+from hotline.models import (
+    Case,
+    CaseAction,
+    CaseEvent,
+    CaseStatus,
+    LeaderMailbox,
+    MailboxKind,
+    Satisfaction,
+    utcnow,
+)
+from hotline.services import cases, directory
+from hotline.services.actors import Actor
+from hotline.services.validation import choice, optional_text, required_text, whole_number
+
+CODE_RE = re.compile(r"[A-Za-z0-9_\-]{1,40}")
+ANSWERED = (CaseStatus.REPLIED, CaseStatus.CLOSED)
+A = CaseAction
+
+
+# ---------------------------------------------------------------- the list admins keep
+
+def list_mailboxes(*, active_only: bool = False) -> list[LeaderMailbox]:
+    """The mailboxes in the order the form and the public pages list them."""
+    query = select(LeaderMailbox).order_by(LeaderMailbox.position, LeaderMailbox.id)
+    if active_only:
+        query = query.where(LeaderMailbox.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def find(code: object) -> LeaderMailbox | None:
+    """An active mailbox by its code, or None."""
+    return db.session.scalars(select(LeaderMailbox).where(
+        LeaderMailbox.code == str(code or "").strip()[:40],
+        LeaderMailbox.active.is_(True))).first()
+
+
+def mailbox_by_code(code: object, *, field: str = "mailbox") -> LeaderMailbox:
+    """An active mailbox by its code, or InvalidInput on ``field``."""
+    mailbox = find(code)
+    if mailbox is None:
+        raise InvalidInput("「{field}」的值「{value}」无效", field=field, value=str(code)[:40])
+    return mailbox
+
+
+def save_mailbox(code: object, *, name: object, holder: object, kind: object,
+                 office: object, intro: object = None, position: object = 0,
+                 active: bool = True) -> LeaderMailbox:
+    """Add a mailbox, or change the one with this code, in the caller's transaction."""
+    code = required_text(code, "code", max_chars=40)
+    if not CODE_RE.fullmatch(code):
+        raise InvalidInput("「{field}」只能包含字母、数字、下划线和连字符", field="code")
+    office_department = (directory.department_by_code(office, active_only=True, field="office")
+                         if office else None)
+    if office_department is None:
+        raise InvalidInput("「{field}」不能为空", field="office")
+    mailbox = db.session.scalars(select(LeaderMailbox).where(
+        LeaderMailbox.code == code)).first()
+    if mailbox is None:
+        mailbox = LeaderMailbox(code=code)
+        db.session.add(mailbox)
+    mailbox.name = required_text(name, "name", max_chars=100)
+    mailbox.holder = optional_text(holder, "holder", max_chars=100)
+    mailbox.kind = choice(kind or None, MailboxKind, "kind", MailboxKind.OFFICIAL)
+    mailbox.office = office_department
+    mailbox.intro = optional_text(intro, "intro", max_chars=1000)
+    mailbox.position = whole_number(position or 0, "position", minimum=0, maximum=100000)
+    mailbox.active = bool(active)
+    db.session.flush()
+    return mailbox
+
+
+# ---------------------------------------------------------------- letters
+
+def address_letter(case: Case, mailbox: LeaderMailbox, *, publish: bool, actor: Actor,
+                   now: datetime | None = None) -> None:
+    """Keep the addressee and the writer's consent on a new case, and send it to the
+    mailbox's office first (in the caller's transaction)."""
+    now = now or utcnow()
+    case.mailbox = mailbox
+    case.mailbox_id = mailbox.id
+    case.publish_consent = bool(publish)
+    if case.status == CaseStatus.REGISTERED and case.department_id is None:
+        cases.dispatch_to(case, actor, mailbox.office, now=now,
+                          note=f"来信寄给{mailbox.name}，先由{mailbox.office.name}阅处")
+        cases.announce(case, CaseAction.DISPATCH)
+
+
+def may_forward(actor: Actor, case: Case) -> bool:
+    """Whether the actor is the office of the mailbox the letter was written to, holding it."""
+    return (case.mailbox is not None and actor.department_id is not None
+            and case.department_id == case.mailbox.office_id == actor.department_id
+            and case.status in (CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS))
+
+
+def forward(actor: Actor, number: str, department: object, note: object = None, *,
+            now: datetime | None = None) -> Case:
+    """The mailbox's office passes the letter to the handling department (like an agent's
+    dispatch, with its event), in the caller's transaction."""
+    now = now or utcnow()
+    case = cases.get_case(actor, number)
+    if case.mailbox is None:
+        raise Conflict("该工单不是领导信箱来信")
+    if not may_forward(actor, case):
+        raise Forbidden("只有信箱的阅处单位可以转办该来信")
+    if not department:
+        raise InvalidInput("「{field}」不能为空", field="department")
+    target = directory.routable_department(department)
+    if target.id == case.department_id:
+        raise InvalidInput("工单已在该单位办理", field="department")
+    cases.dispatch_to(case, actor, target, now=now,
+                      note=optional_text(note, "note", max_chars=cases.NOTE_MAX))
+    case.updated_at = now
+    cases.announce(case, CaseAction.DISPATCH)
+    return case
+
+
+# ---------------------------------------------------------------- statistics
+
+@dataclass(frozen=True)
+class MailboxStats:
+    """Volume and satisfaction of one mailbox over a period."""
+
+    code: str
+    name: str
+    letters: int
+    answered: int
+    rated: int
+    satisfied: int
+    basically_satisfied: int
+    dissatisfied: int
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """(satisfied + basically satisfied) / rated, or None with no rating."""
+        if not self.rated:
+            return None
+        return round((self.satisfied + self.basically_satisfied) / self.rated, 4)
+
+    def as_dict(self) -> dict:
+        return {"mailbox": self.code, "name": self.name, "letters": self.letters,
+                "answered": self.answered, "rated": self.rated, "satisfied": self.satisfied,
+                "basically_satisfied": self.basically_satisfied,
+                "dissatisfied": self.dissatisfied,
+                "satisfaction_rate": self.satisfaction_rate}
+
+
+def stats(start: datetime | None = None, end: datetime | None = None) -> list[MailboxStats]:
+    """Letters written to each mailbox (registered in [start, end)), how many were answered,
+    and every rating their writers gave (a dissatisfied one reopens the case, so ratings are
+    read from the feedback events); every mailbox listed, idle ones with zeros."""
+    def period(query):
+        if start is not None:
+            query = query.where(Case.created_at >= start)
+        return query if end is None else query.where(Case.created_at < end)
+    volume = period(select(Case.mailbox_id, func.count(Case.id),
+                           func.sum(sql_case((Case.answer.is_not(None), 1), else_=0)))
+                    .where(Case.mailbox_id.is_not(None)).group_by(Case.mailbox_id))
+    rating = CaseEvent.data["satisfaction"].as_string()
+    ratings = period(select(Case.mailbox_id, rating, func.count(CaseEvent.id))
+                     .join(CaseEvent, CaseEvent.case_id == Case.id)
+                     .where(Case.mailbox_id.is_not(None), CaseEvent.action == A.FEEDBACK)
+                     .group_by(Case.mailbox_id, rating))
+    letters = {row[0]: (int(row[1]), int(row[2] or 0)) for row in db.session.execute(volume)}
+    rated: dict[int, dict[str, int]] = {}
+    for mailbox_id, value, count in db.session.execute(ratings):
+        rated.setdefault(mailbox_id, {})[value] = int(count)
+    rows = []
+    for m in list_mailboxes():
+        given = rated.get(m.id, {})
+        counts = [given.get(s.value, 0) for s in (
+            Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED, Satisfaction.DISSATISFIED)]
+        rows.append(MailboxStats(m.code, m.name, *letters.get(m.id, (0, 0)), sum(counts),
+                                 *counts))
+    return rows
+
+
+# ---------------------------------------------------------------- public answers
+
+@dataclass(frozen=True)
+class PublicLetter:
+    """An answered letter as the public page shows it: no name, phone or address."""
+
+    number: str
+    title: str
+    content: str
+    answer: str
+    department: str | None
+    written_at: datetime
+    answered_at: datetime | None
+
+
+def public_page(code: str) -> LeaderMailbox:
+    """An active mailbox for its public page, or NotFound."""
+    mailbox = find(code)
+    if mailbox is None:
+        raise NotFound("信箱 {code} 不存在", code=str(code)[:40])
+    return mailbox
+
+
+def published_letters(mailbox: LeaderMailbox, *, limit: int = 10) -> list[PublicLetter]:
+    """The mailbox's latest answered letters whose writers agreed to publish them."""
+    rows = db.session.scalars(
+        select(Case).where(Case.mailbox_id == mailbox.id, Case.publish_consent.is_(True),
+                           Case.status.in_(ANSWERED), Case.answer.is_not(None))
+        .order_by(Case.replied_at.desc(), Case.id.desc()).limit(limit))
+    return [_public(case) for case in rows]
+
+
+def _public(case: Case) -> PublicLetter:
+    return PublicLetter(case.number, redact(case.title, case), redact(case.content, case),
+                        redact(case.answer or "", case),
+                        case.department.name if case.department else None,
+                        case.created_at, case.replied_at)
+
+
+def redact(text: str, case: Case) -> str:
+    """A text with the writer's personal data removed: phone numbers masked, their name,
+    phone, contact and address replaced, e-mail addresses and ID numbers hidden."""
+    text = text or ""
+    citizen = case.citizen
+    for value in (citizen.name if citizen else None, citizen.phone if citizen else None,
+                  citizen.contact if citizen else None, case.address):
+        if value and len(value.strip()) >= 2:
+            text = text.replace(value.strip(), "＊＊")
+    text = phones.mask_in_text(text)
+    text = re.sub(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", "＊＊", text)
+    return re.sub(r"\b\d{17}[\dXx]\b", "＊＊", text)
