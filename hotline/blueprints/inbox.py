@@ -192,7 +192,7 @@ def chat_view(conversation_id: int):
                            lines=chat.lines(conversation), form=form, **_form_context())
 
 
-def _chat_action(conversation_id: int, action) -> Response:
+def _chat_action(conversation_id: int, action, *, dispatch_wanted: bool = False) -> Response:
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
         with unit_of_work():
@@ -207,6 +207,8 @@ def _chat_action(conversation_id: int, action) -> Response:
     if isinstance(result, Case):
         flash(_("已登记工单 {number}，查询码 {code}", number=result.number,
                 code=result.query_code), "success")
+        if dispatch_wanted and result.department_id is None:
+            flash(_("未选择承办单位：工单只登记、未派单，请在工单页派单"), "warn")
     return redirect(url_for("inbox.chat_view", conversation_id=conversation_id), code=303)
 
 
@@ -237,10 +239,11 @@ def chat_close(conversation_id: int):
 def chat_case(conversation_id: int):
     """Register a case from a conversation."""
     fields = {k: request.form.get(k, "") for k in CASE_FIELDS}
-    if request.form.get("dispatch") != "1":
+    dispatch_wanted = request.form.get("dispatch") == "1"
+    if not dispatch_wanted:
         fields["department"] = ""
     return _chat_action(conversation_id, lambda: chat.to_case(
-        current_actor(), conversation_id, fields))
+        current_actor(), conversation_id, fields), dispatch_wanted=dispatch_wanted)
 
 
 @bp.get("/agent/chats/<int:conversation_id>/lines")
