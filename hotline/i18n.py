@@ -78,6 +78,16 @@ def _param(key: str, value: Any) -> Any:
     return label(value) if key in LABELLED_PARAMS else value
 
 
+def age_words(seconds: float) -> str:
+    """How long ago, in the current language: minutes, hours or days (“3 小时前”)."""
+    minutes = max(0, int(seconds // 60))
+    if minutes < 60:
+        return gettext("{n} 分钟前", n=minutes)
+    if minutes < 48 * 60:
+        return gettext("{n} 小时前", n=minutes // 60)
+    return gettext("{n} 天前", n=minutes // (24 * 60))
+
+
 def duration_words(duration: Duration) -> str:
     """A time limit such as ``2d`` in words of the current language (“2 个工作日”), never
     the raw code."""

@@ -27,11 +27,7 @@ def index():
     args = request.args
     actor = current_actor()
     flt = queries.filter_from(args)
-    try:
-        page = queries.search(actor, flt, cursor=args.get("cursor") or None)
-    except ServiceError as exc:
-        flash(translate_error(exc), "error")
-        page = queries.Page(items=[], next_cursor=None)
+    page = queries.search(actor, flt, cursor=args.get("cursor") or None)
     return render_template(
         "cases/list.html", page=page, args=args, statuses=list(CaseStatus),
         channels=list(Channel), departments=directory.list_departments(),
