@@ -32,7 +32,7 @@ from hotline.models import (
     Role,
     utcnow,
 )
-from hotline.services import calls, cases, chat, directory, gate, repeats, storage
+from hotline.services import calls, cases, chat, directory, gate, notices, repeats, storage
 from hotline.services.intake import review as intake_review
 from hotline.services.intake import store
 from hotline.unit_of_work import unit_of_work
@@ -179,6 +179,19 @@ def chats():
     """Open web-chat conversations, waiting ones first."""
     return render_template("agent/chats.html", conversations=chat.queue(),
                            closed=chat.recent_closed())
+
+
+@bp.get("/live")
+@role_required(*CENTRE, "department")
+def live():
+    """What the live script polls (hotline/static/js/live.js): chats waiting and messages to
+    review (the centre's), unread notices, and a mark that changes whenever one does."""
+    centre = current_user.role.value in CENTRE
+    queue = chat.queue_state() if centre else {"waiting": 0, "mark": ""}
+    count, newest = notices.latest(current_actor())
+    review = intake_review.review_count() if centre else 0
+    return jsonify(waiting=queue["waiting"], review=review, notices=count,
+                   mark=f"{queue['mark']}|{review}|{count}:{newest}")
 
 
 @bp.get("/agent/chats/<int:conversation_id>")

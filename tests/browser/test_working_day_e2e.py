@@ -132,3 +132,25 @@ def test_supervisor_queues_filters_export_and_bulk(page, api, tmp_path):
     page.wait_for_selector(".flash-success")
     assert fresh(numbers["returned"]).department.code == "HOUSING"
     assert re.search(r"\d", page.locator("nav.queues a[data-queue=returned] .count").inner_text())
+
+
+def test_chat_queue_updates_without_a_reload(page, world):
+    from hotline.services import chat
+    from hotline.unit_of_work import unit_of_work
+
+    login(page, "agent")
+    page.goto("/agent/chats")
+    expect(page.locator("#chat-badge")).to_be_hidden()
+    with unit_of_work():
+        conversation, _token = chat.start("小区门口的路灯坏了，晚上很黑", "王先生",
+                                          "13800003333", "test")
+    expect(page.locator("#chat-queue tbody")).to_contain_text(f"#{conversation.id}",
+                                                             timeout=15_000)
+    expect(page.locator("#chat-badge")).to_have_text("1")
+    titles = set()
+    for _ in range(12):  # the title blinks once a second while a citizen waits
+        titles.add(page.title())
+        page.wait_for_timeout(250)
+    assert any("1 位市民等待接待" in t for t in titles) and len(titles) == 2
+    page.goto("/agent")  # the console's header counts too
+    expect(page.locator("#chat-badge")).to_have_text("1")
