@@ -85,6 +85,16 @@ def detail(number: str):
     return _detail_page(number)
 
 
+@bp.get("/<number>/print")
+@login_required
+def print_sheet(number: str):
+    """The printable case sheet (交办单): the case, its timeline and the reply, with a print
+    stylesheet; the phone masked as on the case page."""
+    case = cases.get_case(current_actor(), number)
+    return render_template("cases/print.html", case=case, now=utcnow(),
+                           events=cases.timeline(case, public_only=False))
+
+
 @bp.post("/<number>/phone")
 @login_required
 def reveal_phone(number: str):

@@ -154,3 +154,23 @@ def test_chat_queue_updates_without_a_reload(page, world):
     assert any("1 位市民等待接待" in t for t in titles) and len(titles) == 2
     page.goto("/agent")  # the console's header counts too
     expect(page.locator("#chat-badge")).to_have_text("1")
+
+
+def test_printable_case_sheet(page, api):
+    number = api.create_case(department="URBAN", title="占道经营")["number"]
+    api("urban").act(number, "accept")
+    api("urban").act(number, "reply", content="已安排执法队员清理占道摊点，并将持续巡查")
+    login(page, "supervisor")
+    page.goto(f"/cases/{number}")
+    href = page.get_attribute("#print-sheet", "href")
+    page.goto(href)
+    expect(page.locator("h1")).to_contain_text("交办单")
+    text = page.locator("body").inner_text()
+    assert number in text and "已安排执法队员清理占道摊点" in text and "签收" in text
+    assert "13800001111" not in text  # masked as on the case page
+    page.emulate_media(media="print")
+    expect(page.locator(".screen-only")).to_be_hidden()
+    NOTES.mkdir(exist_ok=True)
+    page.screenshot(path=str(NOTES / "issue-12-case-sheet-print.png"), full_page=True)
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
