@@ -11,7 +11,15 @@ from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import CaseStatus, Channel, Role, Urgency, utcnow
 from hotline.presenters import case_list
-from hotline.services import bulk, cases, deadlines, directory, personal_data, queries
+from hotline.services import (
+    bulk,
+    cases,
+    deadlines,
+    directory,
+    personal_data,
+    queries,
+    replies,
+)
 from hotline.services.validation import whole_number
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key, localtime, translate_error
@@ -130,13 +138,20 @@ def act(number: str, action: str):
               if k in request.form}
     version = request.form.get("version")
     actor = current_actor()
+    files = [(f.filename or "", f.read()) for f in request.files.getlist("files")]
+    kept: list = []
     try:
         expected = whole_number(version, "version", minimum=0,
                                 maximum=2**31 - 1) if version else None
         with unit_of_work():
-            case = cases.perform(actor, number, action, params, expected_version=expected)
+            if action == "reply":
+                case, kept = replies.reply(actor, number, params, files,
+                                           expected_version=expected)
+            else:
+                case = cases.perform(actor, number, action, params, expected_version=expected)
             still_mine = cases.can_see(actor, case)
     except ServiceError as exc:
+        replies.forget_files(kept)
         if exc.status == 404:
             raise
         flash(translate_error(exc), "error")

@@ -13,7 +13,7 @@ from hotline.blueprints.api import schemas
 from hotline.blueprints.api.base import bp, json_body, token_required
 from hotline.blueprints.api.idempotency import idempotent
 from hotline.blueprints.api.serialize import case_detail, case_summary, public_case
-from hotline.errors import Forbidden, NotFound
+from hotline.errors import Forbidden, InvalidInput, NotFound
 from hotline.models import CaseStatus, Channel, Role
 from hotline.presenters import case_list
 from hotline.services import (
@@ -23,6 +23,7 @@ from hotline.services import (
     personal_data,
     queries,
     registration,
+    replies,
     suggestions,
     tracking,
 )
@@ -166,13 +167,37 @@ def get_case(number: str):
 @token_required
 @idempotent
 def act(number: str, action: str):
+    """Act on a case; a reply may also come as multipart/form-data with ``content`` and
+    ``files`` (photos, PDF: the mailbox's checks), shown to the citizen when tracking."""
+    action = action.replace("-", "_")
+    if action == "reply" and request.mimetype == "multipart/form-data":
+        return _reply_with_files(number)
     data = checked_body(json_body()) if request.get_data() else {}
     version = data.pop("version", None)  # an integer: checked against schemas.ACTION
-    action = action.replace("-", "_")
     cases.check_params(action, data)
     with unit_of_work():
         case = cases.perform(g.actor, number, action, data,
                              expected_version=version)
+    return _detail(case)
+
+
+def _reply_with_files(number: str):
+    form = request.form
+    unknown = sorted(set(form) - {"content", "version"})
+    if unknown:
+        raise InvalidInput("未知字段：{names}", field=unknown[0], names=", ".join(unknown))
+    version = form.get("version")
+    expected = whole_number(version, "version", minimum=0, maximum=2**31 - 1) \
+        if version else None
+    files = [(f.filename or "", f.read()) for f in request.files.getlist("files")]
+    kept = []
+    try:
+        with unit_of_work():
+            case, kept = replies.reply(g.actor, number, {"content": form.get("content")},
+                                       files, expected_version=expected)
+    except Exception:
+        replies.forget_files(kept)
+        raise
     return _detail(case)
 
 
