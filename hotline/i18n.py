@@ -78,6 +78,19 @@ def _param(key: str, value: Any) -> Any:
     return label(value) if key in LABELLED_PARAMS else value
 
 
+#: the names the system and the citizen act under in a case's timeline (Actor.system/citizen)
+ACTOR_NAMES_ZH = {"系统": "系统", "市民": "市民", "智能分派": "智能分派",
+                  "知识库导入": "知识库导入", "知识库示例": "知识库示例"}
+
+
+def actor_name(actor_label: str | None, user_id: int | None) -> str:
+    """Who acted, for a timeline: a person's name as given; the system's and the citizen's
+    names in the current language."""
+    if user_id is None and actor_label in ACTOR_NAMES_ZH:
+        return gettext(ACTOR_NAMES_ZH[actor_label])
+    return actor_label or ""
+
+
 def age_words(seconds: float) -> str:
     """How long ago, in the current language: minutes, hours or days (“3 小时前”)."""
     minutes = max(0, int(seconds // 60))

@@ -11,8 +11,7 @@ Message ids are the Chinese strings themselves (see ``hotline.i18n``). They come
   Error/Input/Found/Forbidden/Conflict/Version/Attempts/Request/Unauthorized, when the literal
   contains Chinese and the name is not a class defined here outside the ``ServiceError`` tree);
 * the values of the label tables ``LABELS_ZH``, ``ACTION_LABELS_ZH``, ``HTTP_MESSAGES``,
-  ``EMERGENCY_LABELS_ZH`` and
-  ``DURATION_WORDS``.
+  ``EMERGENCY_LABELS_ZH``, ``ACTOR_NAMES_ZH`` and ``DURATION_WORDS``.
 
 Run it after adding or changing interface text::
 
@@ -54,7 +53,7 @@ ERROR_BASE = "ServiceError"
 ERROR_SUFFIXES = ("Error", "Input", "Found", "Forbidden", "Conflict", "Version", "Attempts",
                   "Request", "Unauthorized")
 LABEL_TABLES = {"LABELS_ZH", "ACTION_LABELS_ZH", "HTTP_MESSAGES", "DURATION_WORDS",
-                "EMERGENCY_LABELS_ZH"}
+                "EMERGENCY_LABELS_ZH", "ACTOR_NAMES_ZH"}
 
 _QUOTED = r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\""
 JINJA_CALL_RE = re.compile(r"(?<![\w.])_\(\s*(?:" + _QUOTED + r")(\s*[,)])?", re.S)
