@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from hotline.channels import challenge
 from hotline.errors import InvalidInput, ServiceError
 from hotline.extensions import db
+from hotline.i18n import gettext as _
 from hotline.models import Attachment, InboundStatus, RequestType, utcnow
 from hotline.services import chat, gate, storage, tracking
 from hotline.services.intake import letters, store
@@ -50,6 +51,17 @@ def mailbox():
     return _form_page({"type": "complaint"})
 
 
+def _challenge_message(code: str) -> str:
+    """Why the arithmetic question was not accepted, in the page's language only (the
+    library's own text is bilingual, for logs)."""
+    return {
+        "wrong": _("答案不正确，请重新计算"),
+        "expired": _("验证题已过期，请刷新页面后重试"),
+        "too_fast": _("提交过快，请稍候再提交"),
+        "tampered": _("验证信息无效，请刷新页面后重试"),
+    }.get(code, _("提交被拒绝"))
+
+
 @bp.post("/mailbox")
 def mailbox_submit():
     """Check the letter, its files and the challenge; store it, make it a case, show the number and
@@ -72,7 +84,8 @@ def mailbox_submit():
         token_id = challenge.token_id(token)
     except challenge.ChallengeError as exc:
         gate.count_rejection("mailbox")
-        return _form_page(form, error=exc.message, error_field="answer", status=403)
+        return _form_page(form, error=_challenge_message(exc.code),
+                          error_field="answer", status=403)
     earlier = store.find_message("mailbox", token_id)
     if earlier is not None and earlier.sender == letter.phone \
             and _holds_receipt(earlier.id, token_id):  # the same letter sent again
@@ -86,7 +99,8 @@ def mailbox_submit():
     except challenge.ChallengeError as exc:
         gate.count_rejection("mailbox")
         status = 403 if exc.code == "tampered" else 422
-        return _form_page(form, error=exc.message, error_field="answer", status=status)
+        return _form_page(form, error=_challenge_message(exc.code),
+                          error_field="answer", status=status)
     with unit_of_work():  # the letter and its files are kept before anything can fail
         receipt = letters.receive_letter(letter, uploads, token_id, client)
     if receipt.claimed:

@@ -31,3 +31,12 @@ def test_system_and_citizen_named_in_english(client, auth, api, world):
     html = client.get(f"/cases/{case['number']}?lang=en").get_data(as_text=True)
     timeline = html[html.index('class="timeline"'):]
     assert "Citizen" in timeline and "市民" not in timeline
+
+
+def test_the_mailbox_refusal_is_in_one_language(client, world):
+    from tests.intake.test_mailbox import letter, submit
+
+    data = letter()
+    wrong = str(int(data["answer"]) + 1)
+    html = submit(client, {**data, "answer": wrong}).get_data(as_text=True)
+    assert "答案不正确，请重新计算" in html and "wrong answer" not in html
