@@ -50,7 +50,7 @@ from hotline.config import ConfigError, load_settings, resolve_paths, settings_f
 from hotline.errors import ServiceError
 from hotline.extensions import db, login_manager
 from hotline.gateways import build_gateways
-from hotline.i18n import current_language, gettext, label
+from hotline.i18n import actor_name, age_words, current_language, gettext, label
 from hotline.models import enums
 from hotline.services.links import tracking_url
 from hotline.webutil import error_body, localtime, nl2br, translate_error, wants_json
@@ -188,6 +188,7 @@ def _init_web(app: Flask) -> None:
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
     app.jinja_env.globals.update(_=gettext, label=label, mask_phone=phones.mask,
+                                 age_words=age_words, actor_name=actor_name,
                                  lang=current_language, localtime=localtime,
                                  tracking_url=tracking_url, **TEMPLATE_VOCABULARIES)
     app.jinja_env.filters["localtime"] = localtime

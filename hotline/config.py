@@ -298,6 +298,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Wrong tracking look-ups allowed per client within the window before slowing down."),
     Setting("TRACK_WINDOW_SECONDS", parse_int, 600, "Window for counting wrong look-ups."),
     Setting("PAGE_SIZE", parse_int, 50, "Rows per page in lists and the API's default limit."),
+    Setting("EXPORT_MAX_ROWS", parse_int, 20000,
+            "Most cases one export of the case list may hold; more is refused, not cut."),
     Setting("PUBLIC_URL", _text, "http://127.0.0.1:5000",
             "Base URL citizens use, written into follow-up messages."),
     Setting("RETURN_WINDOW", parse_duration, "2d",

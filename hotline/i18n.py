@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app, g, has_request_context, request
 
+from hotline.duration import Duration
 from hotline.models.enums import LABELS_ZH
 
 LANGUAGES = ("zh_CN", "en")
@@ -57,8 +58,7 @@ def gettext(message: str, **params: Any) -> str:
     if params:
         try:
             # only vocabulary placeholders are labels; user data (names, codes) stays as given
-            text = text.format(**{k: label(v) if k in LABELLED_PARAMS else v
-                                  for k, v in params.items()})
+            text = text.format(**{k: _param(k, v) for k, v in params.items()})
         except (KeyError, IndexError):
             text = message
     return text
@@ -68,17 +68,62 @@ _ = gettext
 
 LABELLED_PARAMS = frozenset({"status", "action", "field", "kind"})
 
+#: a duration in words, by unit: working days and hours on the work calendar
+DURATION_WORDS = {"d": "{n} 个工作日", "h": "{n} 个工作小时", "m": "{n} 分钟"}
+
+
+def _param(key: str, value: Any) -> Any:
+    if isinstance(value, Duration):
+        return duration_words(value)
+    return label(value) if key in LABELLED_PARAMS else value
+
+
+#: the names the system and the citizen act under in a case's timeline (Actor.system/citizen)
+ACTOR_NAMES_ZH = {"系统": "系统", "市民": "市民", "智能分派": "智能分派",
+                  "知识库导入": "知识库导入", "知识库示例": "知识库示例"}
+
+
+def actor_name(actor_label: str | None, user_id: int | None) -> str:
+    """Who acted, for a timeline: a person's name as given; the system's and the citizen's
+    names in the current language."""
+    if user_id is None and actor_label in ACTOR_NAMES_ZH:
+        return gettext(ACTOR_NAMES_ZH[actor_label])
+    return actor_label or ""
+
+
+def age_words(seconds: float) -> str:
+    """How long ago, in the current language: minutes, hours or days (“3 小时前”)."""
+    minutes = max(0, int(seconds // 60))
+    if minutes < 60:
+        return gettext("{n} 分钟前", n=minutes)
+    if minutes < 48 * 60:
+        return gettext("{n} 小时前", n=minutes // 60)
+    return gettext("{n} 天前", n=minutes // (24 * 60))
+
+
+def duration_words(duration: Duration) -> str:
+    """A time limit such as ``2d`` in words of the current language (“2 个工作日”), never
+    the raw code."""
+    return gettext(DURATION_WORDS[duration.unit], n=duration.amount)
+
 
 def label(value: Any) -> str:
     """The display label of an enum value or action name (状态、渠道、类型...)."""
     key = getattr(value, "value", value)
     if not isinstance(key, str):
         return str(value)
-    zh = LABELS_ZH.get(key) or ACTION_LABELS_ZH.get(key)
+    zh = LABELS_ZH.get(key) or ACTION_LABELS_ZH.get(key) or EMERGENCY_LABELS_ZH.get(key)
     if zh is None:
         return key
     return catalogue(current_language()).get(zh, zh)
 
+
+#: the kinds of emergency the shipped rules know (classifier/data/rules.json); a kind from an
+#: admin's own rules file shows as written there
+EMERGENCY_LABELS_ZH = {
+    "fire": "火灾", "gas_leak": "燃气泄漏", "suicide": "有人轻生", "violence": "暴力伤害",
+    "child_trapped": "儿童被困", "child_missing": "儿童走失", "medical": "急病受伤",
+}
 
 ACTION_LABELS_ZH = {
     "register": "登记", "dispatch": "派单", "accept": "签收", "return": "退单",

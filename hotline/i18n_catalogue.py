@@ -10,7 +10,8 @@ Message ids are the Chinese strings themselves (see ``hotline.i18n``). They come
   ``NotFound``... any subclass of ``ServiceError``, and any other call whose name ends in
   Error/Input/Found/Forbidden/Conflict/Version/Attempts/Request/Unauthorized, when the literal
   contains Chinese and the name is not a class defined here outside the ``ServiceError`` tree);
-* the values of the label tables ``LABELS_ZH``, ``ACTION_LABELS_ZH`` and ``HTTP_MESSAGES``.
+* the values of the label tables ``LABELS_ZH``, ``ACTION_LABELS_ZH``, ``HTTP_MESSAGES``,
+  ``EMERGENCY_LABELS_ZH``, ``ACTOR_NAMES_ZH`` and ``DURATION_WORDS``.
 
 Run it after adding or changing interface text::
 
@@ -51,7 +52,8 @@ TRANSLATE_CALLS = {"_", "gettext"}
 ERROR_BASE = "ServiceError"
 ERROR_SUFFIXES = ("Error", "Input", "Found", "Forbidden", "Conflict", "Version", "Attempts",
                   "Request", "Unauthorized")
-LABEL_TABLES = {"LABELS_ZH", "ACTION_LABELS_ZH", "HTTP_MESSAGES"}
+LABEL_TABLES = {"LABELS_ZH", "ACTION_LABELS_ZH", "HTTP_MESSAGES", "DURATION_WORDS",
+                "EMERGENCY_LABELS_ZH", "ACTOR_NAMES_ZH"}
 
 _QUOTED = r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\""
 JINJA_CALL_RE = re.compile(r"(?<![\w.])_\(\s*(?:" + _QUOTED + r")(\s*[,)])?", re.S)

@@ -13,7 +13,7 @@ from hotline.extensions import db
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import Case, Channel, Citizen, RequestType, Urgency
-from hotline.services import directory, registration, routing, suggestions
+from hotline.services import directory, registration, suggestions
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import localtime, translate_error
 
@@ -104,27 +104,14 @@ def _phone_prefix(digits: str):
 @role_required("agent", "supervisor", "admin")
 def suggest():
     """Suggested categories, department and place while the agent types; the agent's own
-    choice of category wins over the model's."""
-    content, address = request.args.get("content", ""), request.args.get("address")
-    chosen = request.args.get("category")
-    suggestion = suggestions.suggest(content, address)
-    if chosen:
-        category = next((c for c in directory.list_categories() if c.code == chosen), None)
-        department = routing.department_for(category, suggestion.district)
-    else:
-        department = next((d for d in directory.list_departments()
-                           if d.code == suggestion.department), None)
-    emergency = suggestion.emergency
-    return jsonify(
-        categories=[{"code": c.code, "name": c.name, "score": c.score}
-                    for c in suggestion.categories],
-        suggested_category=suggestion.category,
-        suggested_department=suggestion.department,
-        department=department.code if department else None,
-        department_name=department.name if department else None,
-        district=suggestion.district,
-        street=suggestion.street,
-        emergency=_("紧急情况：请立即将来电转接 {number}（{kind}）",
-                    number=emergency["transfer_to"], kind=emergency["kind"])
-        if emergency else None,
-    )
+    choice of category wins over the model's. ``prefill`` says whether the form may fill in
+    the category and department by itself: only at or above the auto-dispatch threshold."""
+    return jsonify(suggestions.for_form(request.args.get("content", ""),
+                                        request.args.get("address"),
+                                        chosen=request.args.get("category") or None,
+                                        emergency_text=_emergency_text))
+
+
+def _emergency_text(emergency: dict) -> str:
+    return _("紧急情况：请立即将来电转接 {number}（{kind}）",
+             number=emergency["transfer_to"], kind=emergency["kind"])

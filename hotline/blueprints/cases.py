@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from hotline.blueprints.guards import current_actor
-from hotline.errors import ServiceError
+from hotline.blueprints.guards import current_actor, role_required
+from hotline.errors import NotFound, ServiceError
 from hotline.i18n import gettext as _
 from hotline.i18n import label
-from hotline.models import CaseStatus, Channel, utcnow
+from hotline.models import CaseStatus, Channel, Role, Urgency, utcnow
+from hotline.presenters import case_list
 from hotline.services import (
+    bulk,
     cases,
     citizen_notices,
     deadlines,
@@ -19,10 +21,11 @@ from hotline.services import (
     personal_data,
     quality,
     queries,
+    replies,
 )
 from hotline.services.validation import whole_number
 from hotline.unit_of_work import unit_of_work
-from hotline.webutil import client_key, translate_error
+from hotline.webutil import client_key, localtime, translate_error
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -30,19 +33,59 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 @bp.get("")
 @login_required
 def index():
+    """The filtered list with the supervisor's queues (counts in the header), sortable
+    columns, export links and bulk actions."""
     args = request.args
-    flt = queries.CaseFilter(
-        status=args.get("status") or None, department=args.get("department") or None,
-        channel=args.get("channel") or None, date_from=args.get("from") or None,
-        date_to=args.get("to") or None, overdue=args.get("overdue") == "1",
-        text=args.get("q") or None, category=args.get("category") or None,
-        district=args.get("district") or None, request_type=args.get("type") or None,
-        kpi=args.get("kpi") or None)
-    page = queries.search(current_actor(), flt, cursor=args.get("cursor") or None)
+    actor = current_actor()
+    flt = queries.filter_from(args)
+    page = queries.search(actor, flt, cursor=args.get("cursor") or None)
     return render_template(
         "cases/list.html", page=page, args=args, statuses=list(CaseStatus),
         channels=list(Channel), departments=directory.list_departments(),
+        categories=directory.list_categories(leaves_only=True),
+        urgencies=list(Urgency), queues=queries.QUEUES,
+        queue_counts=queries.queue_counts(actor), bulk_actions=bulk.BULK_ACTIONS,
+        oversees=actor.has_role(Role.SUPERVISOR, Role.ADMIN),
         now=utcnow(), deadline_state=deadlines.deadline_state)
+
+
+@bp.get("/export.<fmt>")
+@login_required
+def export_list(fmt: str):
+    """The filtered list as CSV (UTF-8 with BOM) or XLSX."""
+    if fmt not in case_list.FORMATS:
+        raise NotFound("未知的格式：{format}", format=fmt)
+    try:
+        return case_list.download(current_actor(), queries.filter_from(request.args), fmt,
+                                  f"cases-{localtime(utcnow(), '%Y%m%d-%H%M')}")
+    except ServiceError as exc:
+        flash(translate_error(exc), "error")
+        return redirect(url_for("cases.index", **request.args.to_dict()), code=303)
+
+
+@bp.post("/bulk")
+@role_required("supervisor", "admin")
+def bulk_action():
+    """One action on the ticked cases; each case's outcome is said."""
+    action = request.form.get("action", "")
+    params = {k: request.form[k] for k in bulk.ACTION_FIELDS.get(action, ())
+              if request.form.get(k)}
+    try:
+        with unit_of_work():
+            outcomes = bulk.perform_many(current_actor(), action,
+                                         request.form.getlist("numbers"), params)
+    except ServiceError as exc:
+        flash(translate_error(exc), "error")
+    else:
+        done = [o.number for o in outcomes if o.ok]
+        if done:
+            flash(_("已{action} {count} 个工单", action=label(action), count=len(done)),
+                  "success")
+        for o in outcomes:
+            if not o.ok:
+                flash(f"{o.number}：{translate_error(o.error)}", "error")
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/cases") else url_for("cases.index"), code=303)
 
 
 @bp.get("/<number>")
@@ -51,6 +94,16 @@ def detail(number: str):
     """The case page: facts (phone masked, query code for the centre only), timeline,
     actions."""
     return _detail_page(number)
+
+
+@bp.get("/<number>/print")
+@login_required
+def print_sheet(number: str):
+    """The printable case sheet (交办单): the case, its timeline and the reply, with a print
+    stylesheet; the phone masked as on the case page."""
+    case = cases.get_case(current_actor(), number)
+    return render_template("cases/print.html", case=case, now=utcnow(),
+                           events=cases.timeline(case, public_only=False))
 
 
 @bp.post("/<number>/phone")
@@ -82,6 +135,7 @@ def _detail_page(number: str, revealed_phone: str | None = None, draft: str | No
         can_forward=leader_mailboxes.may_forward(actor, case),
         deadline=deadlines.deadline_state(case, utcnow()),
         return_deadline=deadlines.return_deadline(case),
+        return_window=deadlines.return_window(),
         departments=directory.list_departments(active_only=True),
         max_extension=deadlines.max_extension_days())
 
@@ -97,16 +151,29 @@ def act(number: str, action: str):
         held = _inspected_draft(number, request.form.get("content"))
         if held is not None:
             return held
+    actor = current_actor()
+    files = [(f.filename or "", f.read()) for f in request.files.getlist("files")]
+    kept: list = []
     try:
         expected = whole_number(version, "version", minimum=0,
                                 maximum=2**31 - 1) if version else None
         with unit_of_work():
-            cases.perform(current_actor(), number, action, params, expected_version=expected)
+            if action == "reply":
+                case, kept = replies.reply(actor, number, params, files,
+                                           expected_version=expected)
+            else:
+                case = cases.perform(actor, number, action, params, expected_version=expected)
+            still_mine = cases.can_see(actor, case)
     except ServiceError as exc:
+        replies.forget_files(kept)
         if exc.status == 404:
             raise
         flash(translate_error(exc), "error")
     else:
+        if not still_mine:  # a return took the case away: back to the workbench, not a 404
+            flash(_("已{action}工单 {number}，它已不在本单位的待办中",
+                    action=label(action), number=number), "success")
+            return redirect(url_for("workbench.index"), code=303)
         flash(_("已{action}", action=label(action)), "success")
     return redirect(url_for("cases.detail", number=number), code=303)
 

@@ -32,7 +32,7 @@ from hotline.models import (
     Role,
     utcnow,
 )
-from hotline.services import calls, cases, chat, directory, gate, repeats, storage
+from hotline.services import calls, cases, chat, directory, gate, notices, repeats, storage
 from hotline.services.intake import review as intake_review
 from hotline.services.intake import store
 from hotline.unit_of_work import unit_of_work
@@ -181,6 +181,19 @@ def chats():
                            closed=chat.recent_closed())
 
 
+@bp.get("/live")
+@role_required(*CENTRE, "department")
+def live():
+    """What the live script polls (hotline/static/js/live.js): chats waiting and messages to
+    review (the centre's), unread notices, and a mark that changes whenever one does."""
+    centre = current_user.role.value in CENTRE
+    queue = chat.queue_state() if centre else {"waiting": 0, "mark": ""}
+    count, newest = notices.latest(current_actor())
+    review = intake_review.review_count() if centre else 0
+    return jsonify(waiting=queue["waiting"], review=review, notices=count,
+                   mark=f"{queue['mark']}|{review}|{count}:{newest}")
+
+
 @bp.get("/agent/chats/<int:conversation_id>")
 @role_required(*CENTRE)
 def chat_view(conversation_id: int):
@@ -192,7 +205,7 @@ def chat_view(conversation_id: int):
                            lines=chat.lines(conversation), form=form, **_form_context())
 
 
-def _chat_action(conversation_id: int, action) -> Response:
+def _chat_action(conversation_id: int, action, *, dispatch_wanted: bool = False) -> Response:
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
         with unit_of_work():
@@ -207,6 +220,8 @@ def _chat_action(conversation_id: int, action) -> Response:
     if isinstance(result, Case):
         flash(_("已登记工单 {number}，查询码 {code}", number=result.number,
                 code=result.query_code), "success")
+        if dispatch_wanted and result.department_id is None:
+            flash(_("未选择承办单位：工单只登记、未派单，请在工单页派单"), "warn")
     return redirect(url_for("inbox.chat_view", conversation_id=conversation_id), code=303)
 
 
@@ -237,10 +252,11 @@ def chat_close(conversation_id: int):
 def chat_case(conversation_id: int):
     """Register a case from a conversation."""
     fields = {k: request.form.get(k, "") for k in CASE_FIELDS}
-    if request.form.get("dispatch") != "1":
+    dispatch_wanted = request.form.get("dispatch") == "1"
+    if not dispatch_wanted:
         fields["department"] = ""
     return _chat_action(conversation_id, lambda: chat.to_case(
-        current_actor(), conversation_id, fields))
+        current_actor(), conversation_id, fields), dispatch_wanted=dispatch_wanted)
 
 
 @bp.get("/agent/chats/<int:conversation_id>/lines")

@@ -249,4 +249,5 @@ def charts_for(report: stats.Report, tables_: dict[str, Table],
                       if row[1].link}
     out["map"] = charts.district_map(districts, title=_("各区县受理量"),
                                      href=lambda key: district_links.get(key))
-    return out
+    words = {"暂无数据": _("暂无数据"), "无数据": _("无数据")}
+    return {name: charts.relabel(svg, words) for name, svg in out.items()}

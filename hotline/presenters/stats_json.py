@@ -56,5 +56,8 @@ def report_json(report: Report) -> dict[str, Any]:
             "rollup_through": _iso(report.rollup_through),
             "rollup_refreshed_at": _iso(report.refreshed_at),
             "live_from": _iso(report.live_from),
+            "rollup_age_seconds": round((report.now - report.refreshed_at).total_seconds())
+            if report.refreshed_at else None,
+            "recounted_days": report.recounted_days,
         },
     }

@@ -65,6 +65,18 @@ _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 # --------------------------------------------------------------------------- text helpers
 
 
+#: the fixed words a chart draws itself; :func:`relabel` puts them in another language
+CHART_WORDS = (NO_DATA, "无数据")
+_WORD_NODE = re.compile(r"(?<=[>：])(" + "|".join(re.escape(w) for w in CHART_WORDS) + r")(?=<)")
+
+
+def relabel(svg: str, words: dict[str, str]) -> str:
+    """The chart with its own fixed words (:data:`CHART_WORDS`) replaced by ``words`` (a
+    translation), where a text node or a tooltip's value is one of them; titles and labels
+    passed in are the caller's."""
+    return _WORD_NODE.sub(lambda m: _esc(words.get(m.group(1), m.group(1))), svg)
+
+
 def _esc(value: object) -> str:
     """Escape any value for use in XML text or a double-quoted attribute."""
     return html.escape(_XML_INVALID.sub("", str(value)), quote=True)

@@ -131,6 +131,13 @@ def visible_cases(actor: Actor):
     return query
 
 
+def can_see(actor: Actor, case: Case) -> bool:
+    """Whether the actor may still see the case (a return or a re-dispatch takes it away
+    from a department)."""
+    return actor.sees_everything or (
+        actor.department_id is not None and case.department_id == actor.department_id)
+
+
 def get_case(actor: Actor, number: str) -> Case:
     """The case with this number, or NotFound when it is unknown or not the actor's."""
     # populate_existing: a case kept loaded after an earlier commit in this session is read
@@ -431,8 +438,9 @@ HANDLERS: dict[CaseAction, Callable[[Case, Actor, dict[str, Any], datetime], Non
 }
 
 
-def allowed_actions(actor: Actor, case: Case) -> list[str]:
-    """The actions the actor could take on the case now: the buttons a page shows."""
+def allowed_actions(actor: Actor, case: Case, now: datetime | None = None) -> list[str]:
+    """The actions the actor could take on the case now: the buttons a page shows (no
+    return once the return window has passed)."""
     allowed = []
     for action, rule in RULES.items():
         if actor.role in rule.roles and case.status in rule.sources:
@@ -443,6 +451,8 @@ def allowed_actions(actor: Actor, case: Case) -> list[str]:
         allowed = [a for a in allowed if a not in (A.APPROVE_EXTENSION, A.REJECT_EXTENSION)]
     elif A.EXTEND in allowed:
         allowed.remove(A.EXTEND)
+    if A.RETURN in allowed and not deadlines.return_open(case, now or utcnow()):
+        allowed.remove(A.RETURN)
     return allowed
 
 

@@ -121,6 +121,17 @@ def waiting_count() -> int:
         Conversation.status == S.WAITING)) or 0
 
 
+def queue_state() -> dict[str, object]:
+    """What the agents' pages poll: how many wait, and a mark that changes whenever the open
+    queue does (a new conversation, a new line, one taken or closed)."""
+    row = db.session.execute(select(
+        func.count().filter(Conversation.status == S.WAITING), func.count(),
+        func.max(Conversation.last_message_at), func.max(Conversation.id))
+        .where(Conversation.status.in_(OPEN))).one()
+    last = row[2].isoformat() if row[2] else ""
+    return {"waiting": int(row[0] or 0), "mark": f"{row[1]}:{row[3]}:{last}"}
+
+
 def take(actor: Actor, conversation_id: int) -> Conversation:
     """An agent picks up a waiting conversation (one agent wins if two click at once)."""
     conversation = get(conversation_id)

@@ -149,12 +149,22 @@ def return_deadline(case: Case) -> datetime | None:
     return calendar().add(case.dispatched_at, current_app.config["RETURN_WINDOW"])
 
 
-def check_return_allowed(case: Case, now: datetime) -> None:
-    """Refuse a return after the return window has passed."""
+def return_window():
+    """The return window (退单时限) as a Duration, for saying it in words."""
+    return current_app.config["RETURN_WINDOW"]
+
+
+def return_open(case: Case, now: datetime) -> bool:
+    """Whether the department may still return the case: the window has not passed."""
     limit = return_deadline(case)
-    if limit is not None and now > limit:
+    return limit is None or now <= limit
+
+
+def check_return_allowed(case: Case, now: datetime) -> None:
+    """Refuse a return after the return window has passed (the window said in words)."""
+    if not return_open(case, now):
         raise Conflict("已超过退单时限（派单后 {window}），请联系督办员改派",
-                       window=current_app.config["RETURN_WINDOW"])
+                       window=return_window())
 
 
 def current_stage(case: Case) -> str | None:

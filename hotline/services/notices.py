@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from hotline.extensions import db
 from hotline.models import Notification, Role, utcnow
@@ -20,6 +20,14 @@ def unread(actor: Actor, limit: int = 20) -> list[Notification]:
     """The newest unread notices for the actor's department (staff) or role (supervisors)."""
     return list(db.session.scalars(_visible(actor).order_by(Notification.id.desc())
                                    .limit(limit)))
+
+
+def latest(actor: Actor) -> tuple[int, int]:
+    """(how many unread, the newest unread id): what a page's poll compares to know whether
+    its notices changed."""
+    visible = _visible(actor).subquery()
+    row = db.session.execute(select(func.count(visible.c.id), func.max(visible.c.id))).one()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 def mark_read(actor: Actor) -> int:

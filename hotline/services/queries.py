@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
+from hotline import phones
 from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.models import (
@@ -18,7 +19,9 @@ from hotline.models import (
     Case,
     CaseStatus,
     Channel,
+    Citizen,
     RequestType,
+    Urgency,
     utcnow,
 )
 from hotline.services import directory, kpi
@@ -43,6 +46,37 @@ class CaseFilter:
     district: str | None = None
     request_type: str | None = None
     kpi: str | None = None  # a figure of services.kpi: the cases behind it
+    urgency: str | None = None
+    pending: str | None = None  # "extension": a department's extension request waits
+    reopened: bool = False
+    queue: str | None = None  # one of QUEUES: the supervisor's work queues
+    phone: str | None = None  # the citizen's number in any common format (never shown)
+    sort: str | None = None  # one of SORTS, "-" first for descending
+
+
+#: the supervisor's work queues, in the order the header shows them
+QUEUES = ("extension", "returned", "reopened", "overdue", "due_today")
+#: the columns a list may be sorted by (with "-" in front: descending)
+SORTS = {
+    "number": Case.id, "created": Case.created_at, "status": Case.status,
+    "department": Case.department_id, "urgency": Case.urgency,
+    "deadline": func.coalesce(Case.handle_deadline, Case.sign_deadline),
+}
+PENDING = ("extension",)
+
+
+def filter_from(args) -> CaseFilter:
+    """The filter a list page or the API asks for in its query string (a mapping of
+    strings); unknown values are refused by name when the search runs."""
+    def get(name: str) -> str | None:
+        return args.get(name) or None
+    return CaseFilter(
+        status=get("status"), department=get("department"), channel=get("channel"),
+        date_from=get("from"), date_to=get("to"), overdue=args.get("overdue") == "1",
+        text=get("q"), category=get("category"), district=get("district"),
+        request_type=get("type"), kpi=get("kpi"), urgency=get("urgency"),
+        pending=get("pending"), reopened=args.get("reopened") == "1", queue=get("queue"),
+        phone=get("phone"), sort=get("sort"))
 
 
 @dataclass
@@ -79,7 +113,65 @@ def overdue_condition(now: datetime):
     )
 
 
+def _local_day_end(now: datetime) -> datetime:
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    local = now.astimezone(tz)
+    return datetime.combine(local.date() + timedelta(days=1), time(), tz)
+
+
+def queue_condition(name: str, now: datetime):
+    """The cases in one of the supervisor's queues (see :data:`QUEUES`)."""
+    running = or_(
+        and_(Case.status == CaseStatus.DISPATCHED, Case.sign_deadline >= now,
+             Case.sign_deadline < _local_day_end(now)),
+        and_(Case.status == CaseStatus.IN_PROGRESS, Case.handle_deadline >= now,
+             Case.handle_deadline < _local_day_end(now)))
+    conditions = {
+        "extension": Case.pending_extension_days.is_not(None),
+        "returned": and_(Case.status == CaseStatus.REGISTERED, Case.return_count > 0),
+        "reopened": and_(Case.reopen_count > 0, Case.status.in_(OPEN_STATUSES)),
+        "overdue": overdue_condition(now),
+        "due_today": running,
+    }
+    if name not in conditions:
+        raise InvalidInput("「{field}」无效", field="queue")
+    return conditions[name]
+
+
+def queue_counts(actor: Actor) -> dict[str, int]:
+    """How many cases the actor may see wait in each queue: the list's header."""
+    now = utcnow()
+    visible = visible_cases(actor).subquery()
+    row = db.session.execute(select(*(
+        func.count().filter(queue_condition(name, now)) for name in QUEUES
+    )).select_from(Case).where(Case.id.in_(select(visible.c.id)))).one()
+    return dict(zip(QUEUES, (n or 0 for n in row), strict=True))
+
+
+def _apply_work(query, flt: CaseFilter):
+    """The filters of the supervisor's tools: queue, urgency, pending, reopened, phone."""
+    if flt.queue:
+        query = query.where(queue_condition(flt.queue, utcnow()))
+    if flt.urgency:
+        query = query.where(Case.urgency == choice(flt.urgency, Urgency, "urgency"))
+    if flt.pending:
+        if flt.pending not in PENDING:
+            raise InvalidInput("「{field}」无效", field="pending")
+        query = query.where(Case.pending_extension_days.is_not(None))
+    if flt.reopened:
+        query = query.where(Case.reopen_count > 0)
+    typed = optional_text(flt.phone, "phone", max_chars=40)
+    if typed:
+        number = phones.normalise(typed)
+        if number is None:
+            raise InvalidInput("「{field}」不是有效的电话号码", field="phone")
+        query = query.where(Case.citizen_id.in_(
+            select(Citizen.id).where(Citizen.phone == number)))
+    return query
+
+
 def _apply(query, flt: CaseFilter):
+    query = _apply_work(query, flt)
     if flt.status:
         query = query.where(Case.status == choice(flt.status, CaseStatus, "status"))
     if flt.channel:
@@ -139,20 +231,62 @@ def _escape_like(term: str) -> str:
 
 
 
+def _sort(flt: CaseFilter):
+    """The ORDER BY of a sorted list (id breaks ties), or None for the default, newest first."""
+    if not flt.sort or flt.sort == "-number":
+        return None
+    key = flt.sort.lstrip("-")
+    if key not in SORTS:
+        raise InvalidInput("「{field}」无效", field="sort")
+    column = SORTS[key]
+    if flt.sort.startswith("-"):
+        return (column.desc().nulls_last(), Case.id.desc())
+    return (column.asc().nulls_last(), Case.id.asc())
+
+
+def filtered(actor: Actor, flt: CaseFilter):
+    """The SELECT of every case the actor may see that matches the filter, in list order."""
+    query = _apply(visible_cases(actor), flt)
+    order = _sort(flt)
+    return query.order_by(*(order or (Case.id.desc(),)))
+
+
 def search(actor: Actor, flt: CaseFilter, *, limit: int | str | None = None,
            cursor: str | None = None) -> Page:
-    """One page of the cases the actor may see, newest first, with a cursor to the next."""
+    """One page of the cases the actor may see, newest first (or by ``flt.sort``), with a
+    cursor to the next (an id for the default order, an offset for a sorted one)."""
     size = whole_number(limit or current_app.config["PAGE_SIZE"], "limit", minimum=1,
                         maximum=200)
+    sorted_by = _sort(flt)
     query = _apply(visible_cases(actor), flt)
-    if cursor:
-        query = query.where(Case.id < decode_cursor(cursor))
+    offset = 0
+    if sorted_by is None:
+        if cursor:
+            query = query.where(Case.id < decode_cursor(cursor))
+        query = query.order_by(Case.id.desc())
+    else:
+        offset = decode_cursor(cursor) - 1 if cursor else 0
+        query = query.order_by(*sorted_by).offset(offset)
     # Every row shows its category and department: fetched in the same query, not one
     # look-up per distinct value.
     query = query.options(joinedload(Case.category), joinedload(Case.department))
-    rows = list(db.session.scalars(query.order_by(Case.id.desc()).limit(size + 1)))
-    next_cursor = encode_cursor(rows[size - 1].id) if len(rows) > size else None
+    rows = list(db.session.scalars(query.limit(size + 1)))
+    next_cursor = None
+    if len(rows) > size:
+        next_cursor = encode_cursor(rows[size - 1].id if sorted_by is None
+                                    else offset + size + 1)
     return Page(items=rows[:size], next_cursor=next_cursor)
+
+
+def export_cases(actor: Actor, flt: CaseFilter) -> list[Case]:
+    """Every case of the filtered list, in list order, up to ``EXPORT_MAX_ROWS``; more is
+    refused by name so a download never silently stops short."""
+    limit = current_app.config["EXPORT_MAX_ROWS"]
+    query = filtered(actor, flt).options(joinedload(Case.category), joinedload(Case.department))
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    if len(rows) > limit:
+        raise InvalidInput("导出最多 {limit} 条，请缩小筛选范围", field="limit", limit=limit)
+    return rows
 
 
 def workbench(department_id: int, *, limit: int = 50) -> list[Case]:

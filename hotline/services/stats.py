@@ -16,11 +16,19 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from hotline.errors import Forbidden
 from hotline.extensions import db
-from hotline.models import Case, Category, Department, Role, utcnow
+from hotline.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    Category,
+    Department,
+    Role,
+    utcnow,
+)
 from hotline.services import directory, rollup
 from hotline.services.kpi import DIMENSIONS, Counts, count_window, handling_hours, rates
 from hotline.services.periods import Period
@@ -74,6 +82,7 @@ class Report:
     rollup_through: date | None
     refreshed_at: datetime | None
     live_from: date | None
+    recounted_days: int = 0  # rolled-up days counted live because their cases changed
 
     @property
     def scoped(self) -> bool:
@@ -83,32 +92,75 @@ class Report:
 
 def report(period: Period, *, department_id: int | None = None, now: datetime | None = None,
            live: bool = False) -> Report:
-    """The figures of ``period`` (for one department when given): rollup days from
-    ``stats_daily``, later days counted live; ``live=True`` counts everything live."""
+    """The figures of ``period`` (for one department when given) as they stand at ``now``:
+    rollup days from ``stats_daily`` only where the rollup is still right, every other day
+    counted live; ``live=True`` counts everything live.
+
+    A rolled-up day is recounted live when a case registered that day has changed since the
+    rollup was built (an event after its watermark) or is still open (its deadlines run on
+    without an event): the rollup speeds up the settled past and never makes a figure
+    wrong."""
     now = now or utcnow()
     current = None if live else rollup.state()
     through = current.covered_through if current else None
     dims: dict[tuple[str, str], Counts] = {}
     depts: dict[int | None, Counts] = {}
     series: Counter = Counter()
+    recounted: list[date] = []
     if through is not None and through >= period.start:
-        rollup.read(Period(period.start, min(period.end, through)), department_id,
-                    dims, depts, series)
+        rolled = Period(period.start, min(period.end, through))
+        stale = _stale_days(current, rolled)
+        for run, is_stale in _runs(rolled, stale):
+            if is_stale:
+                _count_live(run, department_id, now, dims, depts, series)
+                recounted.extend(run.days)
+            else:
+                rollup.read(run, department_id, dims, depts, series)
     live_from = period.start if through is None else max(period.start,
                                                          through + timedelta(days=1))
     if live_from <= period.end:
-        start, end = Period(live_from, period.end).window()
-        for (dept, dim, value), counts in count_window(start, end, now).items():
-            if department_id is not None and dept != department_id:
-                continue
-            dims.setdefault((dim, value), Counter()).update(counts)
-            if dim == "all":
-                depts.setdefault(dept, Counter()).update(counts)
-        series.update(_live_series(start, end, department_id))
+        _count_live(Period(live_from, period.end), department_id, now, dims, depts, series)
     else:
         live_from = None
-    return _assemble(period, department_id, dims, depts, series, now, current, live_from)
+    result = _assemble(period, department_id, dims, depts, series, now, current, live_from)
+    result.recounted_days = len(recounted)
+    return result
 
+
+def _count_live(period: Period, department_id: int | None, now: datetime, dims: dict,
+                depts: dict, series: Counter) -> None:
+    start, end = period.window()
+    for (dept, dim, value), counts in count_window(start, end, now).items():
+        if department_id is not None and dept != department_id:
+            continue
+        dims.setdefault((dim, value), Counter()).update(counts)
+        if dim == "all":
+            depts.setdefault(dept, Counter()).update(counts)
+    series.update(_live_series(start, end, department_id))
+
+
+def _stale_days(current, rolled: Period) -> set[date]:
+    """The rolled-up days of ``rolled`` whose rows may no longer be right."""
+    start, end = rolled.window()
+    changed = select(CaseEvent.case_id).where(CaseEvent.id > (current.event_watermark or 0))
+    day = local_day_sql(Case.created_at)
+    query = (select(day).distinct()
+             .where(Case.created_at >= start, Case.created_at < end,
+                    or_(Case.status.in_(OPEN_STATUSES), Case.id.in_(changed))))
+    return {value if isinstance(value, date) else date.fromisoformat(str(value))
+            for value in db.session.scalars(query)}
+
+
+def _runs(period: Period, stale: set[date]) -> list[tuple[Period, bool]]:
+    """``period`` cut into consecutive runs of stale and settled days."""
+    runs: list[tuple[Period, bool]] = []
+    for day in period.days:
+        flag = day in stale
+        if runs and runs[-1][1] == flag:
+            runs[-1] = (Period(runs[-1][0].start, day), flag)
+        else:
+            runs.append((Period(day, day), flag))
+    return runs
 
 
 def local_day_sql(column):

@@ -12,9 +12,28 @@ from flask import current_app
 from sqlalchemy import select
 
 from hotline.channels import Attachment as UploadedFile
-from hotline.channels.uploads import extension_for
+from hotline.channels import ParseError
+from hotline.channels.uploads import check_attachment, extension_for
+from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.models import Attachment, utcnow
+
+
+def screen(files: list[tuple[str, bytes]], field: str = "attachments") -> list[UploadedFile]:
+    """Check uploaded files by content (photos, PDF...), their number and size: the same
+    checks for a mailbox letter and a department's reply; InvalidInput names the field."""
+    limit = current_app.config["UPLOAD_MAX_FILES"]
+    files = [(name, data) for name, data in files if name or data]
+    if len(files) > limit:
+        raise InvalidInput("附件最多 {max} 个", field=field, max=limit)
+    uploads = []
+    for name, data in files:
+        try:
+            uploads.append(check_attachment(name, data,
+                                            max_bytes=current_app.config["UPLOAD_MAX_BYTES"]))
+        except ParseError as exc:
+            raise InvalidInput("附件不能接收：{reason}", field=field, reason=exc.reason) from None
+    return uploads
 
 
 def uploads_dir() -> Path:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time as clock
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -183,6 +184,36 @@ def suggest(text: str, address: str | None = None, *, k: int = 3) -> Suggestion:
     result.confident = result.department is not None and (result.forced_by_rule
                                                           or top >= threshold)
     return result
+
+
+def for_form(content: str, address: str | None, *, chosen: str | None,
+             emergency_text: Callable[[dict], str]) -> dict[str, Any]:
+    """What an intake form (console, chat→case) shows while the agent types: the top three
+    categories always; the category and department to fill in (``prefill``) only when the
+    suggestion is at or above the auto-dispatch threshold, or follows from the category the
+    agent chose. Below it the agent chooses."""
+    suggestion = suggest(content, address)
+    if chosen:
+        category = directory.active_category(chosen)
+        department = routing.department_for(category, suggestion.district) if category else None
+    else:
+        department = (directory.active_department(suggestion.department)
+                      if suggestion.department else None)
+    prefill = bool(chosen) or suggestion.confident
+    emergency = suggestion.emergency
+    return {
+        "categories": [{"code": c.code, "name": c.name, "score": c.score}
+                       for c in suggestion.categories],
+        "suggested_category": suggestion.category,
+        "suggested_department": suggestion.department,
+        "prefill": prefill,
+        "category": suggestion.category if suggestion.confident and not chosen else None,
+        "department": department.code if department and prefill else None,
+        "department_name": department.name if department else None,
+        "district": suggestion.district,
+        "street": suggestion.street,
+        "emergency": emergency_text(emergency) if emergency else None,
+    }
 
 
 def _resolve_place_and_department(result: Suggestion, text: str, address: str | None,

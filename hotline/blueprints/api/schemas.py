@@ -15,8 +15,10 @@ from hotline.models.enums import (
     Severity,
     Urgency,
 )
+from hotline.services.bulk import BULK_ACTIONS, MAX_CASES
 from hotline.services.cases import ACTION_PARAMS, ACTIONS
 from hotline.services.personal_data import MAX_READS_PAGE
+from hotline.services.queries import QUEUES, SORTS
 
 
 def _body(properties: dict[str, Any], required: tuple[str, ...] = (),
@@ -51,14 +53,41 @@ NEW_CASE_EXAMPLE = {"channel": "phone", "content": "书院街路口每天早上�
 
 SUGGEST = _body({"text": STR, "address": OPT_STR}, ("text",))
 
-CASE_QUERY = _body({
+CASE_FILTERS = {
     "status": enum_of(CaseStatus), "department": STR, "channel": enum_of(Channel),
     "from": {"type": "string", "format": "date", "description": "YYYY-MM-DD (local)"},
     "to": {"type": "string", "format": "date", "description": "YYYY-MM-DD (local)"},
     "overdue": {"type": "string", "description": "1: only overdue cases"}, "q": STR,
+    "category": {**STR, "description": "category code; - for none"},
+    "district": {**STR, "description": "district name; - for none"},
+    "type": enum_of(RequestType), "urgency": enum_of(Urgency),
+    "pending": {"type": "string", "enum": ["extension"],
+                "description": "extension: an extension request waits for a decision"},
+    "reopened": {"type": "string", "description": "1: only cases reopened at least once"},
+    "queue": {"type": "string", "enum": list(QUEUES), "description": "a supervisor's queue"},
+    "phone": {**STR, "description": "the citizen's number in any common format "
+                                    "(+86 139-1111-7777, 0571-87654321...); never answered"},
+    "sort": {"type": "string", "enum": [p + k for k in SORTS for p in ("", "-")],
+             "description": "column to sort by, - for descending; default -number"},
+}
+CASE_QUERY = _body({
+    **CASE_FILTERS,
     "limit": {"type": "integer", "minimum": 1, "maximum": 200},
     "cursor": {"type": "string", "description": "next_cursor of the previous page"},
 })
+EXPORT_QUERY = _body({
+    **CASE_FILTERS,
+    "format": {"type": "string", "enum": ["csv", "xlsx"],
+               "description": "csv (UTF-8 with BOM) or xlsx; csv by default"},
+})
+BULK = _body({
+    "action": {"type": "string", "enum": list(BULK_ACTIONS)},
+    "numbers": {"type": "array", "items": STR, "minItems": 1, "maxItems": MAX_CASES},
+    "department": {**OPT_STR, "description": "dispatch: department code"},
+    "category": OPT_STR, "note": {**OPT_STR, "description": "supervise: required"},
+}, ("action", "numbers"))
+BULK_EXAMPLE = {"action": "supervise", "numbers": ["20261201000001", "20261201000002"],
+                "note": "请今天内处理"}
 
 ACTION_PATH = {"action": {"type": "string", "enum": [a.replace("_", "-") for a in ACTIONS]
                           + [a for a in ACTIONS if "_" in a]}}

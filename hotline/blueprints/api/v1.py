@@ -13,20 +13,23 @@ from hotline.blueprints.api import schemas
 from hotline.blueprints.api.base import bp, json_body, token_required
 from hotline.blueprints.api.idempotency import idempotent
 from hotline.blueprints.api.serialize import case_detail, case_summary, public_case
-from hotline.errors import Forbidden, NotFound
+from hotline.errors import Forbidden, InvalidInput, NotFound
 from hotline.models import CaseStatus, Channel, Role
+from hotline.presenters import case_list
 from hotline.services import (
+    bulk,
     cases,
     idempotency,
     personal_data,
     queries,
     registration,
+    replies,
     suggestions,
     tracking,
 )
-from hotline.services.validation import optional_text, required_text
+from hotline.services.validation import optional_text, required_text, whole_number
 from hotline.unit_of_work import unit_of_work
-from hotline.webutil import client_key
+from hotline.webutil import client_key, translate_error
 
 
 def _detail(case) -> dict[str, Any]:
@@ -110,12 +113,43 @@ def list_cases():
     """One page of the cases the caller may see, newest first, filtered by the query."""
     checked_query()
     args = request.args
-    flt = queries.CaseFilter(status=args.get("status"), department=args.get("department"),
-                             channel=args.get("channel"), date_from=args.get("from"),
-                             date_to=args.get("to"), overdue=args.get("overdue") == "1",
-                             text=args.get("q"))
-    page = queries.search(g.actor, flt, limit=args.get("limit"), cursor=args.get("cursor"))
+    page = queries.search(g.actor, queries.filter_from(args), limit=args.get("limit"),
+                          cursor=args.get("cursor"))
     return {"items": [case_summary(c) for c in page.items], "next_cursor": page.next_cursor}
+
+
+@bp.get("/cases/export")
+@operation("导出工单列表 / export the filtered case list", "cases", query=schemas.EXPORT_QUERY,
+           media="text/csv", description="The same filters as GET /cases; format=csv (UTF-8 "
+           "with BOM) or xlsx. The citizen's phone number is never in the file.")
+@token_required
+def export_cases():
+    """The filtered list as a file, every matching case (up to the export limit)."""
+    checked_query()
+    fmt = request.args.get("format") or "csv"
+    return case_list.download(g.actor, queries.filter_from(request.args), fmt, "cases")
+
+
+@bp.post("/cases/bulk")
+@operation("批量操作 / one action on many cases", "cases", body=schemas.BULK,
+           example=schemas.BULK_EXAMPLE, errors=(403,),
+           description="dispatch {department}, supervise {note} or close, on up to 200 cases; "
+                       "answered per case: {number, ok, status} or {number, ok: false, error}")
+@token_required
+def bulk_cases():
+    """Supervisors: one action on many cases; a refused case does not stop the others."""
+    if not g.actor.has_role(Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("只有督办员可以批量操作")
+    data = checked_body(json_body())
+    action, numbers = data.pop("action"), data.pop("numbers")
+    params = {k: v for k, v in data.items() if v is not None}
+    with unit_of_work():
+        outcomes = bulk.perform_many(g.actor, action, numbers, params)
+    return {"action": action, "done": sum(o.ok for o in outcomes), "results": [
+        {"number": o.number, "ok": True, "status": o.status} if o.ok else
+        {"number": o.number, "ok": False, "error": {
+            "code": o.error.code, "field": o.error.field, "message": translate_error(o.error)}}
+        for o in outcomes]}
 
 
 @bp.get("/cases/<number>")
@@ -135,13 +169,37 @@ def get_case(number: str):
 @token_required
 @idempotent
 def act(number: str, action: str):
+    """Act on a case; a reply may also come as multipart/form-data with ``content`` and
+    ``files`` (photos, PDF: the mailbox's checks), shown to the citizen when tracking."""
+    action = action.replace("-", "_")
+    if action == "reply" and request.mimetype == "multipart/form-data":
+        return _reply_with_files(number)
     data = checked_body(json_body()) if request.get_data() else {}
     version = data.pop("version", None)  # an integer: checked against schemas.ACTION
-    action = action.replace("-", "_")
     cases.check_params(action, data)
     with unit_of_work():
         case = cases.perform(g.actor, number, action, data,
                              expected_version=version)
+    return _detail(case)
+
+
+def _reply_with_files(number: str):
+    form = request.form
+    unknown = sorted(set(form) - {"content", "version"})
+    if unknown:
+        raise InvalidInput("未知字段：{names}", field=unknown[0], names=", ".join(unknown))
+    version = form.get("version")
+    expected = whole_number(version, "version", minimum=0, maximum=2**31 - 1) \
+        if version else None
+    files = [(f.filename or "", f.read()) for f in request.files.getlist("files")]
+    kept = []
+    try:
+        with unit_of_work():
+            case, kept = replies.reply(g.actor, number, {"content": form.get("content")},
+                                       files, expected_version=expected)
+    except Exception:
+        replies.forget_files(kept)
+        raise
     return _detail(case)
 
 

@@ -11,13 +11,10 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from hotline.channels import Attachment as UploadedFile
-from hotline.channels import ParseError
-from hotline.channels.uploads import check_attachment
 from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.models import Attachment, InboundMessage, InboundStatus, RequestType, utcnow
 from hotline.services import leader_mailboxes, storage
-from hotline.services.intake.receive import upload_limit
 from hotline.services.intake.store import Receipt, clip, find_message
 from hotline.services.validation import choice, optional_text, phone_number, required_text
 
@@ -56,18 +53,7 @@ def check_letter(form: dict[str, Any], files: list[tuple[str, bytes]]) -> tuple[
                  if form.get("mailbox") else None),
         publish=form.get("publish") in ("1", "on", "true"),
     )
-    limit = current_app.config["UPLOAD_MAX_FILES"]
-    files = [(name, data) for name, data in files if name or data]
-    if len(files) > limit:
-        raise InvalidInput("附件最多 {max} 个", field="attachments", max=limit)
-    uploads = []
-    for name, data in files:
-        try:
-            uploads.append(check_attachment(name, data, max_bytes=upload_limit()))
-        except ParseError as exc:
-            raise InvalidInput("附件不能接收：{reason}", field="attachments",
-                               reason=exc.reason) from None
-    return letter, uploads
+    return letter, storage.screen(files)
 
 
 def receive_letter(letter: Letter, uploads: list[UploadedFile], token_id: str,
