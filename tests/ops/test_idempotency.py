@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from hotline.extensions import db
 from hotline.models import Case, CaseEvent, IdempotentRequest, utcnow
@@ -164,11 +164,16 @@ def test_the_migration_keeps_a_shared_reference_on_the_oldest_case(tmp_path, red
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'old.db'}"})
     with app.app_context():
         command.upgrade(schema.alembic_config(), "ccd068e50f5d")
+        # plain SQL: the model describes the newest schema, not this old one
         for n in range(3):
-            db.session.add(Case(number=f"2026112500000{n}", query_code="123456",
-                                channel="phone", title="t", content="c",
-                                request_type=RequestType.HELP, status=CaseStatus.REGISTERED,
-                                external_ref="call-1"))
+            db.session.execute(text(
+                'INSERT INTO "case" (number, query_code, channel, title, content, '
+                "request_type, urgency, status, external_ref, supervised, overdue, "
+                "reopen_count, return_count, extension_days, version, created_at, updated_at) "
+                "VALUES (:number, '123456', 'phone', 't', 'c', :type, 'normal', :status, "
+                "'call-1', 0, 0, 0, 0, 0, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+                {"number": f"2026112500000{n}", "type": RequestType.HELP.value,
+                 "status": CaseStatus.REGISTERED.value})
         db.session.commit()
         schema.upgrade()
         refs = db.session.scalars(select(Case.external_ref).order_by(Case.id)).all()

@@ -45,7 +45,7 @@ def test_reply_with_a_photo_through_the_page(client, auth, api):
     case = _in_progress(api)
     auth.login("urban")
     response = client.post(f"/cases/{case['number']}/reply", data={
-        "content": "已处理", "files": [(io.BytesIO(tiny_png()), "after.png")]},
+        "content": "已处理", "checked": "1", "files": [(io.BytesIO(tiny_png()), "after.png")]},
         content_type="multipart/form-data", follow_redirects=True)
     assert "after.png" in response.get_data(as_text=True)
 

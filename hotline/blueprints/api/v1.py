@@ -120,7 +120,8 @@ def list_cases():
 
 @bp.get("/cases/export")
 @operation("导出工单列表 / export the filtered case list", "cases", query=schemas.EXPORT_QUERY,
-           media="text/csv", description="The same filters as GET /cases; format=csv (UTF-8 "
+           media=("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+           description="The same filters as GET /cases; format=csv (UTF-8 "
            "with BOM) or xlsx. The citizen's phone number is never in the file.")
 @token_required
 def export_cases():
