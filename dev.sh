@@ -40,6 +40,8 @@ case "${1:-}" in
   test)
     ensure_venv
     shift
+    # the whole suite on one xdist worker per core unless told otherwise
+    if [ $# -eq 0 ]; then set -- -n auto --dist loadfile; fi
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   lint)
