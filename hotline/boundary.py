@@ -27,6 +27,9 @@ MAX_JSON_DEPTH = 32
 MAX_KEY_CHARS = 100
 #: the largest integer any field takes (a PostgreSQL BIGINT)
 MAX_INTEGER = 2**63 - 1
+#: the largest row id (ids are PostgreSQL INTEGERs): an <int:> part of a path beyond it names
+#: no row, and PostgreSQL would refuse to compare it with an id column
+MAX_ROW_ID = 2**31 - 1
 
 _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
 # Format characters (Cf: zero-width space/joiners, BOM, bidi marks) and other invisibles.
@@ -161,7 +164,7 @@ def _check_request() -> None:
         return
     check_text(request.path, "path")
     for name, value in (request.view_args or {}).items():  # <int:...> parts of the path
-        if isinstance(value, int) and abs(value) > MAX_INTEGER:
+        if isinstance(value, int) and abs(value) > MAX_ROW_ID:
             raise InvalidInput("「{field}」超出范围", field=name)
     for source in (request.args, request.form):
         for key, value in source.items(multi=True):
