@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from hotline.blueprints.guards import current_actor, role_required
@@ -125,6 +125,7 @@ def _detail_page(number: str, revealed_phone: str | None = None, draft: str | No
                  draft_inspection=None, held=()):
     actor = current_actor()
     case = cases.get_case(actor, number)
+    g.pop("case_intake", None)  # the files as they are now, not as an earlier render saw them
     return render_template(
         "cases/detail.html", case=case, events=cases.timeline(case, public_only=False),
         draft=draft, draft_inspection=draft_inspection, held=held,
