@@ -41,6 +41,15 @@ def as_user(browser, live_server):
         context.close()
 
 
+def fill_with_photo(page, action: str, text: str, filename: str) -> None:
+    """Write a reply or note, choose a photo for it, and send the form."""
+    form = f"form[data-action={action}]"
+    page.fill(f"{form} textarea", text)
+    page.set_input_files(f"{form} input[type=file]", files=[
+        {"name": filename, "mimeType": "image/png", "buffer": tiny_png()}])
+    page.click(f"{form} button")
+
+
 def send_reply(page, text: str, files=None) -> None:
     page.fill("form[data-action=reply] textarea", text)
     if files:
@@ -107,11 +116,7 @@ def test_assisting_department_notes_and_only_the_lead_replies(page, api, as_user
     assert page.locator("#case-assisting").inner_text().strip() == "市住房和城乡建设局"
     assert page.locator("form[data-action=reply]").count() == 0  # assisting cannot reply
     assert page.locator("form[data-action=accept]").count() == 0
-    page.fill("form[data-action=note] textarea", "住建局已约谈物业公司，限期清理")
-    page.set_input_files("form[data-action=note] input[type=file]",
-                         files=[{"name": "约谈现场.png", "mimeType": "image/png",
-                                 "buffer": tiny_png()}])
-    page.click("form[data-action=note] button")
+    fill_with_photo(page, "note", "住建局已约谈物业公司，限期清理", "约谈现场.png")
     page.wait_for_selector(".flash-success")
     note = page.locator(".timeline li", has_text="住建局已约谈物业公司")
     assert "约谈现场.png" in note.inner_text() and "协办" in note.inner_text()
@@ -131,11 +136,7 @@ def test_a_held_reply_keeps_the_chosen_files(page, api):
     login(page, "urban")
     page.wait_for_url("**/workbench")
     page.goto(f"/cases/{number}")
-    page.fill("form[data-action=reply] textarea", "已处理。")
-    page.set_input_files("form[data-action=reply] input[type=file]",
-                         files=[{"name": "整改后.png", "mimeType": "image/png",
-                                 "buffer": tiny_png()}])
-    page.click("form[data-action=reply] button")
+    fill_with_photo(page, "reply", "已处理。", "整改后.png")
     page.wait_for_selector("#draft-inspection")
     assert "整改后.png" in page.locator("#held-files").inner_text()
     page.click("form[data-action=reply] button[name=checked][value='1']")
