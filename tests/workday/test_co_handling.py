@@ -102,3 +102,11 @@ def test_the_lead_and_assisting_on_the_pages_and_the_notice_names_the_lead(clien
         OutboxMessage.template == "notice").order_by(OutboxMessage.id.desc())).first()
     assert notice.data["kind"] == "dispatched"
     assert "市城市管理委员会" in notice.body and "住房" not in notice.body
+
+
+def test_the_printed_sheet_names_the_lead_and_the_assisting(client, auth, api):
+    number = _co_handled(api)["number"]
+    auth.login("urban")
+    sheet = client.get(f"/cases/{number}/print").get_data(as_text=True)
+    assert "主办单位" in sheet and 'id="print-assisting"' in sheet
+    assert "市住房和城乡建设局" in sheet.split('id="print-assisting"')[1]
