@@ -352,6 +352,8 @@ def _pass_down(case: Case, actor: Actor, params: dict[str, Any], now: datetime) 
     if not code:
         raise InvalidInput("「{field}」不能为空", field="department")
     streets = involvement.streets_of(actor.department_id)
+    if not streets:
+        raise Forbidden("只有下设街道等下级单位的区级单位可以派单")
     street = directory.routable_department(code)
     if street.id not in {s.id for s in streets}:
         raise InvalidInput("只能派给本单位的下级单位", field="department")

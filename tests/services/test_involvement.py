@@ -58,7 +58,7 @@ def test_only_to_its_own_streets_and_only_a_district(streets):
                       {"department": "URBAN"})
     assert refused.value.field == "department"
     other = _register(department="URBAN")
-    with pytest.raises(InvalidInput):  # URBAN has no streets
+    with pytest.raises(Forbidden):  # URBAN has no streets
         cases.perform(_dept_actor("URBAN"), other.number, "dispatch",
                       {"department": "JINJIANG-CHUNXI"})
     assert "dispatch" not in cases.allowed_actions(_dept_actor("URBAN"), other)
