@@ -133,6 +133,7 @@ ACTION_LABELS_ZH = {
     "deadline_warning": "时限预警", "deadline_overdue": "已超时", "escalate": "自动督办",
     "followup_sent": "发送回访", "followup_reminded": "回访提醒",
     "followup_expired": "回访超时未评价",
+    "recall": "收回",
     "content": "诉求内容", "title": "标题", "phone": "电话", "name": "姓名", "address": "地址",
     "department": "承办单位", "category": "分类", "type": "诉求类型", "urgency": "紧急程度",
     "channel": "渠道", "reason": "理由", "days": "延期天数", "note": "说明", "into": "主工单号",

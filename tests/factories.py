@@ -91,3 +91,19 @@ class _Bound:
     def act(self, number: str, action: str, **body: Any):
         return self._client.post(f"/api/v1/cases/{number}/{action}", headers=self._headers,
                                  json=body)
+
+
+#: street offices (街道办事处) under the world's district government, with a user each
+STREETS = (("JINJIANG-CHUNXI", "春熙路街道办事处", "chunxi"),
+           ("JINJIANG-SHUYUAN", "书院街街道办事处", "shuyuan"))
+
+
+def add_streets(world: World) -> World:
+    """Give 锦江区人民政府 (JINJIANG) two street offices and a user and token for each."""
+    with unit_of_work():
+        for code, name, username in STREETS:
+            directory.add_department(code, name, parent="JINJIANG", district="锦江区")
+            directory.add_user(username, role="department", password=PASSWORD,
+                               department=code, display_name=f"{username}-name")
+            world.tokens[username] = directory.create_token(username)
+    return world

@@ -57,7 +57,7 @@ VALUES = [
                   "reject_extension", "reply", "resolve", "close", "supervise", "reopen",
                   "merge", "merged_in", "feedback", "repeat", "supplement",
                   "deadline_warning", "deadline_overdue", "escalate", "followup_sent",
-                  "followup_reminded", "followup_expired"]),
+                  "followup_reminded", "followup_expired", "note", "recall"]),
 ]
 
 # (column, the VARCHAR length it had as a free string)

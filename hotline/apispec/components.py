@@ -58,7 +58,13 @@ CASE_SUMMARY = _object({
     "number": {"type": "string", "examples": ["20250301-0001"]},
     "status": enum_of(CaseStatus), "channel": enum_of(Channel), "title": STR,
     "type": enum_of(RequestType), "urgency": enum_of(Urgency),
-    "category": OPT_STR, "department": OPT_STR, "district": OPT_STR,
+    "category": OPT_STR,
+    "department": {**OPT_STR, "description": "the lead department (主办): it replies"},
+    "assisting": {"type": "array", "items": STR,
+                  "description": "codes of the assisting departments (协办)"},
+    "via_department": {**OPT_STR, "description": "the district government that passed the "
+                                                 "case on to this street office (二级派单)"},
+    "district": OPT_STR,
     "created_at": TIME, "sign_deadline": OPT_TIME, "handle_deadline": OPT_TIME,
     "supervised": BOOL, "overdue": BOOL, "version": INT,
 })
@@ -85,7 +91,10 @@ CASE_DETAIL = {"allOf": [ref("CaseSummary"), _object({
 
 PUBLIC_CASE = _object({
     "number": STR, "status": enum_of(CaseStatus), "title": STR, "content": STR,
-    "created_at": TIME, "department": OPT_STR, "answer": OPT_STR,
+    "created_at": TIME, "department": OPT_STR,
+    "assisting": {"type": "array", "items": STR,
+                  "description": "names of the assisting departments (协办)"},
+    "answer": OPT_STR,
     "satisfaction": nullable(enum_of(Satisfaction)), "can_rate": BOOL, "merged_into": OPT_STR,
     "events": {"type": "array", "items": ref("Event")},
 })

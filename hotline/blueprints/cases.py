@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from hotline.blueprints.guards import current_actor, role_required
@@ -17,6 +17,8 @@ from hotline.services import (
     citizen_notices,
     deadlines,
     directory,
+    held_files,
+    involvement,
     leader_mailboxes,
     personal_data,
     quality,
@@ -120,12 +122,14 @@ def reveal_phone(number: str):
 
 
 def _detail_page(number: str, revealed_phone: str | None = None, draft: str | None = None,
-                 draft_inspection=None):
+                 draft_inspection=None, held=()):
     actor = current_actor()
     case = cases.get_case(actor, number)
+    g.pop("case_intake", None)  # the files as they are now, not as an earlier render saw them
     return render_template(
         "cases/detail.html", case=case, events=cases.timeline(case, public_only=False),
-        draft=draft, draft_inspection=draft_inspection,
+        draft=draft, draft_inspection=draft_inspection, held=held,
+        part=involvement.part(actor.department_id, case),
         inspection=quality.reply_inspection(actor, case),
         record_findings=quality.record_findings(actor, case),
         messages=citizen_notices.messages_for(
@@ -136,7 +140,8 @@ def _detail_page(number: str, revealed_phone: str | None = None, draft: str | No
         deadline=deadlines.deadline_state(case, utcnow()),
         return_deadline=deadlines.return_deadline(case),
         return_window=deadlines.return_window(),
-        departments=directory.list_departments(active_only=True),
+        departments=cases.dispatch_targets(actor),
+        assist_choices=directory.list_departments(active_only=True),
         max_extension=deadlines.max_extension_days())
 
 
@@ -144,23 +149,25 @@ def _detail_page(number: str, revealed_phone: str | None = None, draft: str | No
 @login_required
 def act(number: str, action: str):
     action = action.replace("-", "_")
-    params = {k: request.form[k] for k in cases.ACTION_PARAMS.get(action, ())
-              if k in request.form}
+    params = {k: request.form.getlist(k) if k in cases.LIST_PARAMS else request.form[k]
+              for k in cases.ACTION_PARAMS.get(action, ()) if k in request.form}
     version = request.form.get("version")
-    if action == "reply" and request.form.get("checked") != "1":
-        held = _inspected_draft(number, request.form.get("content"))
-        if held is not None:
-            return held
-    actor = current_actor()
     files = [(f.filename or "", f.read()) for f in request.files.getlist("files")]
+    held = request.form.getlist("held") if action == "reply" else []
+    if action == "reply" and request.form.get("checked") != "1":
+        page = _inspected_draft(number, request.form.get("content"), files, held)
+        if page is not None:
+            return page
+    actor = current_actor()
     kept: list = []
     try:
         expected = whole_number(version, "version", minimum=0,
                                 maximum=2**31 - 1) if version else None
         with unit_of_work():
-            if action == "reply":
-                case, kept = replies.reply(actor, number, params, files,
-                                           expected_version=expected)
+            if action in replies.WITH_FILES:
+                files = held_files.release(actor, number, held) + files
+                case, kept = replies.act_with_files(actor, number, action, params, files,
+                                                    expected_version=expected)
             else:
                 case = cases.perform(actor, number, action, params, expected_version=expected)
             still_mine = cases.can_see(actor, case)
@@ -170,6 +177,7 @@ def act(number: str, action: str):
             raise
         flash(translate_error(exc), "error")
     else:
+        held_files.discard(actor, number, held)
         if not still_mine:  # a return took the case away: back to the workbench, not a 404
             flash(_("已{action}工单 {number}，它已不在本单位的待办中",
                     action=label(action), number=number), "success")
@@ -178,13 +186,21 @@ def act(number: str, action: str):
     return redirect(url_for("cases.detail", number=number), code=303)
 
 
-def _inspected_draft(number: str, content: str | None):
+def _inspected_draft(number: str, content: str | None, files: list[tuple[str, bytes]],
+                     held: list[str]):
     """The case page again with the draft reply's inspection when it has findings (the
-    department may then send it as it is, or edit it); None to send it straight away."""
+    department may then send it as it is, or edit it), the chosen files kept with the
+    draft; None to send it straight away."""
     if not content or not content.strip():
         return None
-    case = cases.get_case(current_actor(), number)
+    actor = current_actor()
+    case = cases.get_case(actor, number)
     inspection = quality.check_reply(case, content)
     if not inspection.findings:
         return None
-    return _detail_page(number, draft=content, draft_inspection=inspection)
+    try:
+        kept = held_files.redisplay(actor, number, held) + held_files.hold(actor, number, files)
+    except ServiceError as exc:
+        flash(translate_error(exc), "error")
+        kept = []
+    return _detail_page(number, draft=content, draft_inspection=inspection, held=kept)

@@ -64,7 +64,9 @@ def case_intake(case: Case) -> dict:
     similar = []
     if actor.sees_everything and case.is_open:
         similar = repeats.similar_cases(case, utcnow())
-    cached[case.id] = {"attachments": storage.of_case(case.id), "messages": source,
+    files = storage.by_event(case.id)
+    cached[case.id] = {"attachments": files.pop(None, []), "event_files": files,
+                       "messages": source,
                        "similar": similar,
                        "can_merge": actor.has_role(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)}
     return cached[case.id]

@@ -28,8 +28,8 @@ RECEIPT_COOKIE = "mailbox_receipt"
 
 @bp.app_template_global()
 def case_files(case) -> list[Attachment]:
-    """The files of a case, for the citizen's tracking page."""
-    return storage.of_case(case.id)
+    """The files of a case the citizen sees on the tracking page (not an internal note's)."""
+    return storage.for_citizen(case.id)
 
 
 # ---------------------------------------------------------------- the mayor's mailbox
@@ -137,7 +137,7 @@ def citizen_file(number: str, attachment_id: int):
     """A file of the citizen's case, for whoever holds the case's query code."""
     case = tracking.find(number, request.args.get("code", ""), client_key())
     attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.case_id != case.id:
+    if attachment is None or attachment not in storage.for_citizen(case.id):
         abort(404)
     return send_attachment(attachment)
 

@@ -21,6 +21,8 @@ def index():
     kb_today = kb_articles.today_local()  # articles due for review show here too
     return render_template(
         "workbench/index.html", cases=queries.workbench(department_id),
+        assisting=queries.assisting_work(department_id),
+        streets=queries.street_work(department_id),
         counts=queries.workbench_counts(department_id), now=utcnow(),
         notices=notices.unread(current_actor()), deadline_state=deadlines.deadline_state,
         due=kb_articles.due_for_upkeep(current_actor(), kb_today), kb_today=kb_today)

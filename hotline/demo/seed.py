@@ -32,18 +32,21 @@ DEMO_ACCOUNTS = (
     ("hrss", "department", "市人社局 杨磊", "HRSS"),
     ("jinjiang", "department", "锦江区政府 赵敏", "JINJIANG"),
     ("wuhou", "department", "武侯区政府 周杰", "WUHOU"),
+    ("chunxi", "department", "春熙路街道 黄蓉", "JINJIANG-CHUNXI"),
+    ("shuyuan", "department", "书院街街道 马超", "JINJIANG-SHUYUAN"),
     ("supervisor", "supervisor", "督办员 孙丽", None),
     ("admin", "admin", "系统管理员", None),
 )
 
-# (minutes ago, phone, name, type, category, address, content, path of actions)
+# (minutes ago, phone, name, type, category, address, content, path of actions):
+# dispatch:LEAD+ASSISTING..., pass:STREET (the district passes it on), note:DEPARTMENT
 DEMO_CASES = (
     (4300, "13800001111", "陈先生", "complaint", "noise", "武侯区玉林北路12号",
      "玉林北路那个酒吧每天晚上放音乐放到凌晨两点，楼上住户根本睡不着，打了好几次电话了还是没人管。",
      ("dispatch:WUHOU", "accept", "reply", "close")),
     (3000, "13900002222", "李女士", "complaint", "property_mgmt", "锦江区春熙路街道某小区",
      "小区物业把消防通道租出去停车，电梯坏了半个月也不修，物业费倒是一分不少收。",
-     ("dispatch:JINJIANG", "accept")),
+     ("dispatch:JINJIANG", "accept", "pass:JINJIANG-CHUNXI")),
     (2600, "13700003333", "王大爷", "help", "wage_arrears", "成华区建设路",
      "我在工地上干了三个月活，包工头一直拖起工资不给，快过年了屋头等到钱用，请帮帮忙。",
      ("dispatch:HRSS", "accept", "extend")),
@@ -52,7 +55,7 @@ DEMO_CASES = (
      ("resolve",)),
     (900, "13500005555", "孙先生", "complaint", "street_vending", "锦江区书院街",
      "书院街路口每天早上摆摊卖菜的占了半边路，车都开不过去，还到处是垃圾。",
-     ("dispatch:URBAN",)),
+     ("dispatch:URBAN+JINJIANG-SHUYUAN", "note:JINJIANG-SHUYUAN")),
     (600, "13400006666", None, "report", "air_pollution", "青羊区草市街",
      "附近有个工地晚上偷偷焚烧垃圾，味道刺鼻，窗户都不敢开。",
      ()),
@@ -76,6 +79,7 @@ ANSWERS = {
                "具体以所在学区公告为准。",
     "extend": "需协调劳动监察大队与建设单位共同处理，申请延期。",
     "return": "该事项不属于我单位职责，建议转供水部门处理。",
+    "note": "街道已安排网格员每天早上7点到书院街路口巡查，并联系了附近农贸市场可提供临时摊位。",
 }
 
 
@@ -170,9 +174,16 @@ def _play(case: Case, path: tuple[str, ...], at: datetime, agent: Actor,
         when = at + timedelta(minutes=20 * step_no)
         action, _, arg = step.partition(":")
         if action == "dispatch":
+            lead, *assist = arg.split("+")
             cases.perform(agent if case.department_id is None else supervisor, case.number,
-                          "dispatch", {"department": arg}, now=when)
+                          "dispatch", {"department": lead, "assist": assist}, now=when)
+            department = _department_actor(lead)
+        elif action == "pass":  # 二级派单: the district passes its case on to a street
+            cases.perform(department, case.number, "dispatch", {"department": arg}, now=when)
             department = _department_actor(arg)
+        elif action == "note":
+            cases.perform(_department_actor(arg), case.number, "note",
+                          {"content": ANSWERS["note"]}, now=when)
         elif action == "feedback":
             cases.rate(case, Satisfaction(arg), "问题还是没有解决", now=when)
         elif action == "close":

@@ -2,7 +2,7 @@
 
 from hotline.models.audit import PersonalDataRead
 from hotline.models.base import Base, utcnow
-from hotline.models.case import Case, CaseEvent, CaseNumberCounter, Citizen
+from hotline.models.case import Case, CaseEvent, CaseNumberCounter, Citizen, case_assist
 from hotline.models.channel import (
     Attachment,
     ChatMessage,
@@ -50,7 +50,7 @@ __all__ = [
     "ClassifierModel", "RoutingCorrection",
     "Attachment", "ChatMessage", "Conversation", "InboundMessage", "MailCursor",
     "OPEN_STATUSES", "ApiToken", "Base", "CalendarDay", "SlaPolicy", "Case", "CaseEvent",
-    "CaseNumberCounter", "CaseStatus",
+    "CaseNumberCounter", "CaseStatus", "case_assist",
     "Category", "Channel", "Citizen", "Department", "Notification", "OutboxMessage",
     "RequestType", "Role", "Satisfaction", "StatsDaily", "StatsMonthly", "StatsState",
     "Urgency", "User", "utcnow", "IdempotentRequest", "Heartbeat",

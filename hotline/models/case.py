@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, func, literal_column, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from hotline.models.base import Base, enum_column, utcnow
@@ -44,6 +55,15 @@ class Citizen(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+#: the assisting departments of a case (协办单位); the case's ``department`` is its lead
+#: (主办单位), the one that replies and that the statistics count it for
+case_assist = Table(
+    "case_assist", Base.metadata,
+    Column("case_id", ForeignKey("case.id", ondelete="CASCADE"), primary_key=True),
+    Column("department_id", ForeignKey("department.id"), primary_key=True, index=True),
+)
+
+
 class Case(Base):
     """A citizen's request as the hotline handles it, from registration to closure."""
 
@@ -63,6 +83,9 @@ class Case(Base):
     status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    #: the district government that passed the case on to one of its street offices
+    #: (二级派单): it keeps the case in view and may take it back (recall)
+    via_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
@@ -111,7 +134,10 @@ class Case(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     category: Mapped[Category | None] = relationship()
-    department: Mapped[Department | None] = relationship()
+    department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
+    via_department: Mapped[Department | None] = relationship(foreign_keys=[via_department_id])
+    assisting: Mapped[list[Department]] = relationship(secondary=case_assist,
+                                                       order_by=Department.id)
     citizen: Mapped[Citizen | None] = relationship()
     created_by: Mapped[User | None] = relationship()
     merged_into: Mapped[Case | None] = relationship(remote_side=[id])

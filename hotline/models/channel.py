@@ -87,6 +87,9 @@ class Attachment(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"),
                                                    index=True)
+    #: the reply or note the file came with (a department's); None for the citizen's own
+    #: files. The citizen sees a file unless its event is internal (a note).
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_event.id"), index=True)
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(80))
     size: Mapped[int]

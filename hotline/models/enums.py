@@ -104,6 +104,8 @@ class CaseAction(StrEnum):
     FOLLOWUP_SENT = "followup_sent"
     FOLLOWUP_REMINDED = "followup_reminded"
     FOLLOWUP_EXPIRED = "followup_expired"
+    NOTE = "note"  # a department's internal note (an assisting department's part)
+    RECALL = "recall"  # a district takes back a case it passed on to a street
 
 
 class InboundStatus(StrEnum):

@@ -41,6 +41,7 @@ from hotline.services import (
     deadlines,
     directory,
     followup,
+    involvement,
     signals,
     webhooks,
 )
@@ -66,18 +67,25 @@ class ActionRule:
     roles: frozenset[Role]
     sources: frozenset[CaseStatus]
     citizen: bool = False
+    #: False for an action that only adds to the timeline (a note): the case row and its
+    #: version stay as they are, so a reply form open elsewhere is not made stale
+    touches_case: bool = True
 
 
-def _rule(roles: set[Role], sources: set[CaseStatus], citizen: bool = False) -> ActionRule:
-    return ActionRule(frozenset(roles), frozenset(sources), citizen)
+def _rule(roles: set[Role], sources: set[CaseStatus], citizen: bool = False,
+          touches_case: bool = True) -> ActionRule:
+    return ActionRule(frozenset(roles), frozenset(sources), citizen, touches_case)
 
 
 CENTRE = {Role.AGENT, Role.SUPERVISOR, Role.ADMIN}
 OVERSIGHT = {Role.SUPERVISOR, Role.ADMIN}
 DEPT = {Role.DEPARTMENT}
+STAFF = CENTRE | DEPT
 
 RULES: dict[CaseAction, ActionRule] = {
-    A.DISPATCH: _rule(CENTRE, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS}),
+    # a department dispatches only as a district government passing its case on to one of
+    # its street offices (二级派单); see _pass_down
+    A.DISPATCH: _rule(STAFF, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS}),
     A.ACCEPT: _rule(DEPT, {S.DISPATCHED}),
     A.RETURN: _rule(DEPT, {S.DISPATCHED, S.IN_PROGRESS}),
     A.EXTEND: _rule(DEPT, {S.DISPATCHED, S.IN_PROGRESS}),
@@ -89,13 +97,16 @@ RULES: dict[CaseAction, ActionRule] = {
     A.SUPERVISE: _rule(OVERSIGHT, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.REPLIED}),
     A.REOPEN: _rule(OVERSIGHT, {S.REPLIED, S.CLOSED}, citizen=True),
     A.MERGE: _rule(CENTRE, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS}),
+    A.RECALL: _rule(DEPT, {S.DISPATCHED, S.IN_PROGRESS}),
+    A.NOTE: _rule(STAFF, {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.REPLIED},
+                  touches_case=False),
 }
 ACTIONS = tuple(RULES)
 
 #: the fields each action takes from a person; anything else is refused by name, and the
 #: event's ``data`` is always built here, never taken from the client
 ACTION_PARAMS: dict[str, frozenset[str]] = {
-    "dispatch": frozenset({"department", "category", "note"}),
+    "dispatch": frozenset({"department", "category", "note", "assist"}),
     "accept": frozenset(),
     "return": frozenset({"reason"}),
     "extend": frozenset({"days", "reason"}),
@@ -107,7 +118,14 @@ ACTION_PARAMS: dict[str, frozenset[str]] = {
     "supervise": frozenset({"note"}),
     "reopen": frozenset({"reason"}),
     "merge": frozenset({"into", "note"}),
+    "recall": frozenset({"reason"}),
+    "note": frozenset({"content"}),
 }
+#: the fields that carry a list (a form sends them as repeated values)
+LIST_PARAMS = frozenset({"assist"})
+#: the actions of a department that does not lead the case: the district over it (recall,
+#: note) and an assisting one (note)
+NOT_LEAD_ACTIONS = frozenset({A.RECALL, A.NOTE})
 
 
 def check_params(action: str, params: dict[str, Any]) -> None:
@@ -124,18 +142,18 @@ def check_params(action: str, params: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- look-ups
 
 def visible_cases(actor: Actor):
-    """A SELECT of the cases the actor may see: a department sees only its own."""
+    """A SELECT of the cases the actor may see: a department sees its own, its street
+    offices', the ones it passed on and the ones it assists on."""
     query = select(Case)
     if not actor.sees_everything:
-        query = query.where(Case.department_id == (actor.department_id or -1))
+        query = query.where(involvement.visible_condition(actor.department_id or -1))
     return query
 
 
 def can_see(actor: Actor, case: Case) -> bool:
     """Whether the actor may still see the case (a return or a re-dispatch takes it away
     from a department)."""
-    return actor.sees_everything or (
-        actor.department_id is not None and case.department_id == actor.department_id)
+    return actor.sees_everything or involvement.part(actor.department_id, case) is not None
 
 
 def get_case(actor: Actor, number: str) -> Case:
@@ -226,14 +244,29 @@ def perform(actor: Actor, number: str, action: CaseAction | str,
     now = now or utcnow()
     case = get_case(actor, number)
     _check_allowed(actor, rule, action)
+    _check_lead(actor, case, action)
     _check_version(case, expected_version)
     if case.status not in rule.sources:
         raise Conflict("工单当前状态为「{status}」，不能执行「{action}」",
                        status=case.status.value, action=action)
     HANDLERS[action](case, actor, params, now)
+    if not rule.touches_case:
+        publish(case)
+        return case
     case.updated_at = now
     announce(case, action)
     return case
+
+
+def _check_lead(actor: Actor, case: Case, action: CaseAction) -> None:
+    """A department acts on a case it leads; the district over it and an assisting
+    department see it and only recall it or add a note."""
+    if actor.role != Role.DEPARTMENT or action in NOT_LEAD_ACTIONS:
+        return
+    if case.department_id != actor.department_id:
+        raise Forbidden("该工单由{department}主办，只有主办单位可以执行「{action}」",
+                        department=case.department.name if case.department else "—",
+                        action=action)
 
 
 def _check_allowed(actor: Actor, rule: ActionRule, action: str) -> None:
@@ -254,6 +287,9 @@ def _note(params: dict[str, Any], field: str, *, required: bool) -> str | None:
 
 
 def _dispatch(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    if actor.role == Role.DEPARTMENT:
+        _pass_down(case, actor, params, now)
+        return
     if case.status != S.REGISTERED and not actor.has_role(*OVERSIGHT) and actor.kind != "system":
         raise Forbidden("只有督办员可以改派已派发的工单")
     code = params.get("department")
@@ -262,6 +298,8 @@ def _dispatch(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -
     department = directory.routable_department(code)
     if department.id == case.department_id:
         raise InvalidInput("工单已在该单位办理", field="department")
+    assist = (involvement.checked_assist(params["assist"], department)
+              if "assist" in params else None)
     before = (case.category.code if case.category else None,
               case.department.code if case.department else None)
     if params.get("category"):
@@ -272,22 +310,86 @@ def _dispatch(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -
             chosen_category=case.category.code if case.category else None,
             suggested_department=before[1], chosen_department=department.code,
             source=CorrectionSource.REDISPATCH, actor_id=actor.user_id)
-    dispatch_to(case, actor, department, note=_note(params, "note", required=False), now=now)
+    dispatch_to(case, actor, department, note=_note(params, "note", required=False), now=now,
+                assist=assist)
 
 
 def dispatch_to(case: Case, actor: Actor, department: Department, *, note: str | None,
-                 now: datetime) -> CaseEvent:
+                now: datetime, assist: list[Department] | None = None) -> CaseEvent:
+    """Send the case to ``department`` (the lead) from the centre, with ``assist`` as its
+    assisting departments (None keeps those it has); both clocks start now."""
     previous = case.status
     case.department = department
     case.department_id = department.id
+    case.via_department_id = None
+    involvement.set_assisting(case, case.assisting if assist is None else assist)
     case.status = S.DISPATCHED
     case.dispatched_at = now
     case.accepted_at = None
     case.overdue = False
     deadlines.on_dispatch(case, now)
     return record(case, actor, A.DISPATCH, from_status=previous, note=note, now=now,
-           data={"department": department.code,
-                 "category": case.category.code if case.category else None})
+                  data=_dispatch_data(case))
+
+
+def _dispatch_data(case: Case, **extra: Any) -> dict[str, Any]:
+    data = {"department": case.department.code,
+            "category": case.category.code if case.category else None, **extra}
+    if case.assisting:
+        data["assist"] = involvement.codes(case.assisting)
+    return data
+
+
+def _pass_down(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    """A district government passes its case on to one of its street offices (二级派单).
+
+    The street becomes the lead; the district keeps the case in view and may recall it.
+    The clocks are the case's, not a department's: they keep running from the centre's
+    dispatch (no new sign-for or handling period), and the status stays as it is."""
+    if "category" in params:
+        raise InvalidInput("区级派单不能修改分类", field="category")
+    code = params.get("department")
+    if not code:
+        raise InvalidInput("「{field}」不能为空", field="department")
+    streets = involvement.streets_of(actor.department_id)
+    if not streets:
+        raise Forbidden("只有下设街道等下级单位的区级单位可以派单")
+    street = directory.routable_department(code)
+    if street.id not in {s.id for s in streets}:
+        raise InvalidInput("只能派给本单位的下级单位", field="department")
+    if "assist" in params:
+        involvement.set_assisting(case, involvement.checked_assist(
+            params["assist"], street, among=streets))
+    district = case.department
+    case.department = street
+    case.department_id = street.id
+    case.via_department_id = district.id
+    involvement.set_assisting(case, case.assisting)
+    record(case, actor, A.DISPATCH, from_status=case.status,
+           note=_note(params, "note", required=False), now=now,
+           data=_dispatch_data(case, by=district.code))
+
+
+def _recall(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    """The district takes back a case it passed on to a street; the clocks run on."""
+    if case.via_department_id is None or case.via_department_id != actor.department_id:
+        raise Forbidden("只有把工单派给下级单位的区级单位可以收回")
+    reason = _note(params, "reason", required=True)
+    street = case.department
+    case.department = case.via_department
+    case.department_id = case.via_department_id
+    case.via_department_id = None
+    record(case, actor, A.RECALL, from_status=case.status, note=reason, public=False, now=now,
+           data={"department": case.department.code, "from": street.code})
+
+
+def _add_note(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
+    """An internal note: an assisting department's part, or anyone's remark on the case;
+    the case itself does not change."""
+    content = _note(params, "content", required=True)
+    record(case, actor, A.NOTE, from_status=case.status, note=content, public=False, now=now,
+           department_id=actor.department_id,
+           data={"part": involvement.part(actor.department_id, case) or "centre"})
 
 
 def _accept(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
@@ -300,6 +402,9 @@ def _accept(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> 
 def _return(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
     reason = _note(params, "reason", required=True)
     deadlines.check_return_allowed(case, now)
+    if case.via_department_id is not None:
+        _return_to_district(case, actor, reason, now)
+        return
     previous, department = case.status, case.department
     case.status = S.REGISTERED
     case.department_id = None
@@ -308,6 +413,19 @@ def _return(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> 
     deadlines.clear(case)
     record(case, actor, A.RETURN, from_status=previous, note=reason, public=False, now=now,
            department_id=department.id, data={"department": department.code})
+
+
+def _return_to_district(case: Case, actor: Actor, reason: str, now: datetime) -> None:
+    """A street office's return (退单) of a case its district passed on goes back to the
+    district, not to the centre; it counts as the street's return."""
+    street = case.department
+    case.department = case.via_department
+    case.department_id = case.via_department_id
+    case.via_department_id = None
+    case.return_count += 1
+    record(case, actor, A.RETURN, from_status=case.status, note=reason, public=False, now=now,
+           department_id=street.id, data={"department": street.code,
+                                          "to": case.department.code})
 
 
 def _extend(case: Case, actor: Actor, params: dict[str, Any], now: datetime) -> None:
@@ -435,6 +553,8 @@ HANDLERS: dict[CaseAction, Callable[[Case, Actor, dict[str, Any], datetime], Non
     A.SUPERVISE: _supervise,
     A.REOPEN: _reopen,
     A.MERGE: _merge,
+    A.RECALL: _recall,
+    A.NOTE: _add_note,
 }
 
 
@@ -445,7 +565,9 @@ def allowed_actions(actor: Actor, case: Case, now: datetime | None = None) -> li
     for action, rule in RULES.items():
         if actor.role in rule.roles and case.status in rule.sources:
             allowed.append(action)
-    if A.DISPATCH in allowed and case.status != S.REGISTERED and not actor.has_role(*OVERSIGHT):
+    if actor.role == Role.DEPARTMENT:
+        allowed = _department_actions(actor, case, allowed)
+    elif A.DISPATCH in allowed and case.status != S.REGISTERED and not actor.has_role(*OVERSIGHT):
         allowed.remove(A.DISPATCH)
     if not case.pending_extension_days:
         allowed = [a for a in allowed if a not in (A.APPROVE_EXTENSION, A.REJECT_EXTENSION)]
@@ -454,6 +576,26 @@ def allowed_actions(actor: Actor, case: Case, now: datetime | None = None) -> li
     if A.RETURN in allowed and not deadlines.return_open(case, now or utcnow()):
         allowed.remove(A.RETURN)
     return allowed
+
+
+def _department_actions(actor: Actor, case: Case, allowed: list[CaseAction]) -> list:
+    """A department's buttons: the lead's actions (dispatch only for a district with
+    streets), recall for the district that passed the case on, a note for each part."""
+    if case.department_id != actor.department_id:
+        allowed = [a for a in allowed if a in NOT_LEAD_ACTIONS]
+    if A.DISPATCH in allowed and not involvement.streets_of(actor.department_id):
+        allowed.remove(A.DISPATCH)
+    if A.RECALL in allowed and case.via_department_id != actor.department_id:
+        allowed.remove(A.RECALL)
+    return allowed
+
+
+def dispatch_targets(actor: Actor) -> list[Department]:
+    """The departments the actor's dispatch form offers: a district's own street offices,
+    or every active department for the centre."""
+    if actor.role == Role.DEPARTMENT:
+        return involvement.streets_of(actor.department_id)
+    return directory.list_departments(active_only=True)
 
 
 def rate(case: Case, satisfaction: Satisfaction, comment: str | None, *,

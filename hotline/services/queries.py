@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, union_all
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from hotline import phones
 from hotline.errors import InvalidInput
@@ -20,8 +20,10 @@ from hotline.models import (
     CaseStatus,
     Channel,
     Citizen,
+    Department,
     RequestType,
     Urgency,
+    case_assist,
     utcnow,
 )
 from hotline.services import directory, kpi
@@ -269,7 +271,8 @@ def search(actor: Actor, flt: CaseFilter, *, limit: int | str | None = None,
         query = query.order_by(*sorted_by).offset(offset)
     # Every row shows its category and department: fetched in the same query, not one
     # look-up per distinct value.
-    query = query.options(joinedload(Case.category), joinedload(Case.department))
+    query = query.options(joinedload(Case.category), joinedload(Case.department),
+                          selectinload(Case.assisting))
     rows = list(db.session.scalars(query.limit(size + 1)))
     next_cursor = None
     if len(rows) > size:
@@ -310,6 +313,31 @@ def workbench(department_id: int, *, limit: int = 50) -> list[Case]:
              .order_by(both.c.deadline.asc().nulls_last(), Case.id)
              .limit(limit))
     return list(db.session.scalars(query))
+
+
+def _pressing_first(query, limit: int) -> list[Case]:
+    deadline = func.coalesce(Case.handle_deadline, Case.sign_deadline)
+    return list(db.session.scalars(query.order_by(deadline.asc().nulls_last(), Case.id)
+                                   .options(joinedload(Case.department)).limit(limit)))
+
+
+def assisting_work(department_id: int, *, limit: int = 50) -> list[Case]:
+    """The open cases a department assists on (协办), the most pressing deadline first: it
+    adds its part as notes, the lead replies."""
+    return _pressing_first(
+        select(Case).join(case_assist, case_assist.c.case_id == Case.id)
+        .where(case_assist.c.department_id == department_id,
+               Case.status.in_([CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS])), limit)
+
+
+def street_work(department_id: int, *, limit: int = 50) -> list[Case]:
+    """A district government's view of its street offices' cases (二级派单): those in hand
+    and those answered and waiting for the citizen, the most pressing deadline first."""
+    streets = select(Department.id).where(Department.parent_id == department_id)
+    return _pressing_first(
+        select(Case).where(Case.department_id.in_(streets),
+                           Case.status.in_([CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS,
+                                            CaseStatus.REPLIED])), limit)
 
 
 def workbench_counts(department_id: int) -> dict[str, int]:

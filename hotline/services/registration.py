@@ -29,7 +29,7 @@ from hotline.models import (
     Urgency,
     utcnow,
 )
-from hotline.services import cases, corrections, directory, routing
+from hotline.services import cases, corrections, directory, involvement, routing
 from hotline.services.actors import Actor
 from hotline.services.numbering import new_query_code, next_case_number
 from hotline.services.validation import choice, optional_text, phone_number, required_text
@@ -53,6 +53,8 @@ class NewCase:
     urgency: Any = None
     category: Any = None
     department: Any = None
+    #: codes of the assisting departments (协办); the named ``department`` leads
+    assist: Any = None
     external_ref: Any = None
     recording_ref: Any = None
     #: the routing the person (or system) was shown before choosing; when the chosen
@@ -73,6 +75,7 @@ def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) ->
     fields = _checked_new_case(new)
     _refuse_second_registration(fields["channel"], fields["external_ref"])
     department = directory.routable_department(new.department) if new.department else None
+    assist = involvement.checked_assist(new.assist, department)
     # Nothing is written until the case is complete: one INSERT, flushed at the end, carries
     # the case as it ends up (registered, or dispatched at once) instead of an INSERT then
     # an UPDATE, and gives the caller its id. The number is taken last, so a failure in the
@@ -81,7 +84,8 @@ def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) ->
         case, registered = _insert_case(actor, fields, now)
         events = [registered]
         if department is not None:
-            events.append(cases.dispatch_to(case, actor, department, note=None, now=now))
+            events.append(cases.dispatch_to(case, actor, department, note=None, now=now,
+                                            assist=assist))
         case.number = next_case_number(db.session, now, current_app.config["TIMEZONE"])
     db.session.flush()
     _record_intake_correction(case, actor, fields, new.correction_source)

@@ -1,5 +1,6 @@
-"""A department's reply with its files (site photos, documents): the reply action and the
-files kept with the case in one transaction; the citizen sees them on the tracking page.
+"""A department's reply or note with its files (site photos, documents): the action and the
+files kept with the case in one transaction, each file tied to the event it came with. The
+citizen sees a reply's files on the tracking page; a note's stay internal.
 
 The files pass the same checks as mailbox uploads (:func:`storage.screen`). Their bytes are
 written before the caller commits; :func:`forget_files` removes them when it does not.
@@ -9,19 +10,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from hotline.errors import InvalidInput
 from hotline.extensions import db
-from hotline.models import Attachment, Case
+from hotline.models import Attachment, Case, CaseAction, CaseEvent
 from hotline.services import cases, storage
 from hotline.services.actors import Actor
+
+#: the actions that may carry files
+WITH_FILES = (CaseAction.REPLY, CaseAction.NOTE)
 
 
 def reply(actor: Actor, number: str, params: dict[str, Any],
           files: list[tuple[str, bytes]], *, expected_version: int | None = None
           ) -> tuple[Case, list[Attachment]]:
     """Reply to a case (the reply action's rules) and keep ``files`` with it."""
+    return act_with_files(actor, number, CaseAction.REPLY, params, files,
+                          expected_version=expected_version)
+
+
+def act_with_files(actor: Actor, number: str, action: str, params: dict[str, Any],
+                   files: list[tuple[str, bytes]], *, expected_version: int | None = None
+                   ) -> tuple[Case, list[Attachment]]:
+    """Reply or add a note (the action's own rules) and keep ``files`` with its event."""
+    if action not in WITH_FILES:
+        raise InvalidInput("只有答复和备注可以带附件", field="files")
     uploads = storage.screen(files, field="files")
-    case = cases.perform(actor, number, "reply", params, expected_version=expected_version)
-    kept = [storage.keep(upload, case_id=case.id) for upload in uploads]
+    case = cases.perform(actor, number, action, params, expected_version=expected_version)
+    if not uploads:
+        return case, []
+    db.session.flush()
+    event_id = db.session.scalars(
+        select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.action == action)
+        .order_by(CaseEvent.id.desc()).limit(1)).one()
+    kept = [storage.keep(upload, case_id=case.id, event_id=event_id) for upload in uploads]
     db.session.flush()
     return case, kept
 

@@ -55,3 +55,52 @@ def test_the_reply_form_takes_files(client, auth, api):
     auth.login("urban")
     page = client.get(f"/cases/{case['number']}").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in page and 'name="files"' in page
+
+
+def _held_tokens(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'name="held" value="([^"]+)"', html)
+
+
+def test_a_held_draft_keeps_its_files_until_it_is_sent(client, auth, api):
+    case = _in_progress(api)
+    auth.login("urban")
+    held = client.post(f"/cases/{case['number']}/reply", data={
+        "content": "已处理。", "files": [(io.BytesIO(tiny_png()), "现场.png")]},
+        content_type="multipart/form-data")
+    page = held.get_data(as_text=True)
+    assert 'id="draft-inspection"' in page and 'id="held-files"' in page and "现场.png" in page
+    tokens = _held_tokens(page)
+    assert len(tokens) == 1
+    again = client.post(f"/cases/{case['number']}/reply", data={
+        "content": "已处理。", "held": tokens, "files": [(io.BytesIO(PDF), "通知.pdf")]},
+        content_type="multipart/form-data")
+    tokens = _held_tokens(again.get_data(as_text=True))
+    assert len(tokens) == 2  # held a second time: both kept
+    sent = client.post(f"/cases/{case['number']}/reply", data={
+        "content": "已处理。", "checked": "1", "held": tokens}, follow_redirects=True)
+    assert "现场.png" in sent.get_data(as_text=True) and "通知.pdf" in sent.get_data(as_text=True)
+    track = client.get("/track", query_string={"number": case["number"],
+                                                "code": case["query_code"]})
+    assert "现场.png" in track.get_data(as_text=True)
+
+
+def test_a_held_file_cannot_be_claimed_by_someone_else_or_forged(client, auth, api):
+    case = _in_progress(api)
+    auth.login("urban")
+    page = client.post(f"/cases/{case['number']}/reply", data={
+        "content": "已处理。", "files": [(io.BytesIO(tiny_png()), "a.png")]},
+        content_type="multipart/form-data").get_data(as_text=True)
+    [token] = _held_tokens(page)
+    auth.logout()
+    auth.login("urban2")  # same department, another person
+    refused = client.post(f"/cases/{case['number']}/reply", data={
+        "content": "已处理。", "checked": "1", "held": [token]}, follow_redirects=True)
+    assert "暂存的附件已失效" in refused.get_data(as_text=True)
+    forged = client.post(f"/cases/{case['number']}/reply", data={
+        "content": "已处理。", "checked": "1", "held": [token[:-3] + "abc"]},
+        follow_redirects=True)
+    assert "暂存的附件已失效" in forged.get_data(as_text=True)
+    assert api("urban").get(f"/api/v1/cases/{case['number']}").get_json()["status"] == \
+        "in_progress"

@@ -44,6 +44,8 @@ NEW_CASE = _body({
     "address": OPT_STR, "type": _opt_enum(RequestType), "urgency": _opt_enum(Urgency),
     "category": {**OPT_STR, "description": "category code (GET /api/v1/categories)"},
     "department": {**OPT_STR, "description": "department code: dispatch at once"},
+    "assist": {"type": ["array", "null"], "items": STR,
+               "description": "codes of the assisting departments (协办); needs department"},
     "external_ref": OPT_STR, "recording_ref": OPT_STR,
     "suggested_category": OPT_STR, "suggested_department": OPT_STR,
 }, ("content",))
@@ -97,6 +99,9 @@ ACTION_FIELD_TYPES: dict[str, dict[str, Any]] = {
     "days": {"type": "integer", "description": "extend: working days asked for"},
     "kb_article": {"type": "integer", "description": "resolve: the knowledge-base article "
                                                     "whose answer closes the consultation"},
+    "assist": {"type": "array", "items": STR,
+               "description": "dispatch: codes of the assisting departments (协办); "
+                              "left out: the case keeps those it has"},
 }
 ACTION = _body({
     "version": {"type": "integer", "description": "the version read; 409 if it changed"},

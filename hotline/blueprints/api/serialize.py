@@ -24,6 +24,8 @@ def case_summary(case: Case) -> dict[str, Any]:
         "urgency": case.urgency.value,
         "category": case.category.code if case.category else None,
         "department": case.department.code if case.department else None,
+        "assisting": [d.code for d in case.assisting],
+        "via_department": case.via_department.code if case.via_department else None,
         "district": case.district,
         "created_at": _iso(case.created_at),
         "sign_deadline": _iso(case.sign_deadline),
@@ -95,6 +97,7 @@ def public_case(case: Case, events: list[CaseEvent]) -> dict[str, Any]:
         "content": case.content,
         "created_at": _iso(case.created_at),
         "department": case.department.name if case.department else None,
+        "assisting": [d.name for d in case.assisting],
         "answer": case.answer,
         "satisfaction": case.satisfaction.value if case.satisfaction else None,
         "can_rate": case.status in (CaseStatus.REPLIED, CaseStatus.CLOSED)

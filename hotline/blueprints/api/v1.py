@@ -58,7 +58,8 @@ def create_case():
         citizen_phone=citizen.get("phone"), citizen_contact=citizen.get("contact"),
         address=data.get("address"), request_type=data.get("type"),
         urgency=data.get("urgency"), category=data.get("category"),
-        department=data.get("department"), external_ref=data.get("external_ref"),
+        department=data.get("department"), assist=data.get("assist"),
+        external_ref=data.get("external_ref"),
         recording_ref=data.get("recording_ref"),
         suggested_category=data.get("suggested_category"),
         suggested_department=data.get("suggested_department"))
@@ -164,17 +165,23 @@ def get_case(number: str):
 @bp.post("/cases/<number>/<action>")
 @operation("工单操作 / act on a case", "cases", answer=ref("CaseDetail"), body=schemas.ACTION,
            path=schemas.ACTION_PATH, errors=(403, 404, 409),
-           description="dispatch {department}, accept, return {reason}, extend {days, reason}, "
-                       "approve-extension, reject-extension, reply {content}, resolve "
-                       "{content}, close, supervise {note}, reopen {reason}, merge {into}")
+           description="dispatch {department, assist?} (a district government's staff: to "
+                       "one of its street offices), accept, return {reason}, extend {days, "
+                       "reason}, approve-extension, reject-extension, reply {content}, resolve "
+                       "{content}, close, supervise {note}, reopen {reason}, merge {into}, "
+                       "recall {reason} (the district takes back what it passed on), note "
+                       "{content} (internal; the lead, the district over it or an assisting "
+                       "department). reply and note also take multipart/form-data with "
+                       "content and files (photos, PDF)")
 @token_required
 @idempotent
 def act(number: str, action: str):
-    """Act on a case; a reply may also come as multipart/form-data with ``content`` and
-    ``files`` (photos, PDF: the mailbox's checks), shown to the citizen when tracking."""
+    """Act on a case; a reply or a note may also come as multipart/form-data with
+    ``content`` and ``files`` (photos, PDF: the mailbox's checks); a reply's files are shown
+    to the citizen when tracking, a note's stay internal."""
     action = action.replace("-", "_")
-    if action == "reply" and request.mimetype == "multipart/form-data":
-        return _reply_with_files(number)
+    if action in replies.WITH_FILES and request.mimetype == "multipart/form-data":
+        return _act_with_files(number, action)
     data = checked_body(json_body()) if request.get_data() else {}
     version = data.pop("version", None)  # an integer: checked against schemas.ACTION
     cases.check_params(action, data)
@@ -184,7 +191,7 @@ def act(number: str, action: str):
     return _detail(case)
 
 
-def _reply_with_files(number: str):
+def _act_with_files(number: str, action: str):
     form = request.form
     unknown = sorted(set(form) - {"content", "version"})
     if unknown:
@@ -196,8 +203,9 @@ def _reply_with_files(number: str):
     kept = []
     try:
         with unit_of_work():
-            case, kept = replies.reply(g.actor, number, {"content": form.get("content")},
-                                       files, expected_version=expected)
+            case, kept = replies.act_with_files(g.actor, number, action,
+                                                {"content": form.get("content")}, files,
+                                                expected_version=expected)
     except Exception:
         replies.forget_files(kept)
         raise
