@@ -12,6 +12,7 @@ from hotline.models.channel import (
 )
 from hotline.models.enums import (
     OPEN_STATUSES,
+    AccountState,
     CalendarKind,
     CaseAction,
     CaseStatus,
@@ -49,7 +50,8 @@ from hotline.models.webhook import WebhookSubscription
 __all__ = [
     "ClassifierModel", "RoutingCorrection",
     "Attachment", "ChatMessage", "Conversation", "InboundMessage", "MailCursor",
-    "OPEN_STATUSES", "ApiToken", "Base", "CalendarDay", "SlaPolicy", "Case", "CaseEvent",
+    "OPEN_STATUSES", "AccountState", "ApiToken", "Base", "CalendarDay", "SlaPolicy", "Case",
+    "CaseEvent",
     "CaseNumberCounter", "CaseStatus",
     "Category", "Channel", "Citizen", "Department", "Notification", "OutboxMessage",
     "RequestType", "Role", "Satisfaction", "StatsDaily", "StatsMonthly", "StatsState",

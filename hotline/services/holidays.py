@@ -38,6 +38,36 @@ class CalendarDay:
     name: str
 
 
+#: the public holidays every year's official arrangement has had since 2008, each with the
+#: words its name is written with (Chinese, or chinese_calendar's English); 中秋 is not
+#: among them because it may fall inside the 国庆 days (2020)
+OFFICIAL_FESTIVALS: dict[str, tuple[str, ...]] = {
+    "元旦": ("元旦", "new year"),
+    "春节": ("春节", "spring festival"),
+    "清明": ("清明", "tomb"),
+    "劳动节": ("劳动", "labour", "labor"),
+    "端午": ("端午", "dragon boat"),
+    "国庆节": ("国庆", "national day"),
+}
+
+
+def missing_festivals(days: Iterable[CalendarDay], year: int) -> list[str]:
+    """The official holidays ``year`` has no holiday day for (empty: the year is complete).
+
+    A year is complete only with its full official list: three imported days of a year
+    leave it incomplete, so the admins' warning stays until the whole notice is entered."""
+    names = [(d.name or "").lower() for d in days
+             if d.day.year == year and d.kind == DayKind.HOLIDAY]
+    return [festival for festival, words in OFFICIAL_FESTIVALS.items()
+            if not any(word in name for name in names for word in words)]
+
+
+def complete_years(days: Iterable[CalendarDay]) -> set[int]:
+    """The years whose holiday days name every official holiday."""
+    days = list(days)
+    return {year for year in {d.day.year for d in days} if not missing_festivals(days, year)}
+
+
 def known_official_years() -> list[int]:
     """Years for which ``chinese_calendar`` has the official holiday arrangement."""
     years = [d.year for d in chinese_calendar.holidays]
