@@ -201,6 +201,7 @@ def _init_web(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["nl2br"] = nl2br
     app.jinja_env.filters["in_page_language"] = in_page_language
+    app.jinja_env.filters["label"] = label
     app.after_request(_headers)
     login_manager.unauthorized_handler(_ask_to_sign_in)
 

@@ -41,7 +41,7 @@ def _attempt(action, success: str) -> None:
 @bp.get("")
 @role_required("admin")
 def index():
-    return render_template("admin/index.html", missing_years=sla.calendar_warnings(utcnow()),
+    return render_template("admin/index.html", calendar_gaps=sla.calendar_warnings(utcnow()),
                            departments=directory.list_departments(),
                            users=directory.list_users(),
                            categories=directory.list_categories())
@@ -156,7 +156,7 @@ def sla_policies():
                               .limit(60)).all()
     return render_template("admin/sla.html", policies=policies, days=days,
                            urgencies=list(Urgency), types=list(RequestType),
-                           missing_years=sla.calendar_warnings(utcnow()))
+                           calendar_gaps=sla.calendar_warnings(utcnow()))
 
 
 @bp.get("/audit")

@@ -38,21 +38,22 @@ class CalendarDay:
     name: str
 
 
-#: the public holidays every year's official arrangement has had since 2008, each with the
-#: words its name is written with (Chinese, or chinese_calendar's English); 中秋 is not
-#: among them because it may fall inside the 国庆 days (2020)
+#: the public holidays every year's official arrangement has had since 2008 (codes, labelled
+#: in the page's language), each with the words its name is written with (Chinese, or
+#: chinese_calendar's English); 中秋 is not among them because it may fall inside the 国庆
+#: days (2020)
 OFFICIAL_FESTIVALS: dict[str, tuple[str, ...]] = {
-    "元旦": ("元旦", "new year"),
-    "春节": ("春节", "spring festival"),
-    "清明": ("清明", "tomb"),
-    "劳动节": ("劳动", "labour", "labor"),
-    "端午": ("端午", "dragon boat"),
-    "国庆节": ("国庆", "national day"),
+    "new_year": ("元旦", "new year"),
+    "spring_festival": ("春节", "spring festival"),
+    "tomb_sweeping": ("清明", "tomb"),
+    "labour_day": ("劳动", "labour", "labor"),
+    "dragon_boat": ("端午", "dragon boat"),
+    "national_day": ("国庆", "national day"),
 }
 
 
 def missing_festivals(days: Iterable[CalendarDay], year: int) -> list[str]:
-    """The official holidays ``year`` has no holiday day for (empty: the year is complete).
+    """The official holidays (codes) ``year`` has no holiday day for (empty: complete).
 
     A year is complete only with its full official list: three imported days of a year
     leave it incomplete, so the admins' warning stays until the whole notice is entered."""

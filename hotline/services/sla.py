@@ -6,7 +6,8 @@ once (this transaction reads its own change) and again after the commit.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -172,6 +173,21 @@ def import_calendar(text: str) -> int:
     return len(days)
 
 
-def calendar_warnings(now: datetime) -> list[int]:
-    """Years about to be used with no holiday data (weekends only): shown to admins."""
-    return deadlines.years_without_calendar(now)
+@dataclass(frozen=True)
+class CalendarGap:
+    """A year about to be used without its full official holiday list, and the official
+    holidays it lacks (all of them when the year has no data at all)."""
+
+    year: int
+    missing: list[str]
+
+
+def calendar_warnings(now: datetime) -> list[CalendarGap]:
+    """Each year about to be used (this year and next) that lacks some official holiday:
+    shown to admins, each year by name with what it lacks, until its full list is in."""
+    gaps = []
+    for year in deadlines.years_without_calendar(now):
+        days = db.session.scalars(select(CalendarDay).where(
+            CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))).all()
+        gaps.append(CalendarGap(year, holidays.missing_festivals(days, year)))
+    return gaps

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from rq import Queue, SimpleWorker
 
+from hotline.blueprints import admin as admin_views
 from hotline.broker import get_redis
 from hotline.extensions import db
 from hotline.models import SlaPolicy
@@ -128,19 +129,30 @@ def test_an_admin_edits_and_deletes_time_limit_policies(client, auth, world):
     assert response.status_code == 200
 
 
-def test_three_days_of_a_year_do_not_clear_its_calendar_warning(client, auth, world):
+def _warning(html: str, year: int) -> str | None:
+    match = re.search(rf'<li data-year="{year}">(.*?)</li>', html)
+    return match.group(1) if match else None
+
+
+def test_three_days_of_a_year_do_not_clear_its_calendar_warning(client, auth, world,
+                                                                 monkeypatch):
+    monkeypatch.setattr(admin_views, "utcnow", lambda: datetime(2026, 12, 2, tzinfo=UTC))
     auth.login("admin")
+    assert _warning(client.get("/admin/sla").get_data(as_text=True), 2027) == (
+        "2027 年缺少：元旦、春节、清明、劳动节、端午、国庆节")
     client.post("/admin/sla", data={"op": "calendar", "csv": (
         "2027-01-01,休,元旦\n2027-02-06,休,春节\n2027-02-07,休,春节")})
     html = client.get("/admin/sla").get_data(as_text=True)
-    year = datetime.now(UTC).year
-    assert re.search(r"缺少 [0-9、]*2027", html) or year > 2027
+    assert _warning(html, 2027) == "2027 年缺少：清明、劳动节、端午、国庆节"
+    english = client.get("/admin/sla?lang=en").get_data(as_text=True)
+    assert _warning(english, 2027) == (
+        "2027 lacks: Qingming Festival, Labour Day, Dragon Boat Festival, National Day")
     full = "\n".join(f"2027-{day},休,{name}" for day, name in (
         ("01-01", "元旦"), ("02-06", "春节"), ("04-05", "清明节"), ("05-01", "劳动节"),
         ("06-09", "端午节"), ("10-01", "国庆节")))
     client.post("/admin/sla", data={"op": "calendar", "csv": full})
     html = client.get("/admin/sla").get_data(as_text=True)
-    assert not re.search(r"缺少 [0-9、]*2027", html)
+    assert _warning(html, 2027) is None and "calendar-warning" not in html
 
 
 def test_the_queue_page_summarises_a_failure_and_hides_its_trace(client, auth, world):
