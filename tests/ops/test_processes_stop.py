@@ -8,6 +8,7 @@ the run's own temporary folder."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -108,6 +109,7 @@ def env(tmp_path):
     yield env
     for process in _marked(env):  # never leave this test's processes behind, pass or fail
         process.kill()
+    shutil.rmtree(env["TMPDIR"], ignore_errors=True)  # a killed server leaves its folder
 
 
 def test_a_command_that_uses_redis_leaves_no_redis_server(env, tmp_path):
