@@ -29,6 +29,17 @@ _DATE_RE = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
 _HEADER = ["date", "kind", "name"]
 
 
+class CalendarFileError(ValueError):
+    """A bad row of an admin's calendar CSV: ``str()`` says it in English (for logs and the
+    command line); ``kind`` (columns, date, kind, repeat) and ``params`` let the page say it
+    in its own language."""
+
+    def __init__(self, text: str, kind: str, **params: object) -> None:
+        super().__init__(text)
+        self.kind = kind
+        self.params = params
+
+
 @dataclass(frozen=True)
 class CalendarDay:
     """One special day: a public ``holiday``, or a ``workday`` (调休, a weekend day worked)."""
@@ -112,9 +123,9 @@ def parse_calendar_csv(text: str) -> list[CalendarDay]:
             continue
         day = _parse_row(line_no, row)
         if day.day in seen:
-            raise ValueError(
-                f"line {line_no}: {day.day.isoformat()} is already given on line {seen[day.day]}"
-            )
+            raise CalendarFileError(
+                f"line {line_no}: {day.day.isoformat()} is already given on line {seen[day.day]}",
+                "repeat", line=line_no, day=day.day.isoformat(), first=seen[day.day])
         seen[day.day] = line_no
         days.append(day)
     return sorted(days, key=lambda d: d.day)
@@ -135,24 +146,26 @@ def _parse_row(line_no: int, row: list[str]) -> CalendarDay:
     if len(cells) == 2:
         cells.append("")
     if len(cells) != 3:
-        raise ValueError(
-            f"line {line_no}: expected 3 columns 'date,kind,name', got {len(cells)}: {row!r}"
-        )
+        raise CalendarFileError(
+            f"line {line_no}: expected 3 columns 'date,kind,name', got {len(cells)}: {row!r}",
+            "columns", line=line_no, count=len(cells))
     raw_date, raw_kind, name = cells
     day = _parse_date(line_no, raw_date)
     kind = _KIND_ALIASES.get(raw_kind.lower())
     if kind is None:
-        raise ValueError(
-            f"line {line_no}: unknown kind {raw_kind!r}: expected holiday, workday, 休 or 班"
-        )
+        raise CalendarFileError(
+            f"line {line_no}: unknown kind {raw_kind!r}: expected holiday, workday, 休 or 班",
+            "kind", line=line_no, value=raw_kind)
     return CalendarDay(day, kind, name)
 
 
 def _parse_date(line_no: int, raw: str) -> date:
     match = _DATE_RE.fullmatch(raw)
     if match is None:
-        raise ValueError(f"line {line_no}: bad date {raw!r}: expected YYYY-MM-DD")
+        raise CalendarFileError(f"line {line_no}: bad date {raw!r}: expected YYYY-MM-DD",
+                                "date", line=line_no, value=raw)
     try:
         return date(*(int(part) for part in match.groups()))
     except ValueError as exc:
-        raise ValueError(f"line {line_no}: bad date {raw!r}: {exc}") from None
+        raise CalendarFileError(f"line {line_no}: bad date {raw!r}: {exc}",
+                                "date", line=line_no, value=raw) from None

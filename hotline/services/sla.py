@@ -164,13 +164,30 @@ def import_calendar(text: str) -> int:
     """Add or replace days from an admin's CSV (date,kind,name); returns how many rows."""
     try:
         days = holidays.parse_calendar_csv(text)
-    except ValueError as exc:
-        raise InvalidInput("日历文件有误：{reason}", field="calendar", reason=str(exc)) from None
+    except holidays.CalendarFileError as exc:
+        raise _calendar_error(exc) from None
     for day in days:
         db.session.merge(CalendarDay(day=day.day, kind=day.kind, name=day.name,
                                      source=DaySource.ADMIN))
     _changed()
     return len(days)
+
+
+def _calendar_error(exc: holidays.CalendarFileError) -> InvalidInput:
+    """A bad calendar row in the page's language (the parser says it in English)."""
+    params = exc.params
+    if exc.kind == "columns":
+        return InvalidInput("日历文件第 {line} 行应为「日期,类型,名称」3 列，实为 {count} 列",
+                            field="calendar", **params)
+    if exc.kind == "kind":
+        return InvalidInput(
+            "日历文件第 {line} 行的类型 {value} 无效：应为 holiday、workday、休或班",
+            field="calendar", **params)
+    if exc.kind == "repeat":
+        return InvalidInput("日历文件第 {line} 行的 {day} 已在第 {first} 行给出",
+                            field="calendar", **params)
+    return InvalidInput("日历文件第 {line} 行的日期 {value} 无效：应写作 YYYY-MM-DD",
+                        field="calendar", **params)
 
 
 @dataclass(frozen=True)

@@ -206,3 +206,16 @@ def test_a_training_error_is_shown_in_the_pages_language_only(client, auth, worl
     assert "合并/删除该类别" in chinese  # a slash inside one language is kept
     english = client.get("/admin/models?lang=en").get_data(as_text=True)
     assert "only one example: praise" in english and "以下类别" not in english
+
+
+def test_a_bad_calendar_row_is_told_in_the_pages_language(client, auth, world):
+    auth.login("admin")
+    response = client.post("/admin/sla", data={"op": "calendar", "csv": (
+        "2027-01-01,休,元旦\n2027-13-01,休,春节")}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "日历文件第 2 行的日期 2027-13-01 无效" in html and "bad date" not in html
+    response = client.post("/admin/sla?lang=en", data={"op": "calendar", "csv": (
+        "2027-01-01,vacation,元旦")}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Calendar file line 1: the kind vacation is not valid" in html
+    assert "日历文件" not in html
