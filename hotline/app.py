@@ -50,7 +50,14 @@ from hotline.config import ConfigError, load_settings, resolve_paths, settings_f
 from hotline.errors import ServiceError
 from hotline.extensions import db, login_manager
 from hotline.gateways import build_gateways
-from hotline.i18n import actor_name, age_words, current_language, gettext, label
+from hotline.i18n import (
+    actor_name,
+    age_words,
+    current_language,
+    gettext,
+    in_page_language,
+    label,
+)
 from hotline.models import enums
 from hotline.services.links import tracking_url
 from hotline.webutil import error_body, localtime, nl2br, translate_error, wants_json
@@ -193,6 +200,8 @@ def _init_web(app: Flask) -> None:
                                  tracking_url=tracking_url, **TEMPLATE_VOCABULARIES)
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["nl2br"] = nl2br
+    app.jinja_env.filters["in_page_language"] = in_page_language
+    app.jinja_env.filters["label"] = label
     app.after_request(_headers)
     login_manager.unauthorized_handler(_ask_to_sign_in)
 

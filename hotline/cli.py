@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 
 import click
@@ -40,6 +42,15 @@ def with_app(command: Callable) -> Callable:
 @click.group()
 def main() -> None:
     """hotline: the 12345 citizen-request platform."""
+    # SIGTERM ends a command like Ctrl-C does: through its finally blocks and atexit, so
+    # the embedded redis-server and the workers it started stop too (a worker's RQ loop
+    # installs its own handlers on top of this one).
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_on_term)
+
+
+def _stop_on_term(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 @main.command("init-db")
@@ -111,11 +122,11 @@ def restore(archive: str) -> None:
               help="RQ worker processes to start beside the web server.")
 def serve(host: str, port: int, workers: int) -> None:
     """Run the whole system on this machine: web, Redis (embedded if unset) and workers."""
+    from hotline import broker
+
     app = create_app()
     server = None
     if not app.config.get("REDIS_URL"):
-        from hotline import broker
-
         server = broker.start_embedded(app.config["INSTANCE_PATH"])
         app.config["REDIS_URL"] = broker.embedded_url(server)
     env = {**os.environ, "HOTLINE_REDIS_URL": app.config["REDIS_URL"]}
@@ -123,7 +134,8 @@ def serve(host: str, port: int, workers: int) -> None:
         # Tracking links in replies and follow-ups point at this server, on whatever port
         # it was given, until a public address is configured.
         app.config["PUBLIC_URL"] = env["HOTLINE_PUBLIC_URL"] = f"http://{_shown(host)}:{port}"
-    children = [subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env)
+    children = [subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env,
+                                 preexec_fn=broker.die_with_starter())  # noqa: PLW1509
                 for _ in range(workers)]
     _print_banner(host, port)
     try:
@@ -134,7 +146,11 @@ def serve(host: str, port: int, workers: int) -> None:
         for child in children:
             child.terminate()
         for child in children:
-            child.wait(timeout=30)
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=5)
         if server is not None:
             server.shutdown()
         click.echo("hotline stopped")

@@ -8,6 +8,7 @@ catalogue is ``translations/en.json``; a test checks that every message id has a
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,21 @@ def duration_words(duration: Duration) -> str:
     """A time limit such as ``2d`` in words of the current language (“2 个工作日”), never
     the raw code."""
     return gettext(DURATION_WORDS[duration.unit], n=duration.amount)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
+
+
+def in_page_language(text: str | None) -> str:
+    """A message the classifier library writes in both languages ("中文 / English", for its
+    command line) cut to the page's language: the " / "-separated parts written in Chinese
+    on a Chinese page, the others on an English one. A message in one language is kept."""
+    parts = (text or "").split(" / ")
+    if len(parts) < 2:
+        return text or ""
+    chinese = current_language().startswith("zh")
+    kept = [part for part in parts if bool(_CJK.search(part)) == chinese]
+    return " / ".join(kept) if kept else text or ""
 
 
 def label(value: Any) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 
 import redis
 from rq import Worker
@@ -38,6 +38,12 @@ class Health:
     outbox: dict[str, int]
     error: str | None = None
 
+    @property
+    def last_sweep_at(self) -> datetime | None:
+        """When the last sweep ran, as an aware UTC time (the page shows it local)."""
+        raw = (self.last_sweep or {}).get("at")
+        return _aware(datetime.fromisoformat(raw)) if raw else None
+
 
 def snapshot(failures_shown: int = 5) -> Health:
     """Read queue sizes and recent failures; an unreachable Redis is reported, not raised."""
@@ -59,8 +65,10 @@ def _queue_state(name: str, failures_shown: int) -> QueueState:
     for job in queue.job_class.fetch_many(failed.get_job_ids(0, failures_shown - 1),
                                           connection=queue.connection):
         if job is not None:
+            trace = _error_of(job)
             failures.append({"id": job.id, "function": job.func_name,
-                             "ended_at": job.ended_at, "error": _error_of(job)[-400:]})
+                             "ended_at": _aware(job.ended_at), "error": trace[-4000:],
+                             "reason": failure_reason(trace)})
     started = StartedJobRegistry(queue=queue)
     running = [{"id": job.id, "function": job.func_name, "progress": progress.of_job(job)}
                for job in queue.job_class.fetch_many(started.get_job_ids(0, failures_shown - 1),
@@ -69,6 +77,20 @@ def _queue_state(name: str, failures_shown: int) -> QueueState:
     return QueueState(name=name, queued=queue.count, started=started.count,
                       scheduled=ScheduledJobRegistry(queue=queue).count,
                       failed=failed.count, failures=failures, running=running)
+
+
+def failure_reason(trace: str) -> str:
+    """The last line of a traceback: the exception's type and message, what a supervisor
+    reads first (the whole trace stays behind a toggle)."""
+    lines = [line.strip() for line in (trace or "").strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """RQ keeps naive UTC times; the pages need them aware to show them local."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _error_of(job) -> str:

@@ -18,6 +18,7 @@ def _report(percent: int, stage: str) -> None:
 @job
 def retrain(activate: bool = False) -> str:
     """Train a new version from finished cases; an admin compares and activates it."""
+    _report(0, "loading")
     with unit_of_work():
         texts, labels = suggestions.training_data_from_cases()
     current = get_current_job()

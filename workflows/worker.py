@@ -104,7 +104,7 @@ def _work_until_stopped(app: Flask, *, burst: bool) -> None:
         try:
             worker = _new_worker(app, attempt)
             worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
-            if burst or getattr(worker, "_stop_requested", False):
+            if burst or _asked_to_stop(worker):
                 return
             log.warning("worker loop ended without a stop request (Redis lost?)")
         except (redis.ConnectionError, redis.TimeoutError) as exc:
@@ -113,6 +113,8 @@ def _work_until_stopped(app: Flask, *, burst: bool) -> None:
             return
         finally:
             _close_connections(worker)
+        if _asked_to_stop(worker):  # asked to stop, and then Redis went too
+            return
         if time.monotonic() - started > 5 * BACKOFF_MAX:  # it ran a good while: start over
             delay = BACKOFF_FIRST
         log.warning("starting the worker again in %.0f s", delay)
@@ -121,6 +123,14 @@ def _work_until_stopped(app: Flask, *, burst: bool) -> None:
         except StopRequested:  # a SIGTERM while waiting: RQ's handler is still installed
             return
         delay = min(delay * 2, BACKOFF_MAX)
+
+
+def _asked_to_stop(worker: HotlineWorker | None) -> bool:
+    """Whether a signal asked this worker to stop (RQ records when, on Ctrl-C or SIGTERM,
+    busy or idle; ``_stop_requested`` alone is only set while a job runs)."""
+    return worker is not None and (getattr(worker, "_stop_requested", False)
+                                   or getattr(worker, "_shutdown_requested_date", None)
+                                   is not None)
 
 
 def _close_connections(worker: HotlineWorker | None) -> None:

@@ -41,7 +41,7 @@ def _attempt(action, success: str) -> None:
 @bp.get("")
 @role_required("admin")
 def index():
-    return render_template("admin/index.html", missing_years=sla.calendar_warnings(utcnow()),
+    return render_template("admin/index.html", calendar_gaps=sla.calendar_warnings(utcnow()),
                            departments=directory.list_departments(),
                            users=directory.list_users(),
                            categories=directory.list_categories())
@@ -67,32 +67,45 @@ def departments():
 @bp.route("/users", methods=["GET", "POST"])
 @role_required("admin")
 def users():
+    generated = None
     if request.method == "POST":
         form = request.form
-        if form.get("op") == "reset":
-            _reset_password(form.get("username", ""), form.get("password", ""))
-        elif form.get("op") == "toggle":
+        op = form.get("op")
+        if op == "reset":
+            generated = _reset_password(form.get("username", ""), form.get("password", ""))
+        elif op == "toggle":
             _attempt(lambda: directory.set_user_active(form["username"],
                                                        form.get("active") == "1"), _("已保存"))
+        elif op == "update":
+            _attempt(lambda: directory.update_user(
+                form.get("username", ""), display_name=form.get("display_name"),
+                role=form.get("role", ""), department=form.get("department") or None),
+                _("已保存"))
         else:
             _attempt(lambda: directory.add_user(
                 form.get("username", ""), role=form.get("role", ""),
                 password=form.get("password", ""), display_name=form.get("display_name"),
                 department=form.get("department") or None), _("已添加"))
-        return redirect(url_for("admin.users"), code=303)
-    return render_template("admin/users.html", users=directory.list_users(), roles=list(Role),
+        if generated is None:
+            return redirect(url_for("admin.users"), code=303)
+    # a generated password is shown on this one answer only: never flashed into the cookie
+    all_users = directory.list_users()
+    return render_template("admin/users.html", users=all_users, roles=list(Role),
+                           states=accounts.account_states(all_users), generated=generated,
                            departments=directory.list_departments(active_only=True))
 
 
-def _reset_password(username: str, password: str) -> None:
-    """Set a temporary password; the user must change it at the next sign-in."""
+def _reset_password(username: str, password: str) -> tuple[str, str] | None:
+    """Set a temporary password (the admin's, or a generated one returned to be shown
+    once); the user must change it at the next sign-in."""
     try:
         with unit_of_work():
-            accounts.reset_password(username, password)
+            _user, generated = accounts.reset_password(username, password)
     except ServiceError as exc:
         flash(translate_error(exc), "error")
-    else:
-        flash(_("已重置密码：该用户的所有登录已退出，下次登录须修改密码"), "success")
+        return None
+    flash(_("已重置密码：该用户的所有登录和接口令牌已失效，下次登录须修改密码"), "success")
+    return (username, generated) if generated else None
 
 
 @bp.route("/categories", methods=["GET", "POST"])
@@ -120,8 +133,17 @@ def categories():
 def sla_policies():
     if request.method == "POST":
         form = request.form
-        if form.get("op") == "calendar":
+        op = form.get("op")
+        if op == "calendar":
             _attempt(lambda: sla.import_calendar(form.get("csv", "")), _("已导入"))
+        elif op == "delete":
+            _attempt(lambda: sla.delete_policy(form.get("id", "")), _("已删除"))
+        elif op == "update":
+            _attempt(lambda: sla.update_policy(
+                form.get("id", ""), form.get("name", ""), urgency=form.get("urgency") or None,
+                request_type=form.get("type") or None, accept=form.get("accept", ""),
+                handle=form.get("handle", ""), warn_percent=form.get("warn", "75"),
+                calendar=form.get("calendar", "workday")), _("已保存"))
         else:
             _attempt(lambda: sla.set_policy(
                 form.get("name", "") or "policy", urgency=form.get("urgency") or None,
@@ -134,7 +156,7 @@ def sla_policies():
                               .limit(60)).all()
     return render_template("admin/sla.html", policies=policies, days=days,
                            urgencies=list(Urgency), types=list(RequestType),
-                           missing_years=sla.calendar_warnings(utcnow()))
+                           calendar_gaps=sla.calendar_warnings(utcnow()))
 
 
 @bp.get("/audit")

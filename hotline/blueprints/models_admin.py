@@ -15,22 +15,28 @@ from hotline.models import ModelStatus
 from hotline.services import corrections, suggestions
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
-from workflows import progress
 from workflows.queues import LOW, get_queue
 
 bp = Blueprint("models_admin", __name__, url_prefix="/admin/models")
 
 
-def _job_progress(job_id: str | None) -> dict | None:
+RETRAIN_JOB = "workflows.retrain.retrain"
+
+
+def _job_state(job_id: str | None) -> dict:
+    """A retraining job's status and progress in the format static/js/oversight.js polls
+    (``{"status", "progress": {"stage", "done", "total"}}``); any other job is unknown."""
     if not job_id:
-        return None
+        return {"status": "unknown"}
     try:
         job = Job.fetch(job_id, connection=get_redis())
     except Exception:  # noqa: BLE001 - a vanished job is shown as unknown, not an error
-        return None
-    shown = progress.of_job(job) or {"stage": "", "percent": 0}
-    return {"status": str(job.get_status()), "progress": shown["percent"],
-            "stage": shown["stage"]}
+        return {"status": "unknown"}
+    if job.func_name != RETRAIN_JOB:
+        return {"status": "unknown"}
+    status = job.get_status(refresh=True)
+    return {"status": str(getattr(status, "value", status)),
+            "progress": job.meta.get("progress")}
 
 
 @bp.get("")
@@ -38,10 +44,17 @@ def _job_progress(job_id: str | None) -> dict | None:
 def index():
     versions = suggestions.versions()
     running = next((v for v in versions if v.status == ModelStatus.TRAINING), None)
+    job_id = request.args.get("job") or (running.job_id if running else None)
     return render_template(
         "admin/models.html", versions=versions, active=suggestions.active_record(),
-        running=running, progress=_job_progress(running.job_id if running else None),
-        queued=request.args.get("queued"), confusion=corrections.confusion_report())
+        running=running, job_id=job_id, confusion=corrections.confusion_report())
+
+
+@bp.get("/jobs/<job_id>")
+@role_required("admin")
+def job_state(job_id: str):
+    """What the page's progress bar polls while a retraining runs."""
+    return _job_state(job_id)
 
 
 @bp.post("/retrain")
@@ -55,7 +68,7 @@ def retrain():
         flash(_("无法提交训练任务：{error}", error=str(exc)), "error")
         return redirect(url_for("models_admin.index"), code=303)
     flash(_("已提交训练任务，完成后可比较并启用"), "success")
-    return redirect(url_for("models_admin.index", queued=job.id), code=303)
+    return redirect(url_for("models_admin.index", job=job.id), code=303)
 
 
 @bp.post("/<version>/activate")

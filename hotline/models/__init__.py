@@ -12,6 +12,7 @@ from hotline.models.channel import (
 )
 from hotline.models.enums import (
     OPEN_STATUSES,
+    AccountState,
     CalendarKind,
     CaseAction,
     CaseStatus,
@@ -49,8 +50,8 @@ from hotline.models.webhook import WebhookSubscription
 __all__ = [
     "ClassifierModel", "RoutingCorrection",
     "Attachment", "ChatMessage", "Conversation", "InboundMessage", "MailCursor",
-    "OPEN_STATUSES", "ApiToken", "Base", "CalendarDay", "SlaPolicy", "Case", "CaseEvent",
-    "CaseNumberCounter", "CaseStatus", "case_assist",
+    "OPEN_STATUSES", "AccountState", "ApiToken", "Base", "CalendarDay", "SlaPolicy", "Case",
+    "CaseEvent", "CaseNumberCounter", "CaseStatus", "case_assist",
     "Category", "Channel", "Citizen", "Department", "Notification", "OutboxMessage",
     "RequestType", "Role", "Satisfaction", "StatsDaily", "StatsMonthly", "StatsState",
     "Urgency", "User", "utcnow", "IdempotentRequest", "Heartbeat",

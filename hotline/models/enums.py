@@ -16,6 +16,16 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class AccountState(StrEnum):
+    """What an admin sees of a staff account: signed-in allowed, disabled, held back by
+    failed sign-ins, or waiting for the user to choose a new password."""
+
+    ACTIVE = "active"
+    DISABLED = "disabled"
+    LOCKED = "locked"
+    MUST_CHANGE_PASSWORD = "must_change_password"
+
+
 class CaseStatus(StrEnum):
     REGISTERED = "registered"
     DISPATCHED = "dispatched"
@@ -250,6 +260,9 @@ class FindingCode(StrEnum):
 
 LABELS_ZH: dict[str, str] = {
     "agent": "话务员", "department": "承办单位", "supervisor": "督办员", "admin": "管理员",
+    "disabled": "已停用", "locked": "登录已锁定", "must_change_password": "待修改密码",
+    "new_year": "元旦", "spring_festival": "春节", "tomb_sweeping": "清明", "labour_day": "劳动节",
+    "dragon_boat": "端午", "national_day": "国庆节",
     "registered": "已登记", "dispatched": "待签收", "in_progress": "办理中",
     "replied": "待回访", "closed": "已办结", "merged": "已并单",
     "phone": "电话", "mailbox": "市长信箱", "email": "电子邮件", "wechat": "微信",

@@ -9,7 +9,9 @@ view or command around these calls owns the transaction.
 
 from __future__ import annotations
 
+import secrets
 import threading
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -18,9 +20,10 @@ from sqlalchemy import func, select
 
 from hotline.errors import InvalidInput, NotFound, ServiceError, TooManyAttempts
 from hotline.extensions import db
-from hotline.models import User
+from hotline.models import AccountState, ApiToken, User, utcnow
 from hotline.models import user as user_model
 from hotline.services import throttle
+from hotline.unit_of_work import after_commit
 
 MIN_LENGTH = 12
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
@@ -113,18 +116,56 @@ def change_password(user: User, current: str, new: str) -> None:
     user.end_sessions()
 
 
-def reset_password(username: str, new: str) -> User:
-    """An admin sets a new password; the user must change it at the next sign-in and every
-    session of theirs ends now."""
+def reset_password(username: str, new: str | None = None) -> tuple[User, str | None]:
+    """An admin sets a new password, or has one generated when ``new`` is empty (returned
+    so it can be shown once, never stored in clear). The user must change it at the next
+    sign-in; every session of theirs ends and every API token of theirs is revoked now, and
+    the failed sign-ins held against the account are forgotten."""
     user = db.session.scalars(select(User).where(
         func.lower(User.username) == (username or "").strip().lower())).first()
     if user is None:
         raise NotFound("用户 {username} 不存在", username=username)
+    generated = None
+    if not new:
+        new = generated = generate_password()
     check_password_policy(new, user.username)
     user.set_password(new)
     user.must_change_password = True
     user.end_sessions()
-    return user
+    revoke_tokens(user)
+    account_key = _keys(user.username, "")[0]
+    after_commit(throttle.clear, account_key, key=("unlock", account_key))
+    return user, generated
+
+
+def generate_password() -> str:
+    """A random temporary password of 16 characters an admin can read out or paste."""
+    return secrets.token_urlsafe(12)
+
+
+def revoke_tokens(user: User) -> int:
+    """Revoke every live API token of the user; returns how many (the token cache drops
+    them at once, see ``services.freshness``)."""
+    tokens = db.session.scalars(select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    for token in tokens:
+        token.revoked_at = utcnow()
+    return len(tokens)
+
+
+def account_states(users: Iterable[User]) -> dict[int, list[AccountState]]:
+    """Each account's states for the admin's users table: active or disabled, and whether
+    failed sign-ins hold it back now or a new password is still to be chosen."""
+    account_rule = _rules()[0]
+    states: dict[int, list[AccountState]] = {}
+    for user in users:
+        shown = [AccountState.ACTIVE if user.active else AccountState.DISABLED]
+        if user.active and throttle.wait_seconds(_keys(user.username, "")[0], account_rule):
+            shown.append(AccountState.LOCKED)
+        if user.must_change_password:
+            shown.append(AccountState.MUST_CHANGE_PASSWORD)
+        states[user.id] = shown
+    return states
 
 
 def end_sessions(user: User) -> None:

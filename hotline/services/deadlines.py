@@ -27,6 +27,7 @@ from hotline.models import (
     SlaPolicy,
     Urgency,
 )
+from hotline.services import holidays
 from hotline.services.workcalendar import Duration, WorkCalendar
 
 CACHE_SECONDS = 60
@@ -56,7 +57,7 @@ def _load_calendar() -> WorkCalendar:
     return WorkCalendar(
         holidays=[d.day for d in days if d.kind == DayKind.HOLIDAY],
         workdays=[d.day for d in days if d.kind == DayKind.WORKDAY],
-        known_years={d.day.year for d in days},
+        known_years=holidays.complete_years(days),
         office_hours=current_app.config["OFFICE_HOURS"],
         tz=current_app.config["TIMEZONE"],
     )

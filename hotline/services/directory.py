@@ -216,6 +216,28 @@ def add_user(username: str, *, role: str, password: str, display_name: str | Non
     return user
 
 
+def update_user(username: str, *, display_name: str | None, role: str,
+                department: str | None) -> User:
+    """Change a staff account's name, role and department; department staff must belong
+    to a department, the others may not keep one they no longer work for. A change of role
+    or department ends the user's sessions so the next request sees the new rights."""
+    user = user_by_username(username)
+    role_value = choice(role, Role, "role")
+    dept = department_by_code(department) if department else None
+    if role_value == Role.DEPARTMENT and dept is None:
+        raise InvalidInput("承办单位人员必须指定所属单位", field="department")
+    name = (display_name or "").strip()
+    if len(name) > 100:
+        raise InvalidInput("「{field}」过长", field="display_name")
+    changes_rights = user.role != role_value or user.department_id != (dept.id if dept else None)
+    user.display_name = name or user.username
+    user.role = role_value
+    user.department = dept
+    if changes_rights:
+        user.end_sessions()
+    return user
+
+
 def set_user_active(username: str, active: bool) -> User:
     """Enable or disable a staff account."""
     user = user_by_username(username)

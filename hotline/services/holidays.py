@@ -29,6 +29,17 @@ _DATE_RE = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
 _HEADER = ["date", "kind", "name"]
 
 
+class CalendarFileError(ValueError):
+    """A bad row of an admin's calendar CSV: ``str()`` says it in English (for logs and the
+    command line); ``kind`` (columns, date, kind, repeat) and ``params`` let the page say it
+    in its own language."""
+
+    def __init__(self, text: str, kind: str, **params: object) -> None:
+        super().__init__(text)
+        self.kind = kind
+        self.params = params
+
+
 @dataclass(frozen=True)
 class CalendarDay:
     """One special day: a public ``holiday``, or a ``workday`` (调休, a weekend day worked)."""
@@ -36,6 +47,37 @@ class CalendarDay:
     day: date
     kind: DayKind
     name: str
+
+
+#: the public holidays every year's official arrangement has had since 2008 (codes, labelled
+#: in the page's language), each with the words its name is written with (Chinese, or
+#: chinese_calendar's English); 中秋 is not among them because it may fall inside the 国庆
+#: days (2020)
+OFFICIAL_FESTIVALS: dict[str, tuple[str, ...]] = {
+    "new_year": ("元旦", "new year"),
+    "spring_festival": ("春节", "spring festival"),
+    "tomb_sweeping": ("清明", "tomb"),
+    "labour_day": ("劳动", "labour", "labor"),
+    "dragon_boat": ("端午", "dragon boat"),
+    "national_day": ("国庆", "national day"),
+}
+
+
+def missing_festivals(days: Iterable[CalendarDay], year: int) -> list[str]:
+    """The official holidays (codes) ``year`` has no holiday day for (empty: complete).
+
+    A year is complete only with its full official list: three imported days of a year
+    leave it incomplete, so the admins' warning stays until the whole notice is entered."""
+    names = [(d.name or "").lower() for d in days
+             if d.day.year == year and d.kind == DayKind.HOLIDAY]
+    return [festival for festival, words in OFFICIAL_FESTIVALS.items()
+            if not any(word in name for name in names for word in words)]
+
+
+def complete_years(days: Iterable[CalendarDay]) -> set[int]:
+    """The years whose holiday days name every official holiday."""
+    days = list(days)
+    return {year for year in {d.day.year for d in days} if not missing_festivals(days, year)}
 
 
 def known_official_years() -> list[int]:
@@ -81,9 +123,9 @@ def parse_calendar_csv(text: str) -> list[CalendarDay]:
             continue
         day = _parse_row(line_no, row)
         if day.day in seen:
-            raise ValueError(
-                f"line {line_no}: {day.day.isoformat()} is already given on line {seen[day.day]}"
-            )
+            raise CalendarFileError(
+                f"line {line_no}: {day.day.isoformat()} is already given on line {seen[day.day]}",
+                "repeat", line=line_no, day=day.day.isoformat(), first=seen[day.day])
         seen[day.day] = line_no
         days.append(day)
     return sorted(days, key=lambda d: d.day)
@@ -104,24 +146,26 @@ def _parse_row(line_no: int, row: list[str]) -> CalendarDay:
     if len(cells) == 2:
         cells.append("")
     if len(cells) != 3:
-        raise ValueError(
-            f"line {line_no}: expected 3 columns 'date,kind,name', got {len(cells)}: {row!r}"
-        )
+        raise CalendarFileError(
+            f"line {line_no}: expected 3 columns 'date,kind,name', got {len(cells)}: {row!r}",
+            "columns", line=line_no, count=len(cells))
     raw_date, raw_kind, name = cells
     day = _parse_date(line_no, raw_date)
     kind = _KIND_ALIASES.get(raw_kind.lower())
     if kind is None:
-        raise ValueError(
-            f"line {line_no}: unknown kind {raw_kind!r}: expected holiday, workday, 休 or 班"
-        )
+        raise CalendarFileError(
+            f"line {line_no}: unknown kind {raw_kind!r}: expected holiday, workday, 休 or 班",
+            "kind", line=line_no, value=raw_kind)
     return CalendarDay(day, kind, name)
 
 
 def _parse_date(line_no: int, raw: str) -> date:
     match = _DATE_RE.fullmatch(raw)
     if match is None:
-        raise ValueError(f"line {line_no}: bad date {raw!r}: expected YYYY-MM-DD")
+        raise CalendarFileError(f"line {line_no}: bad date {raw!r}: expected YYYY-MM-DD",
+                                "date", line=line_no, value=raw)
     try:
         return date(*(int(part) for part in match.groups()))
     except ValueError as exc:
-        raise ValueError(f"line {line_no}: bad date {raw!r}: {exc}") from None
+        raise CalendarFileError(f"line {line_no}: bad date {raw!r}: {exc}",
+                                "date", line=line_no, value=raw) from None

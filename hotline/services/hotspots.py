@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
+from stopwords import stopwords as common_lists
 
 from hotline.errors import InvalidInput, ServiceError
 from hotline.extensions import db
@@ -33,13 +34,25 @@ WINDOWS: dict[str, tuple[timedelta, int]] = {"day": (timedelta(days=1), 28),
 SPIKE_CASES_SHOWN = 20
 TERMS_SHOWN = 20
 TERMS_MAX_TEXTS = 20000
-STOPWORDS = frozenset("""
+#: words a citizen's complaint is full of but that name no problem, beyond the general lists
+#: (the hotline's own vocabulary: requests, complaints, places, time, judgements)
+HOTLINE_STOPWORDS = frozenset("""
 的 了 是 我 你 他 她 它 们 我们 你们 他们 在 有 和 就 不 也 都 还 又 很 把 被 让 给 对 向 从 到
 这 那 这个 那个 这里 那里 一个 一直 已经 没有 没人 不是 可以 能 会 要 想 请 请问 希望 问题 反映
 情况 现在 今天 昨天 每天 晚上 早上 时候 什么 怎么 为什么 如何 多少 哪里 一下 一些 帮忙 解决
 处理 相关 部门 市民 来电 电话 表示 要求 进行 以及 或者 而且 但是 因为 所以 如果 还是 就是
 一家 两个 三个 几个 几天 一次 两次 三次 好几 好几天 附近 旁边 里面 这边 那边 东路 西路 南路 北路
+不好 不行 不能 需要 以后 之后 以前 之前 经常 总是 非常 特别 严重 影响 导致 发现 出现 存在 一样
+多次 好多 很多 太 最近 目前 一直都 至今 仍然 依然 还是没 结果 答复 回复 联系 投诉 举报 咨询
 """.split())
+
+
+@functools.cache
+def stopwords() -> frozenset[str]:
+    """The words hot words leave out: the union of the common Chinese stop-word lists (HIT,
+    Baidu, SCU, ICT, stopwords-iso, as the ``stopwords-zh`` package ships them) and the
+    hotline's own."""
+    return frozenset(common_lists("all")) | HOTLINE_STOPWORDS
 
 
 @dataclass
@@ -172,7 +185,7 @@ def _terms(now: datetime) -> dict:
 
     def top(group: Iterable[str], k: int = TERMS_SHOWN) -> list[list]:
         return [[term, n] for term, n in top_terms(group, tokenize=tokenize, k=k,
-                                                   stopwords=STOPWORDS)]
+                                                   stopwords=stopwords())]
 
     return {"day": top(day), "week": top(text for text, _row in texts),
             "districts": {name: top(group, 10) for name, group in sorted(by_district.items())}}

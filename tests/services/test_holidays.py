@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from hotline.services import holidays
 from hotline.services.holidays import (
     CalendarDay,
     known_official_years,
@@ -147,3 +148,27 @@ def test_parse_calendar_csv_rows(text: str, expected: list[CalendarDay]) -> None
 def test_parse_calendar_csv_bad_rows(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_calendar_csv(text)
+
+
+def test_a_year_is_complete_only_with_every_official_holiday():
+    official = holidays.official_days([2025])
+    assert holidays.missing_festivals(official, 2025) == []
+    assert holidays.complete_years(official) == {2025}
+    three = holidays.parse_calendar_csv(
+        "2027-01-01,休,元旦\n2027-02-06,休,春节\n2027-02-07,休,春节")
+    assert holidays.missing_festivals(three, 2027) == [
+        "tomb_sweeping", "labour_day", "dragon_boat", "national_day"]
+    assert holidays.complete_years(three) == set()
+    english = holidays.parse_calendar_csv("\n".join(
+        f"2027-{day},holiday,{name}" for day, name in (
+            ("01-01", "New Year's Day"), ("02-06", "Spring Festival"),
+            ("04-05", "Tomb-sweeping Day"), ("05-01", "Labour Day"),
+            ("06-09", "Dragon Boat Festival"), ("10-01", "National Day"))))
+    assert holidays.complete_years(english) == {2027}
+    workdays_only = holidays.parse_calendar_csv("2027-02-14,班,元旦 春节 清明 劳动 端午 国庆")
+    assert holidays.complete_years(workdays_only) == set()  # make-up days name no holiday
+
+
+def test_every_known_official_year_since_2008_is_complete():
+    years = [y for y in holidays.known_official_years() if y >= 2008]
+    assert holidays.complete_years(holidays.official_days(years)) == set(years)

@@ -10,22 +10,8 @@
   var content = document.getElementById("content");
   var text = root.dataset;
 
-  function debounce(fn, ms) {
-    var timer = null;
-    return function () {
-      clearTimeout(timer);
-      timer = setTimeout(fn, ms);
-    };
-  }
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
-    (children || []).forEach(function (child) {
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
+  var el = window.hotlineDom.el;  // dom.js
+  var debounce = window.hotlineDom.debounce;
 
   function showHistory(items) {
     history.textContent = "";

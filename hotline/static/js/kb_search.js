@@ -13,14 +13,7 @@
   var lastAsked = "";
   var timer = null;
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
-    (children || []).forEach(function (child) {
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
+  var el = window.hotlineDom.el;  // dom.js
 
   function articleUrl(id) { return data.kbArticleUrl.replace(/0$/, String(id)); }
 

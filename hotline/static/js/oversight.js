@@ -1,4 +1,5 @@
-// Oversight pages: follow a background job (rollup rebuild, hotspot analysis) with a progress
+// Oversight and model pages: follow a background job (rollup rebuild, hotspot analysis,
+// retraining) with a progress
 // bar, then reload the page without the ?job= parameter once it has finished.
 (function () {
   "use strict";
@@ -6,6 +7,8 @@
   if (!box) { return; }
   var bar = box.querySelector("progress");
   var text = box.querySelector(".job-text");
+
+  function capital(word) { return word.charAt(0).toUpperCase() + word.slice(1); }
 
   function done() {
     var url = new URL(window.location.href);
@@ -18,8 +21,13 @@
     if (progress && progress.total) {
       bar.value = Math.round(100 * progress.done / progress.total);
     }
-    var label = box.dataset["text" + state.status.charAt(0).toUpperCase() + state.status.slice(1)];
+    var label = box.dataset["text" + capital(state.status)];
     var detail = progress && progress.total ? " " + progress.done + " / " + progress.total : "";
+    // a job that names its stages (retraining) shows the stage in words and a percentage
+    var stage = progress && progress.stage ? box.dataset["stage" + capital(progress.stage)] : null;
+    if (stage && progress.total) {
+      detail = " · " + stage + " " + Math.round(100 * progress.done / progress.total) + "%";
+    }
     text.textContent = (label || state.status) + (state.status === "started" ? detail : "");
     if (state.error) { text.textContent += " " + state.error; }
   }
