@@ -45,14 +45,16 @@ def main() -> None:
 @main.command("init-db")
 @with_app
 def init_db() -> None:
-    """Create or upgrade the database schema and seed time limits and the holiday calendar."""
+    """Create or upgrade the database schema and seed time limits, the holiday calendar and
+    the default inspection rubric."""
     from hotline import schema
-    from hotline.services import sla
+    from hotline.services import sampling, sla
 
     schema.upgrade()
     with unit_of_work():
         policies = sla.seed_default_policies()
         days = sla.seed_official_calendar()
+        sampling.ensure_default_rubric()
     click.echo(f"database ready ({policies} policies, {days} calendar days added)")
 
 

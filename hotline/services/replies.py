@@ -11,18 +11,20 @@ from typing import Any
 
 from hotline.extensions import db
 from hotline.models import Attachment, Case
-from hotline.services import cases, storage
+from hotline.services import cases, quality_store, storage
 from hotline.services.actors import Actor
 
 
 def reply(actor: Actor, number: str, params: dict[str, Any],
           files: list[tuple[str, bytes]], *, expected_version: int | None = None
           ) -> tuple[Case, list[Attachment]]:
-    """Reply to a case (the reply action's rules) and keep ``files`` with it."""
+    """Reply to a case (the reply action's rules), keep ``files`` with it and the reply's
+    automatic inspection."""
     uploads = storage.screen(files, field="files")
     case = cases.perform(actor, number, "reply", params, expected_version=expected_version)
     kept = [storage.keep(upload, case_id=case.id) for upload in uploads]
     db.session.flush()
+    quality_store.store_last_reply(case)  # the inspection as sent, kept for pages and trends
     return case, kept
 
 
