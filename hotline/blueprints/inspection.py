@@ -34,8 +34,11 @@ def index():
     actor = current_actor()
     drawn = sampling.samples(actor, target, week)
     strata = sampling.population(target, week)
+    kept = quality_store.kept_for([s.case_id for s in drawn], target)
     return render_template(
         "oversight/inspection.html", target=target, week=week, samples=drawn,
+        auto={k: quality_store.findings_of(v) for k, v in kept.items()},
+        relevance={k: v.relevance for k, v in kept.items()},
         strata={k: len(v) for k, v in strata.items()}, rubric=sampling.rubric(target),
         size=sampling.DEFAULT_SIZE, targets=list(InspectionTarget),
         previous=_week_arg(week.fromordinal(week.toordinal() - 7)),

@@ -157,6 +157,16 @@ def record_findings(actor: Actor, case: Case) -> list[Finding] | None:
     return findings_of(result if fresh else store_record(case))
 
 
+def kept_for(case_ids: list[int], target: InspectionTarget) -> dict[int, QualityResult]:
+    """The latest kept result of each case (for the sample page), by case id."""
+    if not case_ids:
+        return {}
+    rows = db.session.scalars(select(QualityResult).where(
+        QualityResult.case_id.in_(case_ids), QualityResult.target == target)
+        .order_by(QualityResult.id))
+    return {r.case_id: r for r in rows}
+
+
 # ---------------------------------------------------------------- the job
 
 def inspect_pending(limit: int = PENDING_BATCH) -> dict[str, int]:
