@@ -197,15 +197,17 @@ def user() -> None:
 @click.option("--department", help="Department code (required for department staff).")
 @click.option("--password", required=True)
 @click.option("--name", "display_name", help="Name shown in the timeline.")
+@click.option("--email", help="Where warnings are mailed (supervisors).")
 @with_app
 def user_add(username: str, role: str, department: str | None, password: str,
-             display_name: str | None) -> None:
+             display_name: str | None, email: str | None) -> None:
     """Add a staff account."""
     from hotline.services import directory
 
     with unit_of_work(keep_loaded=True):
         account = directory.add_user(username, role=role, password=password,
-                                     display_name=display_name, department=department)
+                                     display_name=display_name, department=department,
+                                     email=email)
     click.echo(f"user {account.username} ({account.role.value}) added")
 
 

@@ -7,10 +7,13 @@ import json
 from datetime import timedelta
 from types import SimpleNamespace
 
+import pytest
+
 from hotline.broker import get_redis
+from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.models import Notification, OutboxMessage, SentWarning, User
-from hotline.services import hotspots, risk_snapshot, staff_warnings
+from hotline.services import directory, hotspots, risk_snapshot, staff_warnings
 from hotline.unit_of_work import unit_of_work
 from tests.oversight.conftest import NOW
 from tests.oversight.test_oversight_forecast import _steady_weeks
@@ -94,3 +97,17 @@ def test_without_a_snapshot_the_page_computes_one(world, client, auth):
     auth.login("supervisor")
     html = client.get("/oversight/hotspots").get_data(as_text=True)
     assert 'id="figures-age"' in html and 'id="forecast"' in html
+
+
+def test_a_supervisor_added_with_an_address_gets_the_mail(world):
+    with unit_of_work():
+        directory.add_user("duban2", role="supervisor", password="night-shift-pass-2025",
+                           email="duban2@example.gov.cn")
+    with pytest.raises(InvalidInput) as refused:
+        directory.add_user("duban3", role="supervisor", password="night-shift-pass-2025",
+                           email="not-an-address")
+    assert refused.value.field == "email"
+    _burst()
+    sent = _send()
+    mails = db.session.query(OutboxMessage).filter_by(recipient="duban2@example.gov.cn").all()
+    assert sent and len(mails) == len(sent)
