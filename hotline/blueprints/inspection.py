@@ -34,7 +34,8 @@ def index():
     actor = current_actor()
     drawn = sampling.samples(actor, target, week)
     strata = sampling.population(target, week)
-    kept = quality_store.kept_for([s.case_id for s in drawn], target)
+    with unit_of_work():  # a drawn case not inspected yet is inspected now
+        kept = quality_store.kept_for([s.case for s in drawn], target)
     return render_template(
         "oversight/inspection.html", target=target, week=week, samples=drawn,
         auto={k: quality_store.findings_of(v) for k, v in kept.items()},

@@ -157,14 +157,22 @@ def record_findings(actor: Actor, case: Case) -> list[Finding] | None:
     return findings_of(result if fresh else store_record(case))
 
 
-def kept_for(case_ids: list[int], target: InspectionTarget) -> dict[int, QualityResult]:
-    """The latest kept result of each case (for the sample page), by case id."""
-    if not case_ids:
+def kept_for(drawn: list[Case], target: InspectionTarget) -> dict[int, QualityResult]:
+    """The latest kept result of each case (for the sample page), by case id; made and kept
+    now for a case that has none yet (the job had not come to it)."""
+    if not drawn:
         return {}
     rows = db.session.scalars(select(QualityResult).where(
-        QualityResult.case_id.in_(case_ids), QualityResult.target == target)
+        QualityResult.case_id.in_([c.id for c in drawn]), QualityResult.target == target)
         .order_by(QualityResult.id))
-    return {r.case_id: r for r in rows}
+    out = {r.case_id: r for r in rows}
+    for case in drawn:
+        if case.id not in out:
+            made = store_last_reply(case) if target == InspectionTarget.REPLY \
+                else store_record(case)
+            if made is not None:
+                out[case.id] = made
+    return out
 
 
 # ---------------------------------------------------------------- the job
