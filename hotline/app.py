@@ -22,6 +22,7 @@ from hotline.blueprints import (
     channels,
     followups,
     inbox,
+    inspection,
     kb,
     leaders,
     mailbox,
@@ -36,6 +37,7 @@ from hotline.blueprints import (
 )
 from hotline.blueprints.api import base as api
 from hotline.blueprints.api import calls as _api_calls  # noqa: F401 - adds POST /calls to api.bp
+from hotline.blueprints.api import inspection as _api_inspection  # noqa: F401 - /inspection
 from hotline.blueprints.api import kb as _api_kb  # noqa: F401 - adds the /kb endpoints
 from hotline.blueprints.api import leaders as _api_leaders  # noqa: F401 - /stats/mailboxes
 from hotline.blueprints.api import me as _api_me  # noqa: F401 - adds POST /me/password
@@ -190,7 +192,7 @@ def _init_web(app: Flask) -> None:
     for blueprint in (auth.bp, public.bp, agent.bp, cases.bp, workbench.bp, admin.bp, api.bp,
                       followups.bp, queues.bp, models_admin.bp, channels.bp, mailbox.bp, inbox.bp,
                       oversight.bp, ops.bp, kb.bp, api_reference.docs_bp, open311.bp,
-                      notices_admin.bp, leaders.bp):
+                      notices_admin.bp, leaders.bp, inspection.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)

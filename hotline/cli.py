@@ -56,14 +56,16 @@ def _stop_on_term(signum, _frame) -> None:
 @main.command("init-db")
 @with_app
 def init_db() -> None:
-    """Create or upgrade the database schema and seed time limits and the holiday calendar."""
+    """Create or upgrade the database schema and seed time limits, the holiday calendar and
+    the default inspection rubric."""
     from hotline import schema
-    from hotline.services import sla
+    from hotline.services import sampling, sla
 
     schema.upgrade()
     with unit_of_work():
         policies = sla.seed_default_policies()
         days = sla.seed_official_calendar()
+        sampling.ensure_default_rubric()
     click.echo(f"database ready ({policies} policies, {days} calendar days added)")
 
 
@@ -211,15 +213,17 @@ def user() -> None:
 @click.option("--department", help="Department code (required for department staff).")
 @click.option("--password", required=True)
 @click.option("--name", "display_name", help="Name shown in the timeline.")
+@click.option("--email", help="Where warnings are mailed (supervisors).")
 @with_app
 def user_add(username: str, role: str, department: str | None, password: str,
-             display_name: str | None) -> None:
+             display_name: str | None, email: str | None) -> None:
     """Add a staff account."""
     from hotline.services import directory
 
     with unit_of_work(keep_loaded=True):
         account = directory.add_user(username, role=role, password=password,
-                                     display_name=display_name, department=department)
+                                     display_name=display_name, department=department,
+                                     email=email)
     click.echo(f"user {account.username} ({account.role.value}) added")
 
 

@@ -246,7 +246,8 @@ def parse_aes_key(value: str) -> str:
     return key
 
 
-ASSESSMENT_PARTS = ("sign", "completion", "resolution", "satisfaction", "return", "reopen")
+ASSESSMENT_PARTS = ("sign", "completion", "resolution", "satisfaction", "return", "reopen",
+                    "inspection")
 
 
 def _fraction(value: str) -> float:
@@ -386,6 +387,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IMAP_PASSWORD", _text, None, "IMAP password."),
     Setting("IMAP_FOLDER", _text, "INBOX", "IMAP folder to read new mail from (by UID)."),
     Setting("IMAP_POLL_SECONDS", parse_int, 60, "How often workers poll the IMAP folder."),
+    Setting("RISK_REFRESH_SECONDS", parse_int, 300,
+            "How often workers recompute the risk page's spikes and forecast (cached)."),
+    Setting("WARNING_CHECK_SECONDS", parse_int, 600,
+            "How often workers send supervisors the forecast's new early warnings."),
+    Setting("QUALITY_INSPECT_SECONDS", parse_int, 300,
+            "How often workers inspect replies and records that have no kept inspection."),
     Setting("INTAKE_QUEUE", parse_boolean, True,
             "SMS: acknowledge once stored, create the case in a worker."),
     Setting("REPEAT_WINDOW_DAYS", parse_int, 30,
@@ -400,7 +407,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BASICALLY_SATISFIED_WEIGHT", _fraction, 1.0,
             "How much a 'basically satisfied' rating counts in the satisfaction rate (0-1)."),
     Setting("ASSESSMENT_WEIGHTS", parse_weights,
-            parse_weights("sign=15,completion=25,resolution=20,satisfaction=30,return=5,reopen=5"),
+            parse_weights("sign=15,completion=25,resolution=20,satisfaction=30,return=5,reopen=5,"
+                          "inspection=10"),
             "Weights of the monthly department assessment score, name=weight,..."),
     Setting("ASSESSMENT_MIN_CASES", parse_int, 10,
             "Departments with fewer cases in the period are listed but not ranked."),

@@ -147,6 +147,7 @@ ACTION_LABELS_ZH = {
     "reply": "答复", "resolve": "直接办结", "close": "办结", "supervise": "督办",
     "reopen": "重办", "merge": "并单", "merged_in": "并入工单", "feedback": "市民评价",
     "deadline_warning": "时限预警", "deadline_overdue": "已超时", "escalate": "自动督办",
+    "forecast_warning": "风险预警",
     "followup_sent": "发送回访", "followup_reminded": "回访提醒",
     "followup_expired": "回访超时未评价",
     "recall": "收回",

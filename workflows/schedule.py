@@ -50,6 +50,12 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("stats-nightly", "workflows.stats.refresh_stats", LOW, timeout=6 * 3600,
              at="STATS_REFRESH_AT", catch_up=True),
     Periodic("retrain", "workflows.retrain.retrain", LOW, timeout=3600, at="RETRAIN_HOUR"),
+    Periodic("risk-refresh", "workflows.risk.refresh_risk", LOW, timeout=600,
+             every="RISK_REFRESH_SECONDS", catch_up=True),
+    Periodic("risk-warnings", "workflows.risk.send_warnings", DEFAULT, timeout=600,
+             every="WARNING_CHECK_SECONDS", catch_up=True),
+    Periodic("quality-inspect", "workflows.risk.inspect_pending", LOW, timeout=900,
+             every="QUALITY_INSPECT_SECONDS", catch_up=True),
     Periodic("imap-poll", "workflows.mail.poll_mailbox", DEFAULT, timeout=600,
              every="IMAP_POLL_SECONDS", only_if="IMAP_HOST"),
 )

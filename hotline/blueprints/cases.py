@@ -22,6 +22,7 @@ from hotline.services import (
     leader_mailboxes,
     personal_data,
     quality,
+    quality_store,
     queries,
     replies,
 )
@@ -126,12 +127,14 @@ def _detail_page(number: str, revealed_phone: str | None = None, draft: str | No
     actor = current_actor()
     case = cases.get_case(actor, number)
     g.pop("case_intake", None)  # the files as they are now, not as an earlier render saw them
+    with unit_of_work():  # a missing or stale kept inspection is made and kept now
+        inspection = quality_store.reply_inspection(actor, case)
+        record_findings = quality_store.record_findings(actor, case)
     return render_template(
         "cases/detail.html", case=case, events=cases.timeline(case, public_only=False),
         draft=draft, draft_inspection=draft_inspection, held=held,
         part=involvement.part(actor.department_id, case),
-        inspection=quality.reply_inspection(actor, case),
-        record_findings=quality.record_findings(actor, case),
+        inspection=inspection, record_findings=record_findings,
         messages=citizen_notices.messages_for(
             case, show_code=personal_data.sees_query_code(actor)),
         revealed_phone=revealed_phone, show_code=personal_data.sees_query_code(actor),

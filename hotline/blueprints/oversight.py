@@ -27,9 +27,10 @@ from hotline.models import Role, utcnow
 from hotline.presenters import dashboard, figures
 from hotline.presenters.hotspots import spike_rows
 from hotline.reporting import export
-from hotline.services import directory, forecast, hotspots, periods, stats
+from hotline.services import directory, hotspots, periods, risk_snapshot, stats
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
+from workflows import risk as risk_jobs
 from workflows import stats as stats_jobs
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight")
@@ -140,10 +141,19 @@ def hotspots_page():
             job = stats_jobs.enqueue_hotspots().id
         except redis.RedisError:  # the page works without the cached analysis
             current_app.logger.warning("could not queue the hotspot analysis", exc_info=True)
+    snapshot = risk_jobs.cached_risk()
+    if snapshot is None:  # no job has run yet: compute now, and have a job keep it
+        snapshot = risk_snapshot.make()
+        try:
+            risk_jobs.enqueue_refresh()
+        except redis.RedisError:
+            current_app.logger.warning("could not queue the risk refresh", exc_info=True)
     return render_template(
         "oversight/hotspots.html",
-        spikes={w: spike_rows(hotspots.spikes(w)) for w in hotspots.WINDOWS},
-        outlook=forecast.outlook(), weekday_names=_weekday_names(),
+        spikes={w: spike_rows(s) for w, s in risk_snapshot.spikes_of(snapshot).items()},
+        outlook=risk_snapshot.outlook_of(snapshot), weekday_names=_weekday_names(),
+        figures_at=risk_snapshot.computed_at(snapshot),
+        figures_age=(utcnow() - risk_snapshot.computed_at(snapshot)).total_seconds(),
         analysis=analysis, clusters=hotspots.cluster_views(analysis),
         departments=directory.list_departments(active_only=True), job=job,
         analysed_at=datetime.fromisoformat(analysis["computed_at"]) if analysis else None,

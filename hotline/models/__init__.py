@@ -23,6 +23,7 @@ from hotline.models.enums import (
     DayKind,
     DaySource,
     InboundStatus,
+    InspectionTarget,
     MailboxKind,
     ModelSource,
     ModelStatus,
@@ -36,6 +37,7 @@ from hotline.models.enums import (
 from hotline.models.generation import CacheGeneration
 from hotline.models.heartbeat import Heartbeat
 from hotline.models.idempotency import IdempotentRequest
+from hotline.models.inspection import InspectionSample, QualityResult, RubricItem, SentWarning
 from hotline.models.kb import ArticleStatus, KbArticle, KbRevision, KbState, KbSynonym, KbUse
 from hotline.models.leader import LeaderMailbox
 from hotline.models.notice import NoticeSetting, TrackCode
@@ -58,7 +60,9 @@ __all__ = [
     "ArticleStatus", "KbArticle", "KbRevision", "KbState", "KbSynonym", "KbUse",
     "CalendarKind", "CaseAction", "ChatAuthor", "ConversationStatus", "CorrectionSource",
     "DayKind", "DaySource", "InboundStatus", "ModelSource", "ModelStatus", "OutboxStatus",
-    "PersonalDataRead", "NoticeKind", "NoticeSetting", "TrackCode",
+    "PersonalDataRead", "NoticeKind",
+    "InspectionSample", "InspectionTarget", "QualityResult", "RubricItem", "SentWarning",
+    "NoticeSetting", "TrackCode",
     "LeaderMailbox", "MailboxKind",
     "WebhookSubscription", "CacheGeneration",
 ]

@@ -278,3 +278,10 @@ LABELS_ZH: dict[str, str] = {
     # outbound messages (the event-push delivery log)
     "pending": "待发送", "sending": "发送中", "sent": "已送达", "dead": "已放弃",
 }
+
+
+class InspectionTarget(StrEnum):
+    """What a quality inspection looks at: a department's reply or an agent's record."""
+
+    REPLY = "reply"
+    RECORD = "record"

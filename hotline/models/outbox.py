@@ -45,20 +45,21 @@ class OutboxMessage(Base):
 
 
 class Notification(Base):
-    """Something staff must see: a warning or overdue mark for a department or supervisors."""
+    """Something staff must see: a warning or overdue mark for a department or supervisors
+    (about a case, or about no case: a forecast warning)."""
 
     __tablename__ = "notification"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     role: Mapped[str | None] = mapped_column(String(20))  # e.g. supervisor: all of that role
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 
-    case: Mapped[Case] = relationship(lazy="joined")
+    case: Mapped[Case | None] = relationship(lazy="joined")
 
     __table_args__ = (
         Index("ix_notification_department_read", "department_id", "read_at"),

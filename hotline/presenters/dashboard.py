@@ -25,7 +25,7 @@ from hotline.presenters.figures import (
     slice_label,
 )
 from hotline.reporting import charts
-from hotline.services import stats
+from hotline.services import sampling, stats
 from hotline.services.kpi import DIMENSIONS, EVENT_DEPARTMENT_KPIS, RATES, STATUS_COUNTS
 
 # rate -> (numerator figure, denominator figure)
@@ -194,10 +194,10 @@ def breakdown_table(name: str, slices: list[stats.Slice], links: Links) -> Table
 
 def ranking_table(assessed: list[stats.Assessed], links: Links) -> Table:
     """The monthly assessment: each department's score and part scores, best first."""
-    parts = list(stats.ASSESSMENT_RATES)
+    parts = [*stats.ASSESSMENT_RATES, "inspection"]
     names = {"sign": _("按时签收得分"), "completion": _("按时办结得分"),
              "resolution": _("解决得分"), "satisfaction": _("满意得分"),
-             "return": _("退单得分"), "reopen": _("重办得分")}
+             "return": _("退单得分"), "reopen": _("重办得分"), "inspection": _("人工质检得分")}
     weights = current_app.config["ASSESSMENT_WEIGHTS"]
     table = Table("ranking", _("承办单位考核排名"),
                   [_("排名"), _("承办单位"), _("得分"), _("受理量"),
@@ -222,7 +222,8 @@ def tables(report: stats.Report, *, event_links: bool, ranking: bool) -> dict[st
     if not report.scoped:
         out["department"] = breakdown_table("department", report.departments, links)
     if ranking and not report.scoped:
-        out["ranking"] = ranking_table(stats.assessment(report.departments), links)
+        manual = sampling.department_scores(report.period.start, report.period.end)
+        out["ranking"] = ranking_table(stats.assessment(report.departments, manual), links)
     return out
 
 

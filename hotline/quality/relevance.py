@@ -9,9 +9,11 @@ reply scored low:
   jieba splits differently);
 * ``back``: the share of the reply's own character grams (less the words every reply uses)
   found in the request: a reply about something else has many of its own;
-* ``place``: +1 when both name the same street or landmark, -1 when both name places and
-  none is shared, 0 when one of them names none (places from the gazetteer and from
-  road/estate/station suffixes);
+* ``place``: +1 when both name the same street or landmark (or sub-district), +0.5 the same
+  district where one names no sub-district, -0.5 another sub-district of the district, -1
+  another district, 0 when one of them names none (places from the gazetteer and from
+  road/estate/station suffixes): a reply names the sub-district office where the citizen
+  named a road;
 * ``topic``: cosine between the two texts' similarity profiles against the categories of
   the starter corpus (the same problem, said in other words).
 
@@ -51,6 +53,7 @@ _PLACE_RE = re.compile(
     r"立交|医院|学校|小学|中学|商场|景区)")
 _WEIGHTS = {"words": 3.0, "chars": 4.0, "back": 3.0, "place": 1.0, "topic": 0.0}
 _BIAS = -2.0
+PLACE_DISTRICT_ONLY = 0.5
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,18 @@ class Relevance:
     def as_dict(self) -> dict[str, float]:
         return {k: round(getattr(self, k), 3) for k in ("score", "words", "chars", "back",
                                                           "place", "topic")}
+
+
+def place_agreement(asked: tuple[str, str | None], answered: tuple[str, str | None]
+                    ) -> float:
+    """How two places agree, compared at the finest level both name: the same sub-district
+    +1; the same district where one names no sub-district +0.5 (a district office answers
+    for its streets); another sub-district of the district -0.5; another district -1."""
+    if asked[0] != answered[0]:
+        return -1.0
+    if asked[1] and answered[1]:
+        return 1.0 if asked[1] == answered[1] else -0.5
+    return PLACE_DISTRICT_ONLY
 
 
 def char_grams(text: str) -> list[str]:
@@ -124,11 +139,11 @@ class RelevanceModel:
         shared = sum(idf.get(t, default) for t in request & reply)
         return shared / total if total else 0.0
 
-    def places(self, text: str) -> set[str]:
-        """Streets the gazetteer knows in ``text``, as ``区/街道``."""
+    def places(self, text: str) -> set[tuple[str, str | None]]:
+        """Places the gazetteer knows in ``text``, as (district, sub-district or None)."""
         if self.gazetteer is None:
             return set()
-        return {f"{loc.district}/{loc.street or ''}" for loc in self.gazetteer.mentions(text)}
+        return {(loc.district, loc.street) for loc in self.gazetteer.mentions(text)}
 
     def _place(self, request: str, request_words: set[str], reply: str) -> float:
         named = [w for w in request_words if len(w) >= 3 and _PLACE_RE.fullmatch(w)]
@@ -137,7 +152,7 @@ class RelevanceModel:
         asked, answered = self.places(request), self.places(reply)
         if not asked or not answered:
             return 0.0
-        return 1.0 if asked & answered else -1.0
+        return max(place_agreement(a, b) for a in asked for b in answered)
 
     def topic_profile(self, words: Iterable[str]) -> dict[str, float]:
         """Similarity of a bag of words to each category centroid."""

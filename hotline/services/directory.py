@@ -198,8 +198,9 @@ def category_names() -> dict[str, str]:
 
 
 def add_user(username: str, *, role: str, password: str, display_name: str | None = None,
-             department: str | None = None) -> User:
-    """Create a staff account; department staff must belong to a department."""
+             department: str | None = None, email: str | None = None) -> User:
+    """Create a staff account; department staff must belong to a department. ``email``: where
+    staff warnings are mailed (supervisors)."""
     username = _code(username, "username")
     role_value = choice(role, Role, "role")
     accounts.check_password_policy(password, username)
@@ -208,8 +209,11 @@ def add_user(username: str, *, role: str, password: str, display_name: str | Non
     dept = department_by_code(department) if department else None
     if role_value == Role.DEPARTMENT and dept is None:
         raise InvalidInput("承办单位人员必须指定所属单位", field="department")
+    address = optional_text(email, "email", max_chars=200)
+    if address is not None and "@" not in address:
+        raise InvalidInput("「{field}」无效", field="email")
     user = User(username=username, display_name=display_name or username, role=role_value,
-                department=dept)
+                department=dept, email=address)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

@@ -55,40 +55,39 @@ def check_text(actor: Actor, request: object, reply: object,
     return inspect_reply(model(), request, reply, request_type=request_type)
 
 
-def _earlier_replies(case: Case) -> list[str]:
+def _earlier_replies(case: Case, before_event: int | None = None) -> list[str]:
     query = (select(CaseEvent.note)
              .where(CaseEvent.action == CaseAction.REPLY, CaseEvent.case_id != case.id,
                     CaseEvent.note.is_not(None))
              .order_by(CaseEvent.id.desc()).limit(EARLIER_REPLIES))
+    if before_event is not None:
+        query = query.where(CaseEvent.id < before_event)
     if case.department_id is not None:
         query = query.where(CaseEvent.department_id == case.department_id)
     return list(db.session.scalars(query))
 
 
-def check_reply(case: Case, reply: str | None) -> Inspection:
+def check_reply(case: Case, reply: str | None, *, before_event: int | None = None
+                ) -> Inspection:
     """Inspect a reply to ``case`` before it is sent (or the one it has): relevance, copies
-    of the department's earlier replies, content, wording and others' personal data."""
+    of the department's earlier replies (those before ``before_event`` when given), content,
+    wording and others' personal data."""
     own = [case.citizen.phone] if case.citizen and case.citizen.phone else []
     return inspect_reply(model(), case.content, reply, request_type=case.request_type,
-                         earlier=_earlier_replies(case), own_numbers=own)
+                         earlier=_earlier_replies(case, before_event), own_numbers=own)
 
 
-def reply_inspection(actor: Actor, case: Case) -> Inspection | None:
-    """The inspection of the reply ``case`` has, for those who see it; else None."""
-    if not case.answer or not sees_inspection(actor):
-        return None
-    return check_reply(case, case.answer)
-
-
-def record_findings(actor: Actor, case: Case) -> list[Finding] | None:
-    """The checks of the agent's record of ``case``, for supervisors and admins."""
-    if not sees_inspection(actor):
-        return None
+def record_facts(case: Case) -> tuple[RecordFacts, str | None]:
+    """What the record checks need about ``case``, with the classifier's suggestions for its
+    text, and the classifier version that made them."""
     category = case.category
     suggested = []
+    version = None
     if category is not None:
         names = {c.code: c for c in db.session.scalars(select(Category))}
-        for option in suggestions.suggest(case.content, case.address).categories:
+        suggestion = suggestions.suggest(case.content, case.address)
+        version = suggestion.model_version
+        for option in suggestion.categories:
             known = names.get(option.code)
             parent = known.parent.code if known is not None and known.parent else None
             suggested.append((option.code, option.score, parent, option.name))
@@ -99,5 +98,10 @@ def record_findings(actor: Actor, case: Case) -> list[Finding] | None:
         category_parent=category.parent.code if category and category.parent else None,
         category_name=category.full_name if category else None,
         callback=case.citizen.phone if case.citizen else None, suggested=suggested)
-    return inspect_record(facts)
+    return facts, version
 
+
+def check_record(case: Case) -> tuple[list[Finding], RecordFacts, str | None]:
+    """The findings of the agent's record of ``case``, the facts and the model version."""
+    facts, version = record_facts(case)
+    return inspect_record(facts), facts, version

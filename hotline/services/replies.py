@@ -15,7 +15,7 @@ from sqlalchemy import select
 from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.models import Attachment, Case, CaseAction, CaseEvent
-from hotline.services import cases, storage
+from hotline.services import cases, quality_store, storage
 from hotline.services.actors import Actor
 
 #: the actions that may carry files
@@ -38,14 +38,16 @@ def act_with_files(actor: Actor, number: str, action: str, params: dict[str, Any
         raise InvalidInput("只有答复和备注可以带附件", field="files")
     uploads = storage.screen(files, field="files")
     case = cases.perform(actor, number, action, params, expected_version=expected_version)
-    if not uploads:
-        return case, []
-    db.session.flush()
-    event_id = db.session.scalars(
-        select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.action == action)
-        .order_by(CaseEvent.id.desc()).limit(1)).one()
-    kept = [storage.keep(upload, case_id=case.id, event_id=event_id) for upload in uploads]
-    db.session.flush()
+    kept: list[Attachment] = []
+    if uploads:
+        db.session.flush()
+        event_id = db.session.scalars(
+            select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.action == action)
+            .order_by(CaseEvent.id.desc()).limit(1)).one()
+        kept = [storage.keep(upload, case_id=case.id, event_id=event_id) for upload in uploads]
+        db.session.flush()
+    if action == CaseAction.REPLY:
+        quality_store.store_last_reply(case)  # the inspection as sent, kept for pages and trends
     return case, kept
 
 

@@ -242,10 +242,13 @@ ASSESSMENT_RATES = {"sign": "on_time_sign_rate", "completion": "on_time_completi
 INVERTED = frozenset({"return", "reopen"})  # lower is better: scored as 1 - rate
 
 
-def assessment(departments: Iterable[Slice]) -> list[Assessed]:
+def assessment(departments: Iterable[Slice], inspection: dict[str, float] | None = None
+               ) -> list[Assessed]:
     """Score each department: the weighted mean (``HOTLINE_ASSESSMENT_WEIGHTS``) of its part
-    scores, each 100 × rate (100 × (1 − rate) for return and reopen), over the parts it has
-    figures for; ranked highest first among those with ``HOTLINE_ASSESSMENT_MIN_CASES``."""
+    scores, each 100 × rate (100 × (1 − rate) for return and reopen), and its mean manual
+    inspection score (``inspection``, by department code, 0-100) when it has one, over the
+    parts it has figures for; ranked highest first among those with
+    ``HOTLINE_ASSESSMENT_MIN_CASES``."""
     weights = current_app.config["ASSESSMENT_WEIGHTS"]
     minimum = current_app.config["ASSESSMENT_MIN_CASES"]
     out = []
@@ -257,6 +260,7 @@ def assessment(departments: Iterable[Slice]) -> list[Assessed]:
         for part, rate_name in ASSESSMENT_RATES.items():
             rate = rates_[rate_name]
             parts[part] = None if rate is None else 100 * (1 - rate if part in INVERTED else rate)
+        parts["inspection"] = (inspection or {}).get(dept.key)
         weighed = [(weights.get(p, 0.0), v) for p, v in parts.items() if v is not None]
         total_weight = sum(w for w, _ in weighed)
         score = sum(w * v for w, v in weighed) / total_weight if total_weight else None

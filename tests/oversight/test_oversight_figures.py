@@ -167,9 +167,17 @@ def test_assessment_ranks_departments_by_weighted_score(app, week):
              "resolution": 100 * rates["resolution_rate"],
              "satisfaction": 100 * rates["satisfaction_rate"],
              "return": 100 * (1 - rates["return_rate"]), "reopen": 100 * (1 - rates["reopen_rate"])}
-    expected = sum(weights[k] * v for k, v in parts.items()) / sum(weights.values())
+    expected = sum(weights[k] * v for k, v in parts.items()) / sum(weights[k] for k in parts)
     assert urban.score == pytest.approx(expected)
+    assert urban.parts["inspection"] is None  # no manual score: the part weighs nothing
     assert urban.rank == 1
+    # a manual inspection score joins as one more weighted part
+    with_manual = stats.assessment(report.departments, {"URBAN": 40.0})
+    joined = next(a for a in with_manual if a.department.key == "URBAN")
+    assert joined.parts["inspection"] == 40.0
+    assert joined.score == pytest.approx(
+        (sum(weights[k] * v for k, v in parts.items()) + weights["inspection"] * 40.0)
+        / (sum(weights[k] for k in parts) + weights["inspection"]))
     housing = next(a for a in ranked if a.department.key == "HOUSING")
     assert housing.rank is None  # no case of its own: too few to rank
     assert housing.parts["return"] == 0.0
