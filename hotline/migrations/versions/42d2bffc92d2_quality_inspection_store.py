@@ -2,7 +2,7 @@
 e-mail; notices without a case
 
 Revision ID: 42d2bffc92d2
-Revises: c13a5e7d9b41
+Revises: 8cf5a3920c93
 Create Date: 2026-12-02 05:00:00
 
 """
@@ -13,7 +13,7 @@ import hotline.models.base
 
 
 revision = '42d2bffc92d2'
-down_revision = 'c13a5e7d9b41'
+down_revision = "8cf5a3920c93"
 branch_labels = None
 depends_on = None
 
