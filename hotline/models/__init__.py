@@ -21,12 +21,14 @@ from hotline.models.enums import (
     CorrectionSource,
     DayKind,
     DaySource,
+    GeoAccuracy,
     InboundStatus,
     MailboxKind,
     ModelSource,
     ModelStatus,
     NoticeKind,
     OutboxStatus,
+    PlaceKind,
     RequestType,
     Role,
     Satisfaction,
@@ -40,6 +42,7 @@ from hotline.models.leader import LeaderMailbox
 from hotline.models.notice import NoticeSetting, TrackCode
 from hotline.models.org import Category, Department
 from hotline.models.outbox import Notification, OutboxMessage
+from hotline.models.place import Place
 from hotline.models.routing import ClassifierModel, RoutingCorrection
 from hotline.models.sla import CalendarDay, SlaPolicy
 from hotline.models.stats import StatsDaily, StatsMonthly, StatsState
@@ -60,4 +63,5 @@ __all__ = [
     "PersonalDataRead", "NoticeKind", "NoticeSetting", "TrackCode",
     "LeaderMailbox", "MailboxKind",
     "WebhookSubscription", "CacheGeneration",
+    "GeoAccuracy", "Place", "PlaceKind",
 ]

@@ -13,6 +13,7 @@ from hotline.models.enums import (
     CaseAction,
     CaseStatus,
     Channel,
+    GeoAccuracy,
     RequestType,
     Satisfaction,
     Urgency,
@@ -58,6 +59,11 @@ class Case(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     district: Mapped[str | None] = mapped_column(String(40))
     street: Mapped[str | None] = mapped_column(String(60))
+    #: the case's point on the map (WGS84) and how exact it is; None until located
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    geo_accuracy: Mapped[GeoAccuracy | None] = mapped_column(enum_column(GeoAccuracy,
+                                                                         length=10))
     request_type: Mapped[RequestType] = mapped_column(enum_column(RequestType))
     urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.NORMAL)
     status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus))
@@ -141,6 +147,11 @@ class Case(Base):
               postgresql_include=["handle_deadline", "pending_extension_days"]),
         Index("ix_case_status_id", "status", "id"),
         Index("ix_case_created_at", "created_at"),
+        # The map counts located cases of a period by place: this index alone answers it
+        # on PostgreSQL (an index-only scan of the period's located cases).
+        Index("ix_case_located_created_at", "created_at",
+              postgresql_include=["lat", "lon", "status", "category_id", "department_id"],
+              postgresql_where=text("lat IS NOT NULL"), sqlite_where=text("lat IS NOT NULL")),
         # A channel's reference (a CTI call id, a message id) registers one case: a caller's
         # retry finds the case instead of making a second one.
         Index("uq_case_channel_external_ref", "channel", "external_ref", unique=True,
