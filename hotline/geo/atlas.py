@@ -180,10 +180,7 @@ class Atlas:
 
     def _read(self, value: str) -> Fix | None:
         parsed = parse_address(value)
-        prepared = _prepare(value)
-        best = self._named(prepared, parsed.district)
-        if best is not None and best.accuracy == EXACT:
-            return best
+        best = self._named(_prepare(value), parsed.district)
         for part in (parsed.street, parsed.road):
             if part and best is None:
                 best = self._named(_prepare(part), parsed.district)

@@ -65,6 +65,11 @@ class Problem:
     params: tuple[tuple[str, object], ...] = ()
 
     @property
+    def place_template(self) -> str:
+        """Where, as a message template with ``{n}``."""
+        return WHERE[self.where[0]]
+
+    @property
     def place(self) -> str:
         """Where, in Chinese (the template is in :data:`WHERE`)."""
         return WHERE[self.where[0]].format(n=self.where[1])
@@ -231,11 +236,11 @@ def _feature(props: dict, where: str, errors: _Collector, *, point, outline) -> 
                                                       "district", errors, required=True)
     street = _text(props.get("street"), where, "street", errors, required=False)
     keywords = _keywords(props.get("keywords"), where, errors)
-    if kind in AREA_KINDS and not outline and point is None:
+    said = any(p.where == where and p.field.startswith(("lat", "lon", "geometry", "center"))
+               for p in errors.problems)  # a position already refused is not asked for again
+    if kind in AREA_KINDS and not outline and point is None and not said:
         errors.add(where, "geometry", "区县、街道需要边界多边形或中心坐标")
-    if kind not in AREA_KINDS and point is None and not any(
-            p.where == where and p.field.startswith(("lat", "lon", "geometry"))
-            for p in errors.problems[before:]):
+    if kind not in AREA_KINDS and point is None and not said:
         errors.add(where, "geometry", "地点需要坐标（Point 或 lat/lon）")
     if len(errors.problems) > before:
         return None
