@@ -57,7 +57,8 @@ def test_csv_without_a_column_is_refused_at_the_header():
 
 def test_geojson_problems_name_the_feature_and_field():
     collection = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"kind": "street", "name": "新街道", "district": "锦江区"},
+        {"type": "Feature",
+         "properties": {"kind": "street", "name": "新街道", "district": "锦江区"},
          "geometry": {"type": "Polygon", "coordinates": [[[104.0, 30.6], [104.1, 30.6],
                                                           [104.1, 30.7]]]}},
         {"type": "Feature", "properties": {"kind": "landmark", "name": "塔", "district": "锦江区"},
