@@ -26,6 +26,14 @@ MAX_FEATURES = 5000
 MAX_NAME = 60
 MAX_KEYWORDS = 50
 
+
+
+def _(message: str) -> str:
+    """Marks a message id for the catalogue (hotline.i18n_catalogue); the page that shows a
+    problem translates it, with its parameters."""
+    return message
+
+
 _FILE = ("file", 0)
 Ring = list[tuple[float, float]]  # (lon, lat) positions, closed
 
@@ -50,7 +58,7 @@ class Feature:
 
 
 #: how a problem's place in the file is said: the file, a CSV line, a GeoJSON feature
-WHERE = {"file": "文件", "line": "第{n}行", "feature": "第{n}个要素"}
+WHERE = {"file": _("文件"), "line": _("第{n}行"), "feature": _("第{n}个要素")}
 
 
 @dataclass(frozen=True)
@@ -102,15 +110,15 @@ def read_places(data: bytes, filename: str) -> list[Feature]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise PlaceFileError([Problem(_FILE, "encoding", "不是 UTF-8 编码")]) from None
+        raise PlaceFileError([Problem(_FILE, "encoding", _("不是 UTF-8 编码"))]) from None
     if "\x00" in text:
-        raise PlaceFileError([Problem(_FILE, "encoding", "含有空字符")])
+        raise PlaceFileError([Problem(_FILE, "encoding", _("含有空字符"))])
     lower = filename.lower()
     if lower.endswith((".geojson", ".json")):
         return _from_geojson(text)
     if lower.endswith(".csv"):
         return _from_csv(text)
-    raise PlaceFileError([Problem(_FILE, "filename", "只接受 .geojson、.json 或 .csv 文件")])
+    raise PlaceFileError([Problem(_FILE, "filename", _("只接受 .geojson、.json 或 .csv 文件"))])
 
 
 def _from_csv(text: str) -> list[Feature]:
@@ -118,7 +126,7 @@ def _from_csv(text: str) -> list[Feature]:
     missing = [c for c in ("kind", "name", "district", "lat", "lon")
                if c not in (reader.fieldnames or [])]
     if missing:
-        raise PlaceFileError([Problem(("line", 1), c, "缺少此列") for c in missing])
+        raise PlaceFileError([Problem(("line", 1), c, _("缺少此列")) for c in missing])
     found, errors = [], _Collector()
     for number, row in enumerate(reader, start=2):
         if number - 1 > MAX_FEATURES:
@@ -146,10 +154,10 @@ def _number(value: object, where: str, name: str, limit: float,
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        errors.add(where, name, "不是数字：{value}", value=repr(str(value)[:20]))
+        errors.add(where, name, _("不是数字：{value}"), value=repr(str(value)[:20]))
         return None
     if not math.isfinite(number) or not -limit <= number <= limit:
-        errors.add(where, name, "应在 -{limit} 到 {limit} 之间", limit=limit)
+        errors.add(where, name, _("应在 -{limit} 到 {limit} 之间"), limit=limit)
         return None
     return number
 
@@ -158,19 +166,19 @@ def _from_geojson(text: str) -> list[Feature]:
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        raise PlaceFileError([Problem(_FILE, "json", "不是有效的 JSON：{error}",
+        raise PlaceFileError([Problem(_FILE, "json", _("不是有效的 JSON：{error}"),
                                         (("error", str(exc)[:160]),))]) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection" \
             or not isinstance(document.get("features"), list):
-        raise PlaceFileError([Problem(_FILE, "type", "应为 GeoJSON FeatureCollection")])
+        raise PlaceFileError([Problem(_FILE, "type", _("应为 GeoJSON FeatureCollection"))])
     if len(document["features"]) > MAX_FEATURES:
-        raise PlaceFileError([Problem(_FILE, "features", "超过 {n} 个地点",
+        raise PlaceFileError([Problem(_FILE, "features", _("超过 {n} 个地点"),
                                       (("n", MAX_FEATURES),))])
     found, errors = [], _Collector()
     for number, item in enumerate(document["features"], start=1):
         where = ("feature", number)
         if not isinstance(item, dict) or not isinstance(item.get("properties"), dict):
-            errors.add(where, "properties", "缺少 properties")
+            errors.add(where, "properties", _("缺少 properties"))
             continue
         props = dict(item["properties"])
         point, outline = _geometry(item.get("geometry"), where, errors)
@@ -184,7 +192,7 @@ def _from_geojson(text: str) -> list[Feature]:
 
 def _geometry(geometry: object, where: str, errors: _Collector):
     if not isinstance(geometry, dict):
-        errors.add(where, "geometry", "缺少 geometry")
+        errors.add(where, "geometry", _("缺少 geometry"))
         return None, ()
     kind, coordinates = geometry.get("type"), geometry.get("coordinates")
     if kind == "Point":
@@ -192,12 +200,13 @@ def _geometry(geometry: object, where: str, errors: _Collector):
     if kind in ("Polygon", "MultiPolygon"):
         polygons = [coordinates] if kind == "Polygon" else coordinates
         if not isinstance(polygons, list) or not polygons:
-            errors.add(where, "geometry", "坐标为空")
+            errors.add(where, "geometry", _("坐标为空"))
             return None, ()
         rings = [_ring(polygon[0] if isinstance(polygon, list) and polygon else None, where,
                        errors) for polygon in polygons]
         return None, tuple(r for r in rings if r)
-    errors.add(where, "geometry", "不支持的几何类型：{kind}（应为 Point、Polygon 或 MultiPolygon）",
+    errors.add(where, "geometry",
+               _("不支持的几何类型：{kind}（应为 Point、Polygon 或 MultiPolygon）"),
                kind=str(kind)[:20])
     return None, ()
 
@@ -205,7 +214,7 @@ def _geometry(geometry: object, where: str, errors: _Collector):
 def _position(value: object, where: str, name: str,
               errors: _Collector) -> tuple[float, float] | None:
     if not isinstance(value, list | tuple) or len(value) < 2:
-        errors.add(where, name, "坐标应为 [经度, 纬度]")
+        errors.add(where, name, _("坐标应为 [经度, 纬度]"))
         return None
     lon = _number(value[0], where, f"{name}[0]", 180, errors)
     lat = _number(value[1], where, f"{name}[1]", 90, errors)
@@ -214,14 +223,14 @@ def _position(value: object, where: str, name: str,
 
 def _ring(value: object, where: str, errors: _Collector) -> tuple | None:
     if not isinstance(value, list) or len(value) < 4:
-        errors.add(where, "geometry", "多边形至少要有 4 个坐标（首尾相同）")
+        errors.add(where, "geometry", _("多边形至少要有 4 个坐标（首尾相同）"))
         return None
     before = len(errors.problems)
     points = [_position(p, where, "geometry", errors) for p in value]
     if len(errors.problems) > before:
         return None
     if points[0] != points[-1]:
-        errors.add(where, "geometry", "多边形首尾坐标应相同")
+        errors.add(where, "geometry", _("多边形首尾坐标应相同"))
         return None
     return tuple(points)
 
@@ -230,7 +239,7 @@ def _feature(props: dict, where: str, errors: _Collector, *, point, outline) -> 
     before = len(errors.problems)
     kind = str(props.get("kind") or "").strip()
     if kind not in KINDS:
-        errors.add(where, "kind", "应为 {choices} 之一", choices=", ".join(KINDS))
+        errors.add(where, "kind", _("应为 {choices} 之一"), choices=", ".join(KINDS))
     name = _text(props.get("name"), where, "name", errors, required=True)
     district = name if kind == "district" else _text(props.get("district"), where,
                                                       "district", errors, required=True)
@@ -239,9 +248,9 @@ def _feature(props: dict, where: str, errors: _Collector, *, point, outline) -> 
     said = any(p.where == where and p.field.startswith(("lat", "lon", "geometry", "center"))
                for p in errors.problems)  # a position already refused is not asked for again
     if kind in AREA_KINDS and not outline and point is None and not said:
-        errors.add(where, "geometry", "区县、街道需要边界多边形或中心坐标")
+        errors.add(where, "geometry", _("区县、街道需要边界多边形或中心坐标"))
     if kind not in AREA_KINDS and point is None and not said:
-        errors.add(where, "geometry", "地点需要坐标（Point 或 lat/lon）")
+        errors.add(where, "geometry", _("地点需要坐标（Point 或 lat/lon）"))
     if len(errors.problems) > before:
         return None
     return Feature(kind, name, district, street if kind != "street" else name,
@@ -253,10 +262,10 @@ def _text(value: object, where: str, name: str, errors: _Collector, *,
     text = str(value).strip() if value is not None else ""
     if not text:
         if required:
-            errors.add(where, name, "不能为空")
+            errors.add(where, name, _("不能为空"))
         return None
     if len(text) > MAX_NAME or any(ord(c) < 32 for c in text):
-        errors.add(where, name, "应为不超过 {n} 个字的名称", n=MAX_NAME)
+        errors.add(where, name, _("应为不超过 {n} 个字的名称"), n=MAX_NAME)
         return None
     return text
 
@@ -266,11 +275,11 @@ def _keywords(value: object, where: str, errors: _Collector) -> tuple[str, ...]:
         return ()
     items = value.split("|") if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(isinstance(k, str) for k in items):
-        errors.add(where, "keywords", "应为名称列表或用 | 分隔的名称")
+        errors.add(where, "keywords", _("应为名称列表或用 | 分隔的名称"))
         return ()
     words = tuple(k.strip() for k in items if k.strip())
     if len(words) > MAX_KEYWORDS or any(len(k) > MAX_NAME for k in words):
-        errors.add(where, "keywords", "最多 {n} 个、每个不超过 {size} 字", n=MAX_KEYWORDS,
+        errors.add(where, "keywords", _("最多 {n} 个、每个不超过 {size} 字"), n=MAX_KEYWORDS,
                    size=MAX_NAME)
         return ()
     return words
@@ -280,7 +289,7 @@ def _done(found: list[Feature], errors: _Collector) -> list[Feature]:
     if errors.problems:
         raise PlaceFileError(errors.problems)
     if not found:
-        raise PlaceFileError([Problem(_FILE, "features", "文件中没有地点")])
+        raise PlaceFileError([Problem(_FILE, "features", _("文件中没有地点"))])
     return found
 
 
