@@ -23,6 +23,9 @@ from hotline.models.org import Category, Department
 from hotline.models.user import User
 
 # The trigram index of the text search (PostgreSQL only; see Case.search_text).
+# What the map reads of a case (services/casemap.py), kept in one index with created_at.
+MAP_COLUMNS = ("lat", "lon", "district", "street", "geo_accuracy", "status", "category_id",
+               "department_id")
 SEARCH_TEXT_SQL = "(title || ' ' || content || ' ' || coalesce(address, ''))"
 
 
@@ -147,11 +150,9 @@ class Case(Base):
               postgresql_include=["handle_deadline", "pending_extension_days"]),
         Index("ix_case_status_id", "status", "id"),
         Index("ix_case_created_at", "created_at"),
-        # The map counts located cases of a period by place: this index alone answers it
-        # on PostgreSQL (an index-only scan of the period's located cases).
-        Index("ix_case_located_created_at", "created_at",
-              postgresql_include=["lat", "lon", "status", "category_id", "department_id"],
-              postgresql_where=text("lat IS NOT NULL"), sqlite_where=text("lat IS NOT NULL")),
+        # The map counts a period's cases by place and cell from this index alone (SQLite:
+        # a covering index; PostgreSQL: an index-only scan), never reading the wide rows.
+        Index("ix_case_map", "created_at", *MAP_COLUMNS),
         # A channel's reference (a CTI call id, a message id) registers one case: a caller's
         # retry finds the case instead of making a second one.
         Index("uq_case_channel_external_ref", "channel", "external_ref", unique=True,

@@ -105,22 +105,23 @@ class MapCounts:
 def counts(flt: MapFilter) -> MapCounts:
     """Cases by district and street, by accuracy, and located cases by cell; all in SQL."""
     out = MapCounts(cell=DISTRICT_CELL if flt.district else CITY_CELL)
+    lat_key = func.round(Case.lat / out.cell)
+    lon_key = func.round(Case.lon / out.cell)
+    # one pass over the map index (ix_case_map): by place, accuracy and cell at once
     rows = db.session.execute(flt.where(
-        select(Case.district, Case.street, Case.geo_accuracy, func.count())
-    ).group_by(Case.district, Case.street, Case.geo_accuracy))
-    for district, street, accuracy, n in rows:
+        select(Case.district, Case.street, Case.geo_accuracy, lat_key, lon_key, func.count())
+    ).group_by(Case.district, Case.street, Case.geo_accuracy, lat_key, lon_key))
+    cells: Counter = Counter()
+    for district, street, accuracy, lat, lon, n in rows:
         out.total += n
         out.accuracy[accuracy.value if accuracy else None] += n
         if district:
             out.districts[district] += n
             if street:
                 out.streets[(district, street)] += n
-    lat_key = func.round(Case.lat / out.cell)
-    lon_key = func.round(Case.lon / out.cell)
-    cells = db.session.execute(flt.where(
-        select(lat_key, lon_key, func.count()).where(Case.lat.is_not(None))
-    ).group_by(lat_key, lon_key))
-    out.cells = [(float(a) * out.cell, float(b) * out.cell, n) for a, b, n in cells]
+        if lat is not None:
+            cells[(float(lat), float(lon))] += n
+    out.cells = [(lat * out.cell, lon * out.cell, n) for (lat, lon), n in cells.items()]
     return out
 
 
@@ -139,12 +140,17 @@ def cell_bounds(lat: object, lon: object, size: object) -> tuple[float, float, f
 
 def cases_at(flt: MapFilter, cell: tuple[float, float, float] | None = None) -> list[Case]:
     """The newest cases of the filter (in one cell when given), for the list under the map."""
-    query = flt.where(select(Case))
+    query = flt.where(select(Case.id))
     if cell is not None:
         lat, lon, size = cell
         query = query.where(func.round(Case.lat / size) == round(lat / size),
                             func.round(Case.lon / size) == round(lon / size))
-    return list(db.session.scalars(query.order_by(Case.id.desc()).limit(CASES_LISTED)))
+    # the ids come from the map index alone; only the newest few rows are read whole
+    newest = sorted(db.session.scalars(query), reverse=True)[:CASES_LISTED]
+    if not newest:
+        return []
+    return list(db.session.scalars(select(Case).where(Case.id.in_(newest))
+                                   .order_by(Case.id.desc())))
 
 
 @dataclass(frozen=True)

@@ -46,14 +46,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column('geo_accuracy', sa.Enum(
             'exact', 'street', 'district', name='geoaccuracy', native_enum=False, length=10),
             nullable=True))
-    op.create_index('ix_case_located_created_at', 'case', ['created_at'], unique=False,
-                    postgresql_include=['lat', 'lon', 'status', 'category_id', 'department_id'],
-                    postgresql_where=sa.text('lat IS NOT NULL'),
-                    sqlite_where=sa.text('lat IS NOT NULL'))
+    op.create_index('ix_case_map', 'case',
+                    ['created_at', 'lat', 'lon', 'district', 'street', 'geo_accuracy', 'status',
+                     'category_id', 'department_id'], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_case_located_created_at', table_name='case')
+    op.drop_index('ix_case_map', table_name='case')
     with op.batch_alter_table('case') as batch:
         batch.drop_column('geo_accuracy')
         batch.drop_column('lon')
