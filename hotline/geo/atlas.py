@@ -48,6 +48,11 @@ class Area:
     box: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
     center: tuple[float, float]
 
+    @property
+    def middle(self) -> tuple[float, float]:
+        """The centroid of the largest ring (where a label goes), else the centre."""
+        return _centroid(list(max(self.rings, key=len))) if self.rings else self.center
+
     def contains(self, lon: float, lat: float) -> bool:
         """True when the position lies inside one of the outline's rings."""
         if not (self.box[0] <= lon <= self.box[2] and self.box[1] <= lat <= self.box[3]):

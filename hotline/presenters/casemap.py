@@ -35,7 +35,7 @@ def district_svg(atlas: Atlas, district: str, figures: MapCounts, marks: list[Cl
     """One district at street level: its streets shaded, finer cells, its clusters."""
     streets = [(name, area) for (d, name), area in atlas.streets.items() if d == district]
     areas = [geomap.Area(name, area.rings, figures.streets.get((district, name), 0),
-                         href=url(district=district, street=name), center=area.center,
+                         href=url(district=district, street=name), center=area.middle,
                          title=_("{name}：{n} 件，点击查看工单", name=name,
                                  n=figures.streets.get((district, name), 0)))
              for name, area in streets]
