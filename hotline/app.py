@@ -18,6 +18,7 @@ from hotline.blueprints import (
     admin,
     agent,
     auth,
+    casemap,
     cases,
     channels,
     followups,
@@ -31,6 +32,7 @@ from hotline.blueprints import (
     open311,
     ops,
     oversight,
+    places_admin,
     public,
     queues,
     workbench,
@@ -192,7 +194,8 @@ def _init_web(app: Flask) -> None:
     for blueprint in (auth.bp, public.bp, agent.bp, cases.bp, workbench.bp, admin.bp, api.bp,
                       followups.bp, queues.bp, models_admin.bp, channels.bp, mailbox.bp, inbox.bp,
                       oversight.bp, ops.bp, kb.bp, api_reference.docs_bp, open311.bp,
-                      notices_admin.bp, leaders.bp, inspection.bp):
+                      notices_admin.bp, leaders.bp, inspection.bp, casemap.bp,
+                      places_admin.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)

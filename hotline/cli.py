@@ -337,6 +337,53 @@ def kb_export(file: str) -> None:
 
 
 @main.group()
+def places() -> None:
+    """The map: import places (CSV or GeoJSON), give existing cases their points."""
+
+
+@places.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_app
+def places_import(file: str) -> None:
+    """Check FILE (.csv or .geojson) and import its places, all or none; every problem is
+    printed with its line (or feature) and field, and the exit status is 1."""
+    from pathlib import Path
+
+    from hotline.geo.features import PlaceFileError
+    from hotline.services import places as place_service
+    from hotline.services.actors import Actor
+
+    try:
+        with unit_of_work():
+            outcome = place_service.import_places(Actor.system("地点导入"),
+                                                  Path(file).read_bytes(), Path(file).name)
+    except PlaceFileError as exc:
+        for problem in exc.problems:
+            click.echo(f"{file}: {problem}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"{outcome.created} created, {outcome.updated} updated")
+
+
+@places.command("backfill")
+@click.option("--redo", is_flag=True, help="Locate every case again, not only those without.")
+@click.option("--batch", default=1000, show_default=True, help="Cases per transaction.")
+@with_app
+def places_backfill(redo: bool, batch: int) -> None:
+    """Give every case with a locatable address its point and accuracy, in batches (one
+    transaction each, so it can be stopped and run again)."""
+    from hotline.services import places as place_service
+
+    last, read, located = 0, 0, 0
+    while True:
+        with unit_of_work():
+            seen, found, last = place_service.backfill(redo=redo, batch=batch, after_id=last)
+        read, located = read + seen, located + found
+        if seen < batch:
+            break
+    click.echo(f"{read} cases read, {located} located")
+
+
+@main.group()
 def mail() -> None:
     """Inbound e-mail: import .eml files or poll the IMAP mailbox once."""
 

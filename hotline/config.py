@@ -324,6 +324,9 @@ SETTINGS: tuple[Setting, ...] = (
             "JSON file of keyword and emergency rules. Unset: the shipped demo rules."),
     Setting("GAZETTEER", parse_path, None,
             "CSV gazetteer (district, street, keywords). Unset: the shipped demo city."),
+    Setting("PLACES", parse_path, None,
+            "GeoJSON map of the city (district and street outlines, named points). "
+            "Unset: the shipped demo city."),
     Setting("MODEL_DIR", parse_path, None, "Folder of trained routing models (instance/models)."),
     Setting("RETRAIN_HOUR", parse_int, 2,
             "Local hour at which workers retrain the routing model nightly (-1: never)."),

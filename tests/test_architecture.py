@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("hotline", "workflows", "classifier")
 LOWER = ("hotline.services", "hotline.models", "hotline.channels", "hotline.gateways",
-         "hotline.reporting", "hotline.quality", "classifier")
+         "hotline.reporting", "hotline.quality", "hotline.geo", "classifier")
 UPPER = ("hotline.blueprints", "workflows", "hotline.presenters", "hotline.web",
          "hotline.webutil", "hotline.app", "hotline.cli")
 

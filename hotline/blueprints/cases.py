@@ -10,7 +10,7 @@ from hotline.errors import NotFound, ServiceError
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import CaseStatus, Channel, Role, Urgency, utcnow
-from hotline.presenters import case_list
+from hotline.presenters import case_list, casemap
 from hotline.services import (
     bulk,
     cases,
@@ -145,7 +145,7 @@ def _detail_page(number: str, revealed_phone: str | None = None, draft: str | No
         return_window=deadlines.return_window(),
         departments=cases.dispatch_targets(actor),
         assist_choices=directory.list_departments(active_only=True),
-        max_extension=deadlines.max_extension_days())
+        max_extension=deadlines.max_extension_days(), case_map=casemap.case_map(case))
 
 
 @bp.post("/<number>/<action>")

@@ -42,6 +42,8 @@ class ParsedMessage:
     reply_to_case: str | None = None
     query_case: str | None = None
     rating: int | None = None
+    #: where the citizen is, when the message is a location (latitude, longitude; WGS84)
+    position: tuple[float, float] | None = None
 
 
 class ParseError(ValueError):

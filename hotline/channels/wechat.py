@@ -94,6 +94,7 @@ def parse_message(xml_bytes: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Pa
         title=title,
         received_at=received_at,
         query_case=query,
+        position=_position(fields) if msg_type == "location" else None,
     )
 
 
@@ -218,6 +219,18 @@ def _body_for(msg_type: str, f: dict[str, str]) -> tuple[str, str | None, str | 
                  get("Url")]
         return "\n".join(p for p in parts if p), title, None
     raise _error(f"不支持的消息类型 / unsupported MsgType: {msg_type!r}")
+
+
+def _position(f: dict[str, str]) -> tuple[float, float] | None:
+    """A location message's Location_X (latitude) and Location_Y (longitude), when both are
+    numbers in range; anything else keeps the text only."""
+    try:
+        lat, lon = float(f.get("Location_X", "")), float(f.get("Location_Y", ""))
+    except ValueError:
+        return None
+    if -90 <= lat <= 90 and -180 <= lon <= 180:
+        return lat, lon
+    return None
 
 
 def _epoch(now: datetime) -> int:

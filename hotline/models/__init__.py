@@ -22,6 +22,7 @@ from hotline.models.enums import (
     CorrectionSource,
     DayKind,
     DaySource,
+    GeoAccuracy,
     InboundStatus,
     InspectionTarget,
     MailboxKind,
@@ -29,6 +30,7 @@ from hotline.models.enums import (
     ModelStatus,
     NoticeKind,
     OutboxStatus,
+    PlaceKind,
     RequestType,
     Role,
     Satisfaction,
@@ -43,6 +45,7 @@ from hotline.models.leader import LeaderMailbox
 from hotline.models.notice import NoticeSetting, TrackCode
 from hotline.models.org import Category, Department
 from hotline.models.outbox import Notification, OutboxMessage
+from hotline.models.place import Place
 from hotline.models.routing import ClassifierModel, RoutingCorrection
 from hotline.models.sla import CalendarDay, SlaPolicy
 from hotline.models.stats import StatsDaily, StatsMonthly, StatsState
@@ -65,4 +68,5 @@ __all__ = [
     "NoticeSetting", "TrackCode",
     "LeaderMailbox", "MailboxKind",
     "WebhookSubscription", "CacheGeneration",
+    "GeoAccuracy", "Place", "PlaceKind",
 ]

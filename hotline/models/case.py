@@ -24,6 +24,7 @@ from hotline.models.enums import (
     CaseAction,
     CaseStatus,
     Channel,
+    GeoAccuracy,
     RequestType,
     Satisfaction,
     Urgency,
@@ -33,6 +34,9 @@ from hotline.models.org import Category, Department
 from hotline.models.user import User
 
 # The trigram index of the text search (PostgreSQL only; see Case.search_text).
+# What the map reads of a case (services/casemap.py), kept in one index with created_at.
+MAP_COLUMNS = ("lat", "lon", "district", "street", "geo_accuracy", "status", "category_id",
+               "department_id")
 SEARCH_TEXT_SQL = "(title || ' ' || content || ' ' || coalesce(address, ''))"
 
 
@@ -78,6 +82,11 @@ class Case(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     district: Mapped[str | None] = mapped_column(String(40))
     street: Mapped[str | None] = mapped_column(String(60))
+    #: the case's point on the map (WGS84) and how exact it is; None until located
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    geo_accuracy: Mapped[GeoAccuracy | None] = mapped_column(enum_column(GeoAccuracy,
+                                                                         length=10))
     request_type: Mapped[RequestType] = mapped_column(enum_column(RequestType))
     urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.NORMAL)
     status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus))
@@ -167,6 +176,9 @@ class Case(Base):
               postgresql_include=["handle_deadline", "pending_extension_days"]),
         Index("ix_case_status_id", "status", "id"),
         Index("ix_case_created_at", "created_at"),
+        # The map counts a period's cases by place and cell from this index alone (SQLite:
+        # a covering index; PostgreSQL: an index-only scan), never reading the wide rows.
+        Index("ix_case_map", "created_at", *MAP_COLUMNS),
         # A channel's reference (a CTI call id, a message id) registers one case: a caller's
         # retry finds the case instead of making a second one.
         Index("uq_case_channel_external_ref", "channel", "external_ref", unique=True,

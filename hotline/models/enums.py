@@ -258,6 +258,25 @@ class FindingCode(StrEnum):
     NO_CALLBACK = "no_callback"
 
 
+class GeoAccuracy(StrEnum):
+    """How exact a case's point is: a position or named place, a street's centre, a
+    district's centre."""
+
+    EXACT = "exact"
+    STREET = "street"
+    DISTRICT = "district"
+
+
+class PlaceKind(StrEnum):
+    """What an imported place is: an area with an outline, or a point."""
+
+    DISTRICT = "district"
+    STREET = "street"
+    COMMUNITY = "community"
+    LANDMARK = "landmark"
+    ROAD = "road"
+
+
 LABELS_ZH: dict[str, str] = {
     "agent": "话务员", "department": "承办单位", "supervisor": "督办员", "admin": "管理员",
     "disabled": "已停用", "locked": "登录已锁定", "must_change_password": "待修改密码",

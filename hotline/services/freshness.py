@@ -16,10 +16,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hotline.extensions import db
-from hotline.models import ApiToken, CacheGeneration, User, WebhookSubscription
+from hotline.models import ApiToken, CacheGeneration, Place, User, WebhookSubscription
 
 TOKENS = "tokens"
 WEBHOOKS = "webhooks"
+PLACES = "places"  # places admins imported (services/places.py); read every few seconds
 #: the User columns a token's cached identity carries (Actor), and its liveness
 _USER_FIELDS = ("active", "role", "department_id", "display_name")
 
@@ -72,6 +73,8 @@ def _stale(session: Session) -> set[str]:
             names.add(WEBHOOKS)
     if any(isinstance(obj, WebhookSubscription) for obj in session.new):
         names.add(WEBHOOKS)
+    if any(isinstance(obj, Place) for obj in (*session.new, *session.dirty, *session.deleted)):
+        names.add(PLACES)
     return names
 
 

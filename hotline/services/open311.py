@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from hotline.errors import InvalidInput, NotFound
 from hotline.extensions import db
 from hotline.models import Case, Category, utcnow
-from hotline.models.enums import OPEN_STATUSES, Channel
+from hotline.models.enums import OPEN_STATUSES, Channel, GeoAccuracy
 from hotline.services import directory, registration
 from hotline.services.actors import Actor
 
@@ -117,10 +117,14 @@ def register(actor: Actor, new: NewRequest) -> Case:
         raise InvalidInput("「{field}」不能为空", field="service_code")
     category = service(new.service_code)
     name = " ".join(p for p in (new.first_name, new.last_name) if p) or None
+    address = _address(new)
+    position = None
+    if new.lat and new.long:
+        position = (_coordinate(new.lat, "lat", 90), _coordinate(new.long, "long", 180))
     return registration.register_case(actor, registration.NewCase(
-        content=new.description, channel=Channel.API.value, address=_address(new),
+        content=new.description, channel=Channel.API.value, address=address,
         category=category.code, citizen_name=name, citizen_phone=new.phone,
-        citizen_contact=new.email, external_ref="open311"))
+        citizen_contact=new.email, external_ref="open311", position=position))
 
 
 def _address(new: NewRequest) -> str | None:
@@ -144,7 +148,10 @@ def _coordinate(value: str, field: str, limit: int) -> float:
 
 
 def coordinates(case: Case) -> tuple[float, float] | None:
-    """The position a GeoReport request gave, when its address is one."""
+    """The case's exact point on the map (a position a request gave, or a named place),
+    else the position an older request's address held."""
+    if case.lat is not None and case.geo_accuracy == GeoAccuracy.EXACT:
+        return (case.lat, case.lon)
     lat, sep, long = (case.address or "").partition(",")
     try:
         return (float(lat), float(long)) if sep else None

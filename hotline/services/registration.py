@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from hotline.errors import Conflict, Forbidden
+from hotline.errors import Conflict, Forbidden, InvalidInput
 from hotline.extensions import db
 from hotline.models import (
     Case,
@@ -29,7 +29,7 @@ from hotline.models import (
     Urgency,
     utcnow,
 )
-from hotline.services import cases, corrections, directory, involvement, routing
+from hotline.services import cases, corrections, directory, involvement, places, routing
 from hotline.services.actors import Actor
 from hotline.services.numbering import new_query_code, next_case_number
 from hotline.services.validation import choice, optional_text, phone_number, required_text
@@ -57,6 +57,9 @@ class NewCase:
     assist: Any = None
     external_ref: Any = None
     recording_ref: Any = None
+    #: a device's position (latitude, longitude), e.g. a WeChat location or Open311 lat/long:
+    #: the case lands on the map there, exactly
+    position: Any = None
     #: the routing the person (or system) was shown before choosing; when the chosen
     #: category or department differs, the registration records a correction
     suggested_category: Any = None
@@ -132,6 +135,7 @@ def _checked_new_case(new: NewCase) -> dict[str, Any]:
         "citizen_contact": optional_text(new.citizen_contact, "contact", max_chars=200),
         "external_ref": optional_text(new.external_ref, "external_ref", max_chars=120),
         "recording_ref": optional_text(new.recording_ref, "recording_ref", max_chars=200),
+        "position": _position(new.position),
         "suggested_category": optional_text(new.suggested_category, "suggested_category",
                                             max_chars=CODE_MAX),
         "suggested_department": optional_text(new.suggested_department,
@@ -148,6 +152,9 @@ def _insert_case(actor: Actor, fields: dict[str, Any],
                  now: datetime) -> tuple[Case, CaseEvent]:
     citizen = _citizen_for(fields)
     place = routing.locate(fields["address"], fields["content"])
+    fix = _fix(fields, place)
+    if fix is not None and fix.district and (place is None or fields["position"]):
+        place = routing.Place(district=fix.district, street=fix.street)
     case = Case(
         query_code=new_query_code(),
         channel=fields["channel"],
@@ -167,9 +174,28 @@ def _insert_case(actor: Actor, fields: dict[str, Any],
         created_at=now,
         updated_at=now,
     )
+    places.place_case(case, fix)
     db.session.add(case)
     # no flush: the event points at the case object and gets its id when both are written
     return case, cases.record(case, actor, CaseAction.REGISTER, from_status=None, now=now)
+
+
+def _position(value: Any) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise InvalidInput("「{field}」必须是数字", field="lat")
+    return places.checked_position(*value)
+
+
+def _fix(fields: dict[str, Any], place: routing.Place | None):
+    """The case's point: a device's position exactly, else from the address and text (in
+    the district and street routing found, when it found them)."""
+    if fields["position"] is not None:
+        return places.at(*fields["position"])
+    return places.fix_for(fields["address"], fields["content"],
+                          district=place.district if place else None,
+                          street=place.street if place else None)
 
 
 def _citizen_for(fields: dict[str, Any]) -> Citizen | None:

@@ -46,7 +46,7 @@ def gazetteer_path() -> str:
 _UNAVAILABLE: set[str] = set()
 
 
-def _loaded_gazetteer():
+def loaded_gazetteer():
     """The gazetteer, or None when it cannot be loaded: said once per process, not retried
     (and logged) on every registration."""
     key = current_app.config.get("GAZETTEER") or ""
@@ -62,7 +62,7 @@ def _loaded_gazetteer():
 
 def locate(address: str | None, text: str | None) -> Place | None:
     """The district and street a request concerns, from its address or else its text."""
-    gazetteer = _loaded_gazetteer()
+    gazetteer = loaded_gazetteer()
     if gazetteer is None:
         return None
     location = gazetteer.locate(address, text)

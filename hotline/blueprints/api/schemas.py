@@ -121,6 +121,36 @@ CALL = _body({"call_id": STR, "caller": STR, "agent": STR, "recording": OPT_STR}
 PASSWORD = _body({"current_password": STR, "new_password": STR}, closed=False)
 STATS_QUERY = _body({"from": {"type": "string", "format": "date"},
                      "to": {"type": "string", "format": "date"}, "department": STR})
+MAP_QUERY = _body({"from": {"type": "string", "format": "date"},
+                   "to": {"type": "string", "format": "date"}, "department": STR,
+                   "category": STR, "district": STR, "street": STR,
+                   "status": {"type": "string",
+                              "enum": ["open", *(s.value for s in CaseStatus)]},
+                   "limit": {"type": "integer", "minimum": 1, "maximum": 5000}})
+MAP_ANSWER = {
+    "type": "object", "required": ["type", "features", "total", "truncated"],
+    "description": "GeoJSON FeatureCollection (RFC 7946) of Point features, WGS84 "
+                   "[longitude, latitude]; each feature's id is the case number",
+    "properties": {
+        "type": {"const": "FeatureCollection"},
+        "total": {"type": "integer", "description": "located cases matching the filter"},
+        "truncated": {"type": "boolean", "description": "true when limit left some out"},
+        "features": {"type": "array", "items": {
+            "type": "object", "required": ["type", "id", "geometry", "properties"],
+            "properties": {
+                "type": {"const": "Feature"}, "id": STR,
+                "geometry": {"type": "object", "properties": {
+                    "type": {"const": "Point"},
+                    "coordinates": {"type": "array", "items": {"type": "number"},
+                                    "minItems": 2, "maxItems": 2}}},
+                "properties": {"type": "object", "properties": {
+                    "number": STR, "status": enum_of(CaseStatus),
+                    "accuracy": {"type": ["string", "null"],
+                                 "enum": ["exact", "street", "district", None]},
+                    "category": OPT_STR, "district": OPT_STR, "street": OPT_STR,
+                    "created_at": {"type": "string", "format": "date-time"}}}}}},
+    },
+}
 QUALITY_CHECK = _body({"request": {**STR, "maxLength": 20000},
                        "reply": {**STR, "maxLength": 20000},
                        "type": _opt_enum(RequestType)}, ("request", "reply"))

@@ -11,7 +11,7 @@ from hotline.apispec import checked_query, operation
 from hotline.blueprints.api import schemas
 from hotline.blueprints.api.base import bp, token_required
 from hotline.presenters.stats_json import report_json
-from hotline.services import periods, stats
+from hotline.services import casemap, periods, stats
 
 
 @bp.get("/stats")
@@ -24,3 +24,17 @@ def get_stats():
     period = periods.period_from(args.get("from"), args.get("to"))
     department_id = stats.scope(g.actor, args.get("department"))
     return report_json(stats.report(period, department_id=department_id))
+
+
+@bp.get("/map/cases")
+@operation("地图上的工单 / located cases as GeoJSON", "stats", query=schemas.MAP_QUERY,
+           answer=schemas.MAP_ANSWER, errors=(403, 404))
+@token_required
+def map_cases():
+    """The located cases of ``?from=&to=`` (default the last 30 days), filtered by
+    ``category`` (with its sub-categories), ``status`` (or ``open``), ``district``,
+    ``street`` and ``department`` (department staff: their own), as a GeoJSON
+    FeatureCollection of points, newest first, at most ``limit`` (1000 by default)."""
+    query = checked_query()
+    flt = casemap.map_filter(g.actor, request.args)
+    return casemap.features(flt, limit=int(query.get("limit") or 1000))

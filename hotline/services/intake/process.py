@@ -35,6 +35,7 @@ from hotline.models import (
     CaseStatus,
     Channel,
     Citizen,
+    GeoAccuracy,
     InboundMessage,
     InboundStatus,
     Satisfaction,
@@ -44,6 +45,7 @@ from hotline.models.enums import LABELS_ZH
 from hotline.services import (
     cases,
     leader_mailboxes,
+    places,
     registration,
     repeats,
     signals,
@@ -87,6 +89,7 @@ class Request:
     mailbox: str | None = None  # a letter to a leader's mailbox: its code
     publish: bool = False  # ... and whether its writer agreed to publish the answer
     reply_to: str | None = field(default=None)  # address for an outbox answer
+    position: tuple[float, float] | None = None  # WeChat location: (latitude, longitude)
 
 
 def process(message_id: int, *, passive: bool = False) -> bool:
@@ -161,7 +164,8 @@ def _wechat_request(message: InboundMessage) -> Request:
     rating = parse_rating(parsed.text) if parsed.text else None
     return Request(channel="wechat", text=parsed.text, title=parsed.title,
                    contact=parsed.sender, reply_to=parsed.sender, query_case=parsed.query_case,
-                   rating=rating, media=wechat_channel.media_of(message.payload))
+                   rating=rating, media=wechat_channel.media_of(message.payload),
+                   position=parsed.position)
 
 
 def _email_request(message: InboundMessage) -> Request:
@@ -233,7 +237,8 @@ def _new_case(message: InboundMessage, request: Request) -> None:
         content=_fit(request.text) or "（无文字内容，见附件）", channel=request.channel,
         title=(request.title or "")[:200] or None, citizen_name=(request.name or "")[:100] or None,
         citizen_phone=request.phone, citizen_contact=request.contact, address=request.address,
-        request_type=request.request_type, external_ref=f"inbound:{message_id}")
+        request_type=request.request_type, external_ref=f"inbound:{message_id}",
+        position=request.position)
     settle(message_id, InboundStatus.CASE, reason=None)
     kept = [storage.keep(upload, message_id=message_id) for upload in request.uploads]
     actor = citizen_actor(request.channel)
@@ -272,10 +277,14 @@ def _append(message: InboundMessage, request: Request, case: Case,
             for upload in request.uploads]
     _link_attachments(case, [], request.kept_attachment_ids)
     _fetch_media_later(message_id, request)
+    data = {"channel": request.channel, "message": message_id,
+            "attachments": len(kept) + len(request.kept_attachment_ids)}
+    if request.position is not None and case.geo_accuracy != GeoAccuracy.EXACT:
+        # the citizen sent where it is: the case moves there on the map
+        places.place_case(case, places.at(*request.position))
+        data["position"] = [case.lat, case.lon]
     cases.record(case, citizen_actor(request.channel), action, from_status=case.status,
-                 note=_fit(request.text), public=True,
-                 data={"channel": request.channel, "message": message_id,
-                       "attachments": len(kept) + len(request.kept_attachment_ids)})
+                 note=_fit(request.text), public=True, data=data)
     cases.publish(case)
     conclude(message_id, request, case, replies.appended_text(case, action))
 
