@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from hotline.apispec.components import OPT_STR, STR, enum_of
+from hotline.boundary import MAX_ROW_ID
 from hotline.models.enums import (
     CaseStatus,
     Channel,
@@ -95,8 +96,9 @@ ACTION_PATH = {"action": {"type": "string", "enum": [a.replace("_", "-") for a i
 #: from the service's own list (cases.ACTION_PARAMS), so the contract cannot drift from it
 ACTION_FIELD_TYPES: dict[str, dict[str, Any]] = {
     "days": {"type": "integer", "description": "extend: working days asked for"},
-    "kb_article": {"type": "integer", "description": "resolve: the knowledge-base article "
-                                                    "whose answer closes the consultation"},
+    "kb_article": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID,
+                   "description": "resolve: the knowledge-base article whose answer closes "
+                                  "the consultation"},
 }
 ACTION = _body({
     "version": {"type": "integer", "description": "the version read; 409 if it changed"},
@@ -136,7 +138,7 @@ QUALITY_ANSWER = {
 PHONE = {"type": "object", "required": ["number", "phone"],
          "properties": {"number": STR, "phone": STR}}
 AUDIT_QUERY = _body({"limit": {"type": "integer", "minimum": 1, "maximum": MAX_READS_PAGE},
-                     "before": {"type": "integer", "minimum": 1, "maximum": 2**62,
+                     "before": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID,
                                 "description": "next_before of the previous page"}})
 _READ = {"type": "object", "properties": {
     "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
