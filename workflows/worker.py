@@ -21,7 +21,7 @@ from rq.exceptions import StopRequested
 from hotline import broker
 from hotline.app import create_app
 from hotline.broker import get_redis
-from workflows import context, schedule
+from workflows import context, schedule, scheduler
 from workflows.health import WORKER_TTL
 from workflows.queues import QUEUE_NAMES
 
@@ -51,14 +51,30 @@ class HotlineWorker(Worker):
         return super().heartbeat(*args, **kwargs)
 
     def work(self, *args, **kwargs):
+        """Work the queues with the periodic tick and the scheduler role in threads of this
+        process. RQ's forked scheduler is never started (``with_scheduler`` is taken here):
+        its lock outlives a killed holder by up to ten minutes (:mod:`workflows.scheduler`)."""
+        kwargs.pop("with_scheduler", None)
+        burst = kwargs.get("burst", args[0] if args else False)
         stop = threading.Event()
         ticker = threading.Thread(target=_tick_forever, args=(stop,), daemon=True,
                                   name="hotline-periodic-tick")
         ticker.start()
+        if burst:  # one pass moves what is due now, as RQ's burst scheduler does
+            role = scheduler.FailoverScheduler(self.queues, self.connection, name=self.name)
+            try:
+                role.pass_once()
+            finally:
+                role.close()
+        else:
+            role, stop_role, thread = scheduler.start(self.queues, self.connection, self.name)
         try:
             return super().work(*args, **kwargs)
         finally:
             stop.set()
+            if not burst:
+                stop_role.set()
+                thread.join(timeout=10)
 
 
 def _tick_forever(stop: threading.Event) -> None:
@@ -76,7 +92,7 @@ def _tick_forever(stop: threading.Event) -> None:
 
 
 def run_worker(app: Flask, *, burst: bool = False) -> None:
-    """Run one worker with its scheduler on the hotline queues until stopped.
+    """Run one worker with the scheduler role on the hotline queues until stopped.
 
     A lost Redis connection does not end the process: the worker starts again with back-off
     once Redis answers, and meanwhile a timer in this process runs the database sweep
@@ -103,7 +119,7 @@ def _work_until_stopped(app: Flask, *, burst: bool) -> None:
         worker = None
         try:
             worker = _new_worker(app, attempt)
-            worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+            worker.work(burst=burst, logging_level="INFO")
             if burst or getattr(worker, "_stop_requested", False):
                 return
             log.warning("worker loop ended without a stop request (Redis lost?)")
@@ -128,10 +144,7 @@ def _close_connections(worker: HotlineWorker | None) -> None:
     worker restarted many times during an outage must not keep them all open."""
     if worker is None:
         return
-    scheduler_connection = worker.scheduler and worker.scheduler._connection  # noqa: SLF001
-    for connection in (worker.connection, scheduler_connection):
-        if connection:
-            broker.close_client(connection)
+    broker.close_client(worker.connection)
 
 
 def _new_worker(app: Flask, attempt: int) -> HotlineWorker:
