@@ -7,7 +7,6 @@ Real worker processes, the test's real Redis and database.
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 from datetime import timedelta
