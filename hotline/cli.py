@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -126,6 +127,7 @@ def serve(host: str, port: int, workers: int) -> None:
     children = [subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env)
                 for _ in range(workers)]
     _print_banner(host, port)
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped like Ctrl-C: workers and Redis too
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     except KeyboardInterrupt:
@@ -138,6 +140,10 @@ def serve(host: str, port: int, workers: int) -> None:
         if server is not None:
             server.shutdown()
         click.echo("hotline stopped")
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _shown(host: str) -> str:

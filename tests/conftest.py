@@ -120,7 +120,6 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
     server = broker.start_embedded(str(tmp_path_factory.mktemp("redis")))
     yield broker.embedded_url(server)
     server.shutdown()
-    server.connection_pool.disconnect()
 
 
 @pytest.fixture(autouse=True)

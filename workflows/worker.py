@@ -40,6 +40,13 @@ class HotlineWorker(Worker):
 
     # RQ retries a lost connection itself, waiting up to this long between attempts.
     max_connection_wait_time = 10.0
+    # Set by SIGTERM/SIGINT: an idle RQ worker then leaves its loop as it would when Redis is
+    # lost, without a trace of the request; this tells the two apart.
+    stop_asked = False
+
+    def request_stop(self, signum, frame):
+        self.stop_asked = True
+        return super().request_stop(signum, frame)
 
     def heartbeat(self, *args, **kwargs):
         """Beat, and register again first when Redis forgot this worker (it restarted
@@ -120,7 +127,7 @@ def _work_until_stopped(app: Flask, *, burst: bool) -> None:
         try:
             worker = _new_worker(app, attempt)
             worker.work(burst=burst, logging_level="INFO")
-            if burst or getattr(worker, "_stop_requested", False):
+            if burst or worker.stop_asked or getattr(worker, "_stop_requested", False):
                 return
             log.warning("worker loop ended without a stop request (Redis lost?)")
         except (redis.ConnectionError, redis.TimeoutError) as exc:
