@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from contextlib import closing
 from datetime import timedelta
 
