@@ -302,8 +302,8 @@ def counts(load: Load | None) -> dict:
     from hotline.models import Case, CaseEvent, OutboxMessage, utcnow
     from hotline.services import escalation
 
-    os.environ.update(ENV)
-    app = create_app({"SCHEDULING": False})
+    os.environ.update(ENV, HOTLINE_SCHEDULING="false")  # this process only reads
+    app = create_app()
     with app.app_context():
         now = utcnow()
         cases = list(db.session.scalars(select(Case).where(Case.content.contains(MARK))))

@@ -131,6 +131,8 @@ def _work_until_stopped(app: Flask, *, burst: bool) -> None:
                 return
             log.warning("worker loop ended without a stop request (Redis lost?)")
         except (redis.ConnectionError, redis.TimeoutError) as exc:
+            if worker is not None and worker.stop_asked:  # Redis went away while stopping
+                return
             log.warning("Redis unreachable: %s", exc)
         except StopRequested:
             return
