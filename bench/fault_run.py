@@ -48,7 +48,7 @@ WEB_PORT = int(os.environ.get("FAULT_WEB_PORT", "5262"))
 REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/0"
 WORK = Path(os.environ.get("FAULT_WORK", f"/tmp/{DB}-fault"))
 LOAD_SECONDS = float(os.environ.get("FAULT_LOAD_SECONDS", "140"))
-SETTLE_SECONDS = float(os.environ.get("FAULT_SETTLE_SECONDS", "150"))
+SETTLE_SECONDS = float(os.environ.get("FAULT_SETTLE_SECONDS", "420"))
 CLIENTS = int(os.environ.get("FAULT_CLIENTS", "3"))
 MARK = "故障演练"
 ENV = {key: value for key, value in os.environ.items() if not key.startswith("HOTLINE_")}
@@ -250,9 +250,15 @@ def terminate_backends() -> int:
     return len(rows)
 
 
+class _Logged(list):
+    def append(self, fault: str) -> None:
+        log(f"fault: {fault}")
+        super().append(fault)
+
+
 def inject(processes: Processes, state: dict) -> list[str]:
-    """The faults, in order, spread over the load."""
-    done = []
+    """The faults, in order, spread over the load (each logged as it happens)."""
+    done = _Logged()
     step = LOAD_SECONDS / 7
 
     def at(n: int) -> None:
@@ -325,7 +331,7 @@ def counts(load: Load | None) -> dict:
         "points_fired": sum(events.values()),
         "points_fired_twice+": sum(1 for c in events.values() if c > 1),
         "points_due_not_fired": still_due,
-        "outbox": outbox, "outbox_file_lines": sum(lines.values()),
+        "outbox": {str(k): v for k, v in outbox.items()}, "outbox_file_lines": sum(lines.values()),
         "outbox_keys_sent_twice+": sum(1 for c in lines.values() if c > 1),
     }
     if load is not None:
@@ -358,18 +364,25 @@ def main() -> int:
         state["start"] = time.monotonic()
         load.run()
         log(f"load: {CLIENTS} clients for {LOAD_SECONDS:.0f} s")
-        for fault in inject(processes, state):
-            log(f"fault: {fault}")
+        inject(processes, state)
         time.sleep(max(0.0, state["start"] + LOAD_SECONDS - time.monotonic()))
         load.join()
         log(f"load over: {load.sent} requests sent, answers {dict(load.statuses)}, "
             f"client errors {dict(load.client_errors)}, {len(load.acknowledged)} acknowledged, "
             f"{len(load.unanswered)} never answered")
 
-        settle_until = time.monotonic() + SETTLE_SECONDS
-        while time.monotonic() < settle_until:
-            time.sleep(15)
+        # The last cases' points fall due up to 2 minutes after the load; then wait until
+        # every due point fired and every message went out (or the settling time is over).
+        ended = time.monotonic()
+        time.sleep(125)
         after = counts(load)
+        while (after["points_due_not_fired"] or after["outbox"].get("pending")) \
+                and time.monotonic() < ended + SETTLE_SECONDS:
+            log(f"settling: {after['points_due_not_fired']} points due, "
+                f"{after['outbox'].get('pending', 0)} messages pending")
+            time.sleep(15)
+            after = counts(load)
+        log(f"settled {time.monotonic() - ended:.0f} s after the load")
         log(f"after: {after}")
         ok = (after["markers_with_2+_cases"] == 0 and after["points_fired_twice+"] == 0
               and after["points_due_not_fired"] == 0 and after["outbox_keys_sent_twice+"] == 0

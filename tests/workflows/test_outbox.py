@@ -226,5 +226,23 @@ def test_a_stopped_send_is_over_before_anyone_may_take_the_message_over(app):
 def test_a_bounded_send_that_crashes_is_raised_not_hidden(app, gateway):
     gateway(Flaky(ZeroDivisionError("bug")))
     message = stored()
-    with pytest.raises(delivery.SendCrashed, match="ZeroDivisionError"):
-        delivery.deliver(message.id, bounded=True)
+    with delivery.BoundedSender() as sender, pytest.raises(delivery.SendCrashed,
+                                                           match="ZeroDivisionError"):
+        delivery.deliver(message.id, sender=sender)
+
+
+def test_one_sending_process_serves_a_whole_sweep_until_a_send_is_stopped(
+        app, gateway, short_limits, tmp_path):
+    slow = gateway(Slow(tmp_path / "sends.log", seconds=0))
+    messages = [stored(f"m{i}") for i in range(3)]
+    with delivery.BoundedSender() as sender:
+        assert [delivery.deliver(m.id, sender=sender).outcome for m in messages] == ["sent"] * 3
+        assert sender.forks == 1  # one fork for the lot, not one per message
+        slow.seconds = 30  # the parent's copy: the next child forked sees it
+        sender.close()
+        late = stored("late")
+        assert delivery.deliver(late.id, sender=sender).outcome == "retry"
+        slow.seconds = 0
+        again = stored("again")
+        assert delivery.deliver(again.id, sender=sender).outcome == "sent"
+        assert sender.forks == 3  # the stopped child was replaced
