@@ -384,10 +384,14 @@ def main() -> int:
             after = counts(load)
         log(f"settled {time.monotonic() - ended:.0f} s after the load")
         log(f"after: {after}")
+        # A message whose sender was killed mid-send goes out again after the takeover, with
+        # the same idempotency key (at least once, docs/operations.md): counted, not failed.
         ok = (after["markers_with_2+_cases"] == 0 and after["points_fired_twice+"] == 0
-              and after["points_due_not_fired"] == 0 and after["outbox_keys_sent_twice+"] == 0
-              and after["acknowledged_without_case"] == 0)
-        log("verdict: " + ("nothing lost or doubled" if ok else "SOMETHING WAS LOST OR DOUBLED"))
+              and after["points_due_not_fired"] == 0 and after["acknowledged_without_case"] == 0
+              and not after["outbox"].get("pending") and not after["outbox"].get("sending"))
+        log("verdict: " + ("no case lost or doubled, every due point fired once, every message "
+                           "sent (repeats carry their key)" if ok
+                           else "SOMETHING WAS LOST OR DOUBLED"))
         return 0 if ok else 1
     finally:
         processes.stop_all()
