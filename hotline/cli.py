@@ -140,6 +140,7 @@ def serve(host: str, port: int, workers: int) -> None:
                                  preexec_fn=broker.die_with_starter())  # noqa: PLW1509
                 for _ in range(workers)]
     _print_banner(host, port)
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped like Ctrl-C: workers and Redis too
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     except KeyboardInterrupt:
@@ -156,6 +157,10 @@ def serve(host: str, port: int, workers: int) -> None:
         if server is not None:
             server.shutdown()
         click.echo("hotline stopped")
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _shown(host: str) -> str:

@@ -193,3 +193,68 @@ def test_a_multipart_part_whose_name_does_not_parse_is_no_500(client, world):
     response = client.post("/api/v1/kb/import", headers=headers, data=body,
                            content_type="multipart/form-data; boundary=b")
     assert response.status_code < 500
+
+
+BEYOND_ROW = 2**31  # one past the largest row id (PostgreSQL INTEGER)
+
+
+@pytest.mark.parametrize("value", [BEYOND_ROW, 0])
+def test_a_row_id_in_an_action_body_beyond_any_row_is_422_naming_it(api, value):
+    """``kb_article`` names an article row: out of the row-id range it is the client's 422,
+    not PostgreSQL's refusal to compare (a 500); the case is left as it was."""
+    case = api.create_case(type="consultation", content="请问公积金咋个取")
+    response = api("agent").act(case["number"], "resolve", kb_article=value)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["error"]["field"] == "kb_article"
+    assert api("agent").get(f"/api/v1/cases/{case['number']}").get_json()["status"] \
+        == "registered"
+
+
+def test_a_row_id_from_a_form_beyond_any_row_names_the_field(client, auth, world):
+    """The console's knowledge-base answer posts the article id as form text: the service
+    checks the range itself and the page says which field, registering nothing."""
+    from sqlalchemy import func, select
+
+    from hotline.extensions import db
+    from hotline.models import Case
+
+    before = db.session.scalar(select(func.count()).select_from(Case))
+    auth.login("agent")
+    response = client.post("/kb/answer", data={
+        "phone": "13800001111", "content": "请问公积金能不能取出来买房",
+        "kb_article": str(BEYOND_ROW)}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "「知识库文章」必须在 1 到 2147483647 之间" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Case)) == before
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    ("/api/v1/audit", "before"),
+    ("/admin/audit", "before"),
+    ("/admin/webhooks", "subscription"),
+])
+def test_a_row_id_in_a_query_beyond_any_row_is_422_naming_it(client, auth, api, path, field):
+    if path.startswith("/api/"):
+        response = api("admin").get(path, query_string={field: str(BEYOND_ROW)})
+        assert response.status_code == 422
+        assert response.get_json()["error"]["field"] == field
+        assert api("admin").get(path, query_string={field: str(BEYOND_ROW - 1)}).status_code \
+            == 200
+        return
+    auth.login("admin")
+    response = client.get(path, query_string={field: str(BEYOND_ROW)})
+    assert response.status_code == 422, response.status_code
+    assert client.get(path, query_string={field: str(BEYOND_ROW - 1)}).status_code == 200
+
+
+def test_a_case_cursor_beyond_any_row_is_422(api):
+    cursor = base64.urlsafe_b64encode(str(BEYOND_ROW).encode()).decode().rstrip("=")
+    response = api("agent").get("/api/v1/cases", query_string={"cursor": cursor})
+    assert response.status_code == 422 and response.get_json()["error"]["field"] == "cursor"
+
+
+def test_the_contract_bounds_row_ids():
+    from hotline.blueprints.api import schemas
+
+    assert schemas.ACTION_FIELD_TYPES["kb_article"]["maximum"] == boundary.MAX_ROW_ID
+    assert schemas.AUDIT_QUERY["properties"]["before"]["maximum"] == boundary.MAX_ROW_ID

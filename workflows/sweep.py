@@ -33,7 +33,9 @@ def run() -> dict:
     message_ids = outbox.due_ids(now)
     # Each claim is stamped when it is taken, not when the sweep began: a long sweep must
     # not hand out claims that are already old enough to be taken over.
-    outcomes = [delivery.deliver(message_id).outcome for message_id in message_ids]
+    with delivery.BoundedSender() as sender:
+        outcomes = [delivery.deliver(message_id, sender=sender).outcome
+                    for message_id in message_ids]
     summary = {
         "at": now.isoformat(),
         "due_cases": len(case_ids),

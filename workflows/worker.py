@@ -21,7 +21,7 @@ from rq.exceptions import StopRequested
 from hotline import broker
 from hotline.app import create_app
 from hotline.broker import get_redis
-from workflows import context, schedule
+from workflows import context, schedule, scheduler
 from workflows.health import WORKER_TTL
 from workflows.queues import QUEUE_NAMES
 
@@ -40,6 +40,13 @@ class HotlineWorker(Worker):
 
     # RQ retries a lost connection itself, waiting up to this long between attempts.
     max_connection_wait_time = 10.0
+    # Set by SIGTERM/SIGINT: an idle RQ worker then leaves its loop as it would when Redis is
+    # lost, without a trace of the request; this tells the two apart.
+    stop_asked = False
+
+    def request_stop(self, signum, frame):
+        self.stop_asked = True
+        return super().request_stop(signum, frame)
 
     def heartbeat(self, *args, **kwargs):
         """Beat, and register again first when Redis forgot this worker (it restarted
@@ -51,14 +58,30 @@ class HotlineWorker(Worker):
         return super().heartbeat(*args, **kwargs)
 
     def work(self, *args, **kwargs):
+        """Work the queues with the periodic tick and the scheduler role in threads of this
+        process. RQ's forked scheduler is never started (``with_scheduler`` is taken here):
+        its lock outlives a killed holder by up to ten minutes (:mod:`workflows.scheduler`)."""
+        kwargs.pop("with_scheduler", None)
+        burst = kwargs.get("burst", args[0] if args else False)
         stop = threading.Event()
         ticker = threading.Thread(target=_tick_forever, args=(stop,), daemon=True,
                                   name="hotline-periodic-tick")
         ticker.start()
+        if burst:  # one pass moves what is due now, as RQ's burst scheduler does
+            role = scheduler.FailoverScheduler(self.queues, self.connection, name=self.name)
+            try:
+                role.pass_once()
+            finally:
+                role.close()
+        else:
+            role, stop_role, thread = scheduler.start(self.queues, self.connection, self.name)
         try:
             return super().work(*args, **kwargs)
         finally:
             stop.set()
+            if not burst:
+                stop_role.set()
+                thread.join(timeout=10)
 
 
 def _tick_forever(stop: threading.Event) -> None:
@@ -76,7 +99,7 @@ def _tick_forever(stop: threading.Event) -> None:
 
 
 def run_worker(app: Flask, *, burst: bool = False) -> None:
-    """Run one worker with its scheduler on the hotline queues until stopped.
+    """Run one worker with the scheduler role on the hotline queues until stopped.
 
     A lost Redis connection does not end the process: the worker starts again with back-off
     once Redis answers, and meanwhile a timer in this process runs the database sweep
@@ -103,11 +126,13 @@ def _work_until_stopped(app: Flask, *, burst: bool) -> None:
         worker = None
         try:
             worker = _new_worker(app, attempt)
-            worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+            worker.work(burst=burst, logging_level="INFO")
             if burst or _asked_to_stop(worker):
                 return
             log.warning("worker loop ended without a stop request (Redis lost?)")
         except (redis.ConnectionError, redis.TimeoutError) as exc:
+            if _asked_to_stop(worker):  # Redis went away while stopping
+                return
             log.warning("Redis unreachable: %s", exc)
         except StopRequested:
             return
@@ -128,7 +153,8 @@ def _work_until_stopped(app: Flask, *, burst: bool) -> None:
 def _asked_to_stop(worker: HotlineWorker | None) -> bool:
     """Whether a signal asked this worker to stop (RQ records when, on Ctrl-C or SIGTERM,
     busy or idle; ``_stop_requested`` alone is only set while a job runs)."""
-    return worker is not None and (getattr(worker, "_stop_requested", False)
+    return worker is not None and (worker.stop_asked
+                                   or getattr(worker, "_stop_requested", False)
                                    or getattr(worker, "_shutdown_requested_date", None)
                                    is not None)
 
@@ -138,10 +164,7 @@ def _close_connections(worker: HotlineWorker | None) -> None:
     worker restarted many times during an outage must not keep them all open."""
     if worker is None:
         return
-    scheduler_connection = worker.scheduler and worker.scheduler._connection  # noqa: SLF001
-    for connection in (worker.connection, scheduler_connection):
-        if connection:
-            broker.close_client(connection)
+    broker.close_client(worker.connection)
 
 
 def _new_worker(app: Flask, attempt: int) -> HotlineWorker:

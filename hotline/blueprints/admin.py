@@ -19,7 +19,7 @@ from hotline.models import (
     utcnow,
 )
 from hotline.services import accounts, directory, personal_data, sla, webhooks
-from hotline.services.validation import whole_number
+from hotline.services.validation import row_id
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
 
@@ -164,7 +164,7 @@ def sla_policies():
 def audit():
     """Every read of a citizen's full phone number, newest first, 100 a page."""
     before = request.args.get("before")
-    before_id = whole_number(before, "before", minimum=1, maximum=2**62) if before else None
+    before_id = row_id(before, "before") if before else None
     reads = personal_data.reads(limit=100, before_id=before_id)
     return render_template("admin/audit.html", reads=reads,
                            next_before=reads[-1].id if len(reads) == 100 else None)
@@ -179,8 +179,7 @@ def webhook_deliveries():
     if status is not None and status not in set(OutboxStatus):
         status = None
     chosen = request.args.get("subscription") or None
-    subscription_id = (whole_number(chosen, "subscription", minimum=1, maximum=2**62)
-                       if chosen else None)
+    subscription_id = row_id(chosen, "subscription") if chosen else None
     subscriptions = webhooks.all_subscriptions()
     return render_template("admin/webhooks.html", statuses=list(OutboxStatus), status=status,
                            subscriptions=subscriptions, subscription_id=subscription_id,

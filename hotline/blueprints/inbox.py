@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 
 from hotline import phones
 from hotline.blueprints.guards import current_actor, role_required
+from hotline.boundary import MAX_ROW_ID
 from hotline.errors import ServiceError
 from hotline.extensions import db
 from hotline.i18n import gettext as _
@@ -35,6 +36,7 @@ from hotline.models import (
 from hotline.services import calls, cases, chat, directory, gate, notices, repeats, storage
 from hotline.services.intake import review as intake_review
 from hotline.services.intake import store
+from hotline.services.validation import whole_number
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import localtime, send_attachment, translate_error
 from workflows import inbound
@@ -266,8 +268,9 @@ def chat_case(conversation_id: int):
 def chat_lines(conversation_id: int):
     """New lines of a conversation, for the agent page's poll."""
     conversation = chat.get(conversation_id)
-    after = request.args.get("after", "0")
-    lines = chat.lines(conversation, int(after) if after.isdigit() else 0)
+    after = whole_number(request.args.get("after") or "0", "after", minimum=0,
+                         maximum=MAX_ROW_ID)
+    lines = chat.lines(conversation, after)
     return jsonify(status=conversation.status, lines=[{
         "id": line.id, "author": line.author, "body": line.body,
         "label": line.author_label or "", "at": localtime(line.created_at, "%H:%M:%S"),

@@ -9,6 +9,7 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, make_response, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from hotline.boundary import MAX_ROW_ID
 from hotline.channels import challenge
 from hotline.errors import InvalidInput, ServiceError
 from hotline.extensions import db
@@ -211,7 +212,7 @@ def chat_lines(public_id: str):
     """The conversation's new lines (the citizen's browser polls this)."""
     conversation = chat.for_citizen(public_id, _token())
     after = whole_number(request.args.get("after") or "0", "after", minimum=0,
-                         maximum=2**62)
+                         maximum=MAX_ROW_ID)
     return {"status": conversation.status,
             "case": conversation.case.number if conversation.case_id else None,
             "lines": [_line(line) for line in chat.lines(conversation, after)]}

@@ -159,10 +159,16 @@ def send(claimed: Claimed, now: datetime) -> Attempt:
     except PermanentGatewayError as exc:
         return Attempt(S.DEAD, error=str(exc))
     except GatewayError as exc:
-        status = S.DEAD if claimed.attempts >= MAX_ATTEMPTS else S.PENDING
-        return Attempt(status, error=str(exc), retry_at=now + backoff(claimed.attempts))
+        return failed(claimed, str(exc), now)
     log.info("sent message %s to %s", message.id, mask_recipient(message.recipient))
     return Attempt(S.SENT, provider_id=None if provider_id is None else str(provider_id))
+
+
+def failed(claimed: Claimed, error: str, now: datetime) -> Attempt:
+    """A send that may not have reached the gateway: retried later with back-off (the
+    idempotency key lets the gateway drop a repeat), given up after MAX_ATTEMPTS."""
+    status = S.DEAD if claimed.attempts >= MAX_ATTEMPTS else S.PENDING
+    return Attempt(status, error=error, retry_at=now + backoff(claimed.attempts))
 
 
 def record_attempt(message_id: int, attempt: Attempt, now: datetime) -> Delivery:
@@ -194,13 +200,22 @@ def _outbound(message: OutboxMessage) -> OutboundMessage:
 
 def longest_send() -> timedelta:
     """The longest one send through any configured gateway can take, from their timeouts."""
-    longest = LOCAL_SEND
-    for gateway in gateways().values():
-        timeout = getattr(gateway, "timeout", None)
-        if timeout:
-            steps = getattr(gateway, "send_steps", HTTP_SEND_STEPS)
-            longest = max(longest, timedelta(seconds=steps * float(timeout)))
-    return longest
+    return max([LOCAL_SEND, *(_send_time(gateway) for gateway in gateways().values())])
+
+
+def _send_time(gateway) -> timedelta:
+    timeout = getattr(gateway, "timeout", None)
+    if not timeout:
+        return LOCAL_SEND
+    return timedelta(seconds=getattr(gateway, "send_steps", HTTP_SEND_STEPS) * float(timeout))
+
+
+def send_limit(channel: str) -> timedelta:
+    """How long one send through ``channel`` may run before it is stopped (a send made by the
+    sweep rather than by its own delivery job): the gateway's steps times its timeout and the
+    delivery job's margin, so never past :func:`delivery_job_timeout` nor the takeover."""
+    gateway = gateways().get(channel) or gateways()["console"]
+    return max(LOCAL_SEND, _send_time(gateway)) + JOB_MARGIN
 
 
 def reclaim_after() -> timedelta:

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from hotline import phones
+from hotline import boundary, phones
 from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.models import (
@@ -97,7 +97,7 @@ def decode_cursor(cursor: str) -> int:
         case_id = int(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("「{field}」无效", field="cursor") from None
-    if not 0 < case_id < 2**62:
+    if not 0 < case_id <= boundary.MAX_ROW_ID:
         raise InvalidInput("「{field}」无效", field="cursor")
     return case_id
 

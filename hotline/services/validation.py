@@ -61,6 +61,12 @@ def choice(value: Any, enum_cls: type[E], field: str, default: E | None = None) 
                            value=str(value), choices=", ".join(m.value for m in enum_cls)) from None
 
 
+def row_id(value: Any, field: str) -> int:
+    """A row id from a body or query: a whole number that can name a row (PostgreSQL INTEGER
+    ids); beyond that range PostgreSQL would refuse the comparison, so it is the client's 422."""
+    return whole_number(value, field, minimum=1, maximum=boundary.MAX_ROW_ID)
+
+
 def whole_number(value: Any, field: str, *, minimum: int, maximum: int) -> int:
     """An integer within bounds. JSON must carry a number without a fraction (``2.9`` and
     ``2.0`` are refused, never truncated); a string of ASCII digits is accepted because that is

@@ -191,3 +191,28 @@ def test_the_agent_console_refuses_a_call_registered_twice(client, auth, world):
     assert again.status_code == 409
     assert "该来源编号已登记过工单" in again.get_data(as_text=True)
     assert case_count() == 1
+
+
+def test_an_answer_whose_connection_was_cut_is_stored_on_a_fresh_one(post, monkeypatch):
+    """Found by bench/fault_run.py: pg_terminate_backend between the registration's commit
+    and the storing of its answer gave a 500, and the retry a 409 for good although the case
+    existed. The answer is now stored once more on a fresh connection."""
+    from sqlalchemy.exc import OperationalError
+
+    from hotline.blueprints.api import idempotency as api_idempotency
+
+    record, calls = idempotency.record, []
+
+    def cut_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("INSERT", {}, Exception("server closed the connection"),
+                                   connection_invalidated=True)
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(api_idempotency.idempotency, "record", cut_once)
+    first = post("/api/v1/cases", CASE, key="cti-cut")
+    assert first.status_code == 201 and len(calls) == 2
+    again = post("/api/v1/cases", CASE, key="cti-cut")
+    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert case_count() == 1

@@ -30,14 +30,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.committing]  # worker processes read
 DISPATCHED, REPLIED = 8, 6
 
 
-def start_worker(app, tmp_path: Path, name: str) -> subprocess.Popen:
+def start_worker(app, tmp_path: Path, name: str, *, sweep_every: int = 2) -> subprocess.Popen:
     env = {**os.environ,
            "HOTLINE_DATABASE_URL": app.config["DATABASE_URL"],
            "HOTLINE_REDIS_URL": app.config["REDIS_URL"],
            "HOTLINE_INSTANCE_PATH": app.config["INSTANCE_PATH"],
            "HOTLINE_SECRET_KEY": "test-secret",
-           "HOTLINE_SWEEP_INTERVAL_SECONDS": "2",
+           "HOTLINE_SWEEP_INTERVAL_SECONDS": str(sweep_every),
            "HOTLINE_LOG_LEVEL": "WARNING"}
+    env.pop("PYTHONTRACEMALLOC", None)  # a traced worker is too slow for the waits here
     with open(tmp_path / f"{name}.log", "w") as log:  # the child keeps its own descriptor
         return subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from hotline.extensions import db
 from hotline.gateways import GatewayError, PermanentGatewayError
 from hotline.models import OutboxMessage, utcnow
 from hotline.services import outbox
-from workflows import delivery
+from workflows import delivery, sweep
 
 
 def stored(key: str = "k1", channel: str = "sms") -> OutboxMessage:
@@ -150,3 +152,97 @@ def test_reclaim_timing_follows_the_slowest_gateways_timeout(app):
 
 def test_the_delivery_job_is_stopped_before_its_claim_may_be_taken_over(app):
     assert outbox.delivery_job_timeout() < outbox.reclaim_after().total_seconds()
+
+
+class Slow:
+    """A gateway that trickles its answer far past its own timeout; each send it starts and
+    finishes is written to a file (the send runs in a child process)."""
+
+    timeout = 0.2
+    send_steps = 1
+
+    def __init__(self, log: Path, seconds: float) -> None:
+        self.log, self.seconds = log, seconds
+
+    def send(self, message) -> str:
+        with self.log.open("a") as out:
+            out.write(f"start {message.idempotency_key}\n")
+        self.log.with_suffix(".pid").write_text(str(os.getpid()))
+        time.sleep(self.seconds)
+        with self.log.open("a") as out:
+            out.write(f"end {message.idempotency_key}\n")
+        return "provider-1"
+
+
+@pytest.fixture
+def short_limits(monkeypatch):
+    monkeypatch.setattr(outbox, "LOCAL_SEND", timedelta(seconds=0.5))
+    monkeypatch.setattr(outbox, "JOB_MARGIN", timedelta(seconds=0.5))
+
+
+def test_a_sweep_send_to_a_slow_gateway_is_stopped_at_its_limit(app, gateway, short_limits,
+                                                                 tmp_path):
+    slow = gateway(Slow(tmp_path / "sends.log", seconds=30))
+    message = stored()
+    limit = outbox.send_limit("sms")
+    assert limit == timedelta(seconds=1)  # the gateway's one step of 0.2 s, at least 0.5 s
+    assert limit < outbox.reclaim_after()
+    started = time.monotonic()
+    summary = sweep.run()
+    took = time.monotonic() - started
+    assert summary["messages"] == 1 and summary["sent"] == 0
+    assert took < 5, took  # stopped at ~1 s, not 30
+    db.session.refresh(message)
+    assert message.status == "pending" and message.attempts == 1
+    assert "stopped" in message.last_error
+    with pytest.raises(ProcessLookupError):  # the sending process is gone, not left running
+        os.kill(int((tmp_path / "sends.pid").read_text()), 0)
+    assert (tmp_path / "sends.log").read_text().splitlines() == ["start k1"]
+    assert sweep.run()["messages"] == 0  # retried after its back-off, not at once
+
+    # Its turn comes: the gateway answers now, and the message goes out once more, once.
+    slow.seconds = 0
+    message.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert sweep.run()["sent"] == 1
+    assert (tmp_path / "sends.log").read_text().splitlines() == ["start k1", "start k1",
+                                                                 "end k1"]
+    db.session.refresh(message)
+    assert message.status == "sent" and message.provider_id == "provider-1"
+
+
+def test_a_stopped_send_is_over_before_anyone_may_take_the_message_over(app):
+    """Every channel's send limit ends before the delivery job's, which ends before the
+    takeover: no second sender while a first may still be talking to the gateway."""
+    app.config.update(SMTP_HOST="smtp.example.org", SMTP_SENDER="hotline@example.org",
+                      SMTP_TIMEOUT=30)
+    app.extensions.pop("hotline.gateways", None)
+    for channel in ("sms", "email", "wechat", "webhook", "console"):
+        limit = outbox.send_limit(channel).total_seconds()
+        assert limit <= outbox.delivery_job_timeout() < outbox.reclaim_after().total_seconds()
+    assert outbox.send_limit("email") == timedelta(seconds=8 * 30 + 10)
+
+
+def test_a_bounded_send_that_crashes_is_raised_not_hidden(app, gateway):
+    gateway(Flaky(ZeroDivisionError("bug")))
+    message = stored()
+    with delivery.BoundedSender() as sender, pytest.raises(delivery.SendCrashed,
+                                                           match="ZeroDivisionError"):
+        delivery.deliver(message.id, sender=sender)
+
+
+def test_one_sending_process_serves_a_whole_sweep_until_a_send_is_stopped(
+        app, gateway, short_limits, tmp_path):
+    slow = gateway(Slow(tmp_path / "sends.log", seconds=0))
+    messages = [stored(f"m{i}") for i in range(3)]
+    with delivery.BoundedSender() as sender:
+        assert [delivery.deliver(m.id, sender=sender).outcome for m in messages] == ["sent"] * 3
+        assert sender.forks == 1  # one fork for the lot, not one per message
+        slow.seconds = 30  # the parent's copy: the next child forked sees it
+        sender.close()
+        late = stored("late")
+        assert delivery.deliver(late.id, sender=sender).outcome == "retry"
+        slow.seconds = 0
+        again = stored("again")
+        assert delivery.deliver(again.id, sender=sender).outcome == "sent"
+        assert sender.forks == 3  # the stopped child was replaced

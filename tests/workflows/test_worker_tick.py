@@ -107,3 +107,31 @@ def test_the_worker_builds_the_app_when_plain_rq_starts_it(app, monkeypatch):
     monkeypatch.setattr(context, "preload", lambda: None)
     worker.HotlineWorker([Queue(HIGH, connection=get_redis())], connection=get_redis())
     assert context.get_app() is app
+
+
+class _Stopping:
+    """A worker asked to stop (SIGTERM) that leaves its loop the way RQ does: returning
+    while idle, or with a connection error when Redis went away meanwhile."""
+
+    stop_asked = True
+    connection = None
+
+    def __init__(self, error: Exception | None) -> None:
+        self.error = error
+
+    def work(self, **kwargs):
+        if self.error is not None:
+            raise self.error
+        return False
+
+
+@pytest.mark.parametrize("error", [None, __import__("redis").ConnectionError("gone")])
+def test_a_worker_asked_to_stop_stops_instead_of_starting_again(app, monkeypatch, error):
+    """Before, an idle worker given SIGTERM was started again a second later as if Redis
+    had been lost, and systemd had to kill it."""
+    started = []
+    monkeypatch.setattr(worker, "_new_worker", lambda app, attempt: started.append(attempt)
+                        or _Stopping(error))
+    monkeypatch.setattr(worker, "_close_connections", lambda w: None)
+    worker._work_until_stopped(app, burst=False)  # noqa: SLF001
+    assert started == [1]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Response, make_response, request
+from sqlalchemy.exc import DBAPIError
 
 from hotline.services import idempotency
 from hotline.unit_of_work import unit_of_work
@@ -42,11 +43,24 @@ def idempotent(view: Callable) -> Callable:
             with unit_of_work():
                 idempotency.release(scope, key)
             raise
-        with unit_of_work():
-            idempotency.record(scope, key, response.status_code,
-                               response.get_data(as_text=True))
+        _store(scope, key, response)
         return response
     return wrapped
+
+
+def _store(scope: str, key: str, response: Response) -> None:
+    """Keep the answer for repeats. The view's work is committed by now: when the database
+    connection was cut just after (a restart, a failover), the answer is stored once more on
+    a fresh connection, or a retry would find the key held for good and never learn it."""
+    for attempt in (1, 2):
+        try:
+            with unit_of_work():
+                idempotency.record(scope, key, response.status_code,
+                                   response.get_data(as_text=True))
+            return
+        except DBAPIError as exc:
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
 
 
 def _scope() -> str:

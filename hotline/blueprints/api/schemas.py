@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from hotline.apispec.components import OPT_STR, STR, enum_of
+from hotline.boundary import MAX_ROW_ID
 from hotline.models.enums import (
     CaseStatus,
     Channel,
@@ -97,8 +98,9 @@ ACTION_PATH = {"action": {"type": "string", "enum": [a.replace("_", "-") for a i
 #: from the service's own list (cases.ACTION_PARAMS), so the contract cannot drift from it
 ACTION_FIELD_TYPES: dict[str, dict[str, Any]] = {
     "days": {"type": "integer", "description": "extend: working days asked for"},
-    "kb_article": {"type": "integer", "description": "resolve: the knowledge-base article "
-                                                    "whose answer closes the consultation"},
+    "kb_article": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID,
+                   "description": "resolve: the knowledge-base article whose answer closes "
+                                  "the consultation"},
     "assist": {"type": "array", "items": STR,
                "description": "dispatch: codes of the assisting departments (协办); "
                               "left out: the case keeps those it has"},
@@ -171,7 +173,7 @@ QUALITY_ANSWER = {
 PHONE = {"type": "object", "required": ["number", "phone"],
          "properties": {"number": STR, "phone": STR}}
 AUDIT_QUERY = _body({"limit": {"type": "integer", "minimum": 1, "maximum": MAX_READS_PAGE},
-                     "before": {"type": "integer", "minimum": 1, "maximum": 2**62,
+                     "before": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID,
                                 "description": "next_before of the previous page"}})
 _READ = {"type": "object", "properties": {
     "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},

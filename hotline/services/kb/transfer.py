@@ -22,6 +22,7 @@ from hotline.errors import InvalidInput, ServiceError
 from hotline.extensions import db
 from hotline.i18n import gettext
 from hotline.models import ArticleStatus, KbArticle
+from hotline.services import validation
 from hotline.services.actors import Actor
 from hotline.services.kb import articles
 
@@ -130,7 +131,8 @@ def _import_one(actor: Actor, row: dict[str, Any]) -> bool:
     except ValueError:
         raise InvalidInput("未知的文章状态：{code}", field="status", code=wanted) from None
     article_id = _cell(row.get("id"))
-    existing = db.session.get(KbArticle, int(article_id)) if str(article_id).isdigit() else None
+    existing = (db.session.get(KbArticle, validation.row_id(article_id, "id"))
+                if str(article_id).isdigit() else None)
     if existing is None:
         articles.create_article(actor, data, status=_import_status(actor, status))
         return True

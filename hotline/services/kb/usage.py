@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from hotline.errors import Conflict, InvalidInput
+from hotline.errors import Conflict
 from hotline.extensions import db
 from hotline.models import (
     ArticleStatus,
@@ -23,6 +23,7 @@ from hotline.models import (
     KbUse,
     RequestType,
 )
+from hotline.services import validation
 from hotline.services.actors import Actor
 from hotline.services.kb import articles
 
@@ -31,10 +32,7 @@ GAP_MIN_CASES = 2
 
 def article_for_answer(article_id: Any, today: date) -> KbArticle:
     """The article a direct answer may be given from: published and current today."""
-    try:
-        article = db.session.get(KbArticle, int(article_id))
-    except (TypeError, ValueError):
-        raise InvalidInput("「{field}」必须是整数", field="kb_article") from None
+    article = db.session.get(KbArticle, validation.row_id(article_id, "kb_article"))
     if article is None or article.status != ArticleStatus.PUBLISHED:
         raise Conflict("知识库文章 {id} 未发布，不能用于直接答复", id=article_id)
     if not is_current(article, today):
