@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -193,10 +194,33 @@ def test_the_agent_console_refuses_a_call_registered_twice(client, auth, world):
     assert case_count() == 1
 
 
-def test_an_answer_whose_connection_was_cut_is_stored_on_a_fresh_one(post, monkeypatch):
-    """Found by bench/fault_run.py: pg_terminate_backend between the registration's commit
-    and the storing of its answer gave a 500, and the retry a 409 for good although the case
-    existed. The answer is now stored once more on a fresh connection."""
+def test_the_answer_is_committed_with_the_case(post, monkeypatch):
+    """Found by bench/fault_run.py: a web process killed after the registration committed
+    but before its answer was stored left the key held without an answer; the retry got 409
+    for five minutes, and a retry after that would have registered the case again. The
+    answer is now written in the registration's own transaction."""
+    from hotline.blueprints.api import idempotency as api_idempotency
+
+    kept, seen = api_idempotency._kept, []  # noqa: SLF001 - runs right after the commit
+
+    def at_commit():
+        row = db.session.scalar(select(IdempotentRequest).where(
+            IdempotentRequest.key == "cti-atomic"))
+        seen.append((row.status, json.loads(row.body)["number"]))
+        kept()
+
+    monkeypatch.setattr(api_idempotency, "_kept", at_commit)
+    first = post("/api/v1/cases", CASE, key="cti-atomic")
+    assert first.status_code == 201
+    assert seen == [(201, first.get_json()["number"])]
+    again = post("/api/v1/cases", CASE, key="cti-atomic")
+    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert case_count() == 1
+
+
+def test_a_connection_cut_before_the_commit_leaves_neither_case_nor_key(post, monkeypatch):
+    """The answer and the case are one transaction: when it fails, both are gone and the
+    retry registers the case once."""
     from sqlalchemy.exc import OperationalError
 
     from hotline.blueprints.api import idempotency as api_idempotency
@@ -206,13 +230,14 @@ def test_an_answer_whose_connection_was_cut_is_stored_on_a_fresh_one(post, monke
     def cut_once(*args, **kwargs):
         calls.append(1)
         if len(calls) == 1:
-            raise OperationalError("INSERT", {}, Exception("server closed the connection"),
+            raise OperationalError("UPDATE", {}, Exception("server closed the connection"),
                                    connection_invalidated=True)
         return record(*args, **kwargs)
 
     monkeypatch.setattr(api_idempotency.idempotency, "record", cut_once)
-    first = post("/api/v1/cases", CASE, key="cti-cut")
-    assert first.status_code == 201 and len(calls) == 2
+    with pytest.raises(OperationalError):
+        post("/api/v1/cases", CASE, key="cti-cut")
+    assert case_count() == 0
     again = post("/api/v1/cases", CASE, key="cti-cut")
-    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
     assert case_count() == 1

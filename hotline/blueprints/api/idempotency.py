@@ -2,8 +2,11 @@
 answer was lost, its own timeout fired) sends the same key and gets the first answer, status
 and body, for 24 hours; the work is done once.
 
-The key is reserved in one unit of work before the view runs and the answer stored in another
-after it; the view keeps its own. A view that refuses (a 4xx from a service) wrote nothing,
+The key is reserved in one unit of work before the view runs. A view that writes stores its
+answer in its own transaction, with the work (:func:`keep_answer`): a process that dies
+after the commit leaves the answer for the retry, never a key held without one (which would
+let a retry after the five-minute reservation do the work twice). Any other answer is stored
+in a unit of work after the view. A view that refuses (a 4xx from a service) wrote nothing,
 so its key is released and a corrected retry runs. Keys live in the database, not Redis.
 """
 
@@ -13,11 +16,11 @@ import hashlib
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, make_response, request
+from flask import Response, current_app, g, make_response, request
 from sqlalchemy.exc import DBAPIError
 
 from hotline.services import idempotency
-from hotline.unit_of_work import unit_of_work
+from hotline.unit_of_work import after_commit, unit_of_work
 
 HEADER = "Idempotency-Key"
 
@@ -37,15 +40,32 @@ def idempotent(view: Callable) -> Callable:
             first = idempotency.reserve(scope, key, _fingerprint())
         if first is not None:
             return _replay(first)
+        g.idempotency_key, g.idempotency_kept = (scope, key), False
         try:
             response = make_response(view(*args, **kwargs))
         except BaseException:
-            with unit_of_work():
-                idempotency.release(scope, key)
+            if not g.idempotency_kept:  # the work committed with its answer: keep both
+                with unit_of_work():
+                    idempotency.release(scope, key)
             raise
-        _store(scope, key, response)
+        if not g.idempotency_kept:
+            _store(scope, key, response)
         return response
     return wrapped
+
+
+def keep_answer(body: dict, status: int) -> None:
+    """Inside the view's unit of work: store its answer in the same transaction as its work,
+    when the request came with a key."""
+    held = g.get("idempotency_key")
+    if held is None:
+        return
+    idempotency.record(*held, status, current_app.json.dumps(body))
+    after_commit(_kept, key=("idempotency", held))
+
+
+def _kept() -> None:
+    g.idempotency_kept = True
 
 
 def _store(scope: str, key: str, response: Response) -> None:

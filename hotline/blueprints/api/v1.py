@@ -11,7 +11,7 @@ from hotline.apispec import checked_body, checked_query, operation
 from hotline.apispec.components import ref
 from hotline.blueprints.api import schemas
 from hotline.blueprints.api.base import bp, json_body, token_required
-from hotline.blueprints.api.idempotency import idempotent
+from hotline.blueprints.api.idempotency import idempotent, keep_answer
 from hotline.blueprints.api.serialize import case_detail, case_summary, public_case
 from hotline.errors import Forbidden, InvalidInput, NotFound
 from hotline.models import CaseStatus, Channel, Role
@@ -68,16 +68,18 @@ def create_case():
         return _detail(existing), 200
     try:
         # keep_loaded: the answer is the case just written, not read back
-        with unit_of_work(keep_loaded=True):
+        with unit_of_work(keep_loaded=True) as session:
             case = registration.register_case(g.actor, new)
+            session.flush()  # the answer shows the case as committed
+            body = _detail(case)
+            if case.status == CaseStatus.REGISTERED:  # not routed: say where it could go
+                body["suggestion"] = suggestions.suggest(case.content, case.address).as_dict()
+            keep_answer(body, 201)
     except IntegrityError:  # a concurrent request with the same reference won
         existing = _registered(new)
         if existing is None:
             raise
         return _detail(existing), 200
-    body = _detail(case)
-    if case.status == CaseStatus.REGISTERED:  # not routed by the caller: say where it could go
-        body["suggestion"] = suggestions.suggest(case.content, case.address).as_dict()
     return body, 201
 
 
@@ -185,10 +187,13 @@ def act(number: str, action: str):
     data = checked_body(json_body()) if request.get_data() else {}
     version = data.pop("version", None)  # an integer: checked against schemas.ACTION
     cases.check_params(action, data)
-    with unit_of_work():
+    with unit_of_work() as session:
         case = cases.perform(g.actor, number, action, data,
                              expected_version=version)
-    return _detail(case)
+        session.flush()  # the answer shows the case as committed (its new version)
+        body = _detail(case)
+        keep_answer(body, 200)
+    return body
 
 
 def _act_with_files(number: str, action: str):
@@ -202,14 +207,17 @@ def _act_with_files(number: str, action: str):
     files = [(f.filename or "", f.read()) for f in request.files.getlist("files")]
     kept = []
     try:
-        with unit_of_work():
+        with unit_of_work() as session:
             case, kept = replies.act_with_files(g.actor, number, action,
                                                 {"content": form.get("content")}, files,
                                                 expected_version=expected)
+            session.flush()  # the answer shows the case as committed (its new version)
+            body = _detail(case)
+            keep_answer(body, 200)
     except Exception:
         replies.forget_files(kept)
         raise
-    return _detail(case)
+    return body
 
 
 @bp.post("/cases/<number>/phone")
