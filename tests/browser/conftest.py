@@ -16,12 +16,27 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.fixture
 def live_server(app, world) -> Iterator[str]:
     app.config["WTF_CSRF_ENABLED"] = True  # the pages' forms and scripts send their tokens
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _files_closed(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+def _files_closed(app):
+    """Read each answer whole and close it at once. Werkzeug's development server skips
+    ``close()`` when the browser resets the connection while it drains the request (a page
+    left while a script loads), and the open static file then warns at collection, at a
+    moment no test owns. Pages here are small and none streams."""
+    def wsgi(environ, start_response):
+        result = app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+    return wsgi
 
 
 @pytest.fixture(scope="session")
