@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from hotline.errors import Conflict, Forbidden
 from hotline.extensions import db
+from hotline.i18n import known_language
 from hotline.models import (
     Case,
     CaseAction,
@@ -61,6 +62,9 @@ class NewCase:
     suggested_department: Any = None
     #: where the correction came from: ``intake`` for a person registering a request
     correction_source: CorrectionSource = CorrectionSource.INTAKE
+    #: the citizen's language (``zh_CN`` or ``en``: the page, chat or message they wrote
+    #: in); their notices are written in it. Anything else: the deployment's language
+    language: Any = None
 
 
 def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) -> Case:
@@ -132,6 +136,7 @@ def _checked_new_case(new: NewCase) -> dict[str, Any]:
                                             max_chars=CODE_MAX),
         "suggested_department": optional_text(new.suggested_department,
                                               "suggested_department", max_chars=CODE_MAX),
+        "language": known_language(new.language),
     }
 
 
@@ -162,6 +167,7 @@ def _insert_case(actor: Actor, fields: dict[str, Any],
         recording_ref=fields["recording_ref"],
         created_at=now,
         updated_at=now,
+        language=fields["language"],
     )
     db.session.add(case)
     # no flush: the event points at the case object and gets its id when both are written
