@@ -16,7 +16,7 @@ from hotline.services import cases, followup, outbox, registration
 from hotline.services.actors import Actor
 from hotline.services.intake import process
 from hotline.unit_of_work import unit_of_work
-from tests.intake.conftest import channels, outbox_to, post_sms, sms_body  # noqa: F401
+from tests.intake.conftest import SMS_SECRET, outbox_to, post_sms, sms_body
 from tests.intake.test_mailbox import letter, shown_number_and_code, submit
 from tests.notices.test_my_cases import last_code, lookup
 
@@ -137,7 +137,8 @@ def test_a_mailbox_letter_from_the_english_page_is_answered_in_english(client, w
 
 
 def test_an_english_sms_is_answered_in_english_with_the_department_in_one_message(
-        client, channels, monkeypatch):
+        client, app, world, monkeypatch):
+    app.config["SMS_SECRET"] = SMS_SECRET
     def dispatch(case):
         cases.dispatch_to(case, Actor.system("system"), _department("URBAN"), note=None,
                           now=case.created_at)
