@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 
@@ -140,7 +141,8 @@ def forward(actor: Actor, number: str, department: object, note: object = None, 
 
 @dataclass(frozen=True)
 class MailboxStats:
-    """Volume and satisfaction of one mailbox over a period."""
+    """Volume and satisfaction of one mailbox over a period: letters written to it, those
+    answered, and its rated letters by their worst rating (as the dashboard counts)."""
 
     code: str
     name: str
@@ -150,26 +152,37 @@ class MailboxStats:
     satisfied: int
     basically_satisfied: int
     dissatisfied: int
+    office: str = ""
+    weight: float = 1.0  # how much a 基本满意 counts (HOTLINE_BASICALLY_SATISFIED_WEIGHT)
 
     @property
     def satisfaction_rate(self) -> float | None:
-        """(satisfied + basically satisfied) / rated, or None with no rating."""
+        """(satisfied + weight × basically satisfied) / rated, or None with no rating."""
         if not self.rated:
             return None
-        return round((self.satisfied + self.basically_satisfied) / self.rated, 4)
+        return round((self.satisfied + self.weight * self.basically_satisfied) / self.rated, 4)
 
     def as_dict(self) -> dict:
-        return {"mailbox": self.code, "name": self.name, "letters": self.letters,
-                "answered": self.answered, "rated": self.rated, "satisfied": self.satisfied,
+        return {"mailbox": self.code, "name": self.name, "office": self.office,
+                "letters": self.letters, "answered": self.answered, "rated": self.rated,
+                "satisfied": self.satisfied,
                 "basically_satisfied": self.basically_satisfied,
                 "dissatisfied": self.dissatisfied,
                 "satisfaction_rate": self.satisfaction_rate}
 
 
-def stats(start: datetime | None = None, end: datetime | None = None) -> list[MailboxStats]:
+#: a case rated more than once counts with its worst rating (as the satisfaction rate does)
+_WORST_FIRST = (Satisfaction.DISSATISFIED.value, Satisfaction.BASICALLY_SATISFIED.value,
+                Satisfaction.SATISFIED.value)
+
+
+def stats(start: datetime | None = None, end: datetime | None = None, *,
+          office_id: int | None = None) -> list[MailboxStats]:
     """Letters written to each mailbox (registered in [start, end)), how many were answered,
-    and every rating their writers gave (a dissatisfied one reopens the case, so ratings are
-    read from the feedback events); every mailbox listed, idle ones with zeros."""
+    and how their writers rated them: each rated letter once, with its worst rating (a
+    dissatisfied one reopens the case, so ratings are read from the feedback events). Every
+    mailbox is listed, idle ones with zeros; ``office_id``: only the mailboxes that office
+    reads."""
     def period(query):
         if start is not None:
             query = query.where(Case.created_at >= start)
@@ -178,21 +191,31 @@ def stats(start: datetime | None = None, end: datetime | None = None) -> list[Ma
                            func.sum(sql_case((Case.answer.is_not(None), 1), else_=0)))
                     .where(Case.mailbox_id.is_not(None)).group_by(Case.mailbox_id))
     rating = CaseEvent.data["satisfaction"].as_string()
-    ratings = period(select(Case.mailbox_id, rating, func.count(CaseEvent.id))
+    ratings = period(select(Case.mailbox_id, Case.id, rating)
                      .join(CaseEvent, CaseEvent.case_id == Case.id)
                      .where(Case.mailbox_id.is_not(None), CaseEvent.action == A.FEEDBACK)
-                     .group_by(Case.mailbox_id, rating))
+                     .distinct())
     letters = {row[0]: (int(row[1]), int(row[2] or 0)) for row in db.session.execute(volume)}
+    worst: dict[tuple[int, int], str] = {}
+    for mailbox_id, case_id, value in db.session.execute(ratings):
+        if value not in _WORST_FIRST:
+            continue
+        key = (mailbox_id, case_id)
+        if key not in worst or _WORST_FIRST.index(value) < _WORST_FIRST.index(worst[key]):
+            worst[key] = value
     rated: dict[int, dict[str, int]] = {}
-    for mailbox_id, value, count in db.session.execute(ratings):
-        rated.setdefault(mailbox_id, {})[value] = int(count)
+    for (mailbox_id, _case_id), value in worst.items():
+        counts = rated.setdefault(mailbox_id, {})
+        counts[value] = counts.get(value, 0) + 1
+    weight = float(current_app.config.get("BASICALLY_SATISFIED_WEIGHT", 1.0))
     rows = []
     for m in list_mailboxes():
+        if office_id is not None and m.office_id != office_id:
+            continue
         given = rated.get(m.id, {})
-        counts = [given.get(s.value, 0) for s in (
-            Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED, Satisfaction.DISSATISFIED)]
+        counts = [given.get(value, 0) for value in reversed(_WORST_FIRST)]
         rows.append(MailboxStats(m.code, m.name, *letters.get(m.id, (0, 0)), sum(counts),
-                                 *counts))
+                                 *counts, office=m.office.name, weight=weight))
     return rows
 
 
