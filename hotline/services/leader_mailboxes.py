@@ -65,31 +65,67 @@ def mailbox_by_code(code: object, *, field: str = "mailbox") -> LeaderMailbox:
     return mailbox
 
 
+@dataclass(frozen=True)
+class MailboxFields:
+    """A mailbox's fields, checked: what :func:`save_mailbox` and the import write."""
+
+    code: str
+    name: str
+    holder: str | None
+    kind: MailboxKind
+    office_id: int
+    intro: str | None
+    position: int
+    active: bool
+
+
+def check_mailbox(code: object, *, name: object, holder: object, kind: object,
+                  office: object, intro: object = None, position: object = 0,
+                  active: bool = True) -> MailboxFields:
+    """The fields of one mailbox, checked (InvalidInput names the field that is wrong)."""
+    code = required_text(code, "code", max_chars=40)
+    if not CODE_RE.fullmatch(code):
+        raise InvalidInput("「{field}」只能包含字母、数字、下划线和连字符", field="code")
+    if not office:
+        raise InvalidInput("「{field}」不能为空", field="office")
+    office_department = directory.department_by_code(office, active_only=True, field="office")
+    return MailboxFields(
+        code=code, name=required_text(name, "name", max_chars=100),
+        holder=optional_text(holder, "holder", max_chars=100),
+        kind=choice(kind or None, MailboxKind, "kind", MailboxKind.OFFICIAL),
+        office_id=office_department.id,
+        intro=optional_text(intro, "intro", max_chars=1000),
+        position=whole_number(position or 0, "position", minimum=0, maximum=100000),
+        active=bool(active))
+
+
 def save_mailbox(code: object, *, name: object, holder: object, kind: object,
                  office: object, intro: object = None, position: object = 0,
                  active: bool = True) -> LeaderMailbox:
     """Add a mailbox, or change the one with this code, in the caller's transaction."""
-    code = required_text(code, "code", max_chars=40)
-    if not CODE_RE.fullmatch(code):
-        raise InvalidInput("「{field}」只能包含字母、数字、下划线和连字符", field="code")
-    office_department = (directory.department_by_code(office, active_only=True, field="office")
-                         if office else None)
-    if office_department is None:
-        raise InvalidInput("「{field}」不能为空", field="office")
+    fields = check_mailbox(code, name=name, holder=holder, kind=kind, office=office,
+                           intro=intro, position=position, active=active)
     mailbox = db.session.scalars(select(LeaderMailbox).where(
-        LeaderMailbox.code == code)).first()
-    if mailbox is None:
-        mailbox = LeaderMailbox(code=code)
-        db.session.add(mailbox)
-    mailbox.name = required_text(name, "name", max_chars=100)
-    mailbox.holder = optional_text(holder, "holder", max_chars=100)
-    mailbox.kind = choice(kind or None, MailboxKind, "kind", MailboxKind.OFFICIAL)
-    mailbox.office = office_department
-    mailbox.intro = optional_text(intro, "intro", max_chars=1000)
-    mailbox.position = whole_number(position or 0, "position", minimum=0, maximum=100000)
-    mailbox.active = bool(active)
+        LeaderMailbox.code == fields.code)).first()
+    write_mailbox(mailbox, fields)
     db.session.flush()
-    return mailbox
+    return db.session.scalars(select(LeaderMailbox).where(
+        LeaderMailbox.code == fields.code)).one()
+
+
+def write_mailbox(mailbox: LeaderMailbox | None, fields: MailboxFields) -> bool:
+    """Give ``mailbox`` (a new one when None) these fields; False when it had them all."""
+    if mailbox is None:
+        mailbox = LeaderMailbox(code=fields.code)
+        db.session.add(mailbox)
+    elif all(getattr(mailbox, name) == getattr(fields, name) for name in _WRITTEN):
+        return False
+    for name in _WRITTEN:
+        setattr(mailbox, name, getattr(fields, name))
+    return True
+
+
+_WRITTEN = ("name", "holder", "kind", "office_id", "intro", "position", "active")
 
 
 # ---------------------------------------------------------------- letters
