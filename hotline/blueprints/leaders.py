@@ -3,7 +3,7 @@ of a letter, and the public pages of each mailbox with its published answers."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from hotline.blueprints.guards import current_actor, login_required, role_required
 from hotline.errors import InvalidInput, ServiceError
@@ -11,6 +11,7 @@ from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import MailboxKind
 from hotline.services import directory, leader_mailboxes, mailbox_import, periods
+from hotline.services.validation import whole_number
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
 
@@ -39,9 +40,15 @@ def admin():
 
 def _admin_page(imported: mailbox_import.ImportReport | None = None, status: int = 200):
     period = periods.period_from(request.args.get("from"), request.args.get("to"))
+    size = current_app.config["PAGE_SIZE"]
+    page = whole_number(request.args.get("page") or 1, "page", minimum=1, maximum=100000)
+    shown, total = leader_mailboxes.search_mailboxes(request.args.get("q"), page=page,
+                                                     size=size)
     return render_template("admin/mailboxes.html", period=period,
-                           mailboxes=leader_mailboxes.list_mailboxes(),
-                           stats=leader_mailboxes.stats(*period.window()),
+                           mailboxes=shown, total=total, page=page,
+                           pages=max(1, -(-total // size)), q=request.args.get("q", ""),
+                           stats=[row for row in leader_mailboxes.stats(*period.window())
+                                  if row.letters or row.rated],
                            kinds=list(MailboxKind), imported=imported,
                            import_errors=[(e.row, e.field, translate_error(e.error))
                                           for e in (imported.errors if imported else ())],

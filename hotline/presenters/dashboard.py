@@ -213,11 +213,12 @@ def ranking_table(assessed: list[stats.Assessed], links: Links) -> Table:
 
 
 def mailbox_table(rows: list[leader_mailboxes.MailboxStats]) -> Table:
-    """The leaders' mailboxes (领导信箱): letters, answers and satisfaction of each."""
+    """The leaders' mailboxes (领导信箱) written to in the period: letters, answers and
+    satisfaction of each, most letters first (a city keeps thousands, most idle)."""
     table = Table("mailbox", _("领导信箱"), [
         _("信箱"), _("阅处单位"), _("来信量"), _("已答复"), _("已评价"), _("满意"),
         _("基本满意"), _("不满意"), _("满意率")])
-    for row in sorted(rows, key=lambda r: -r.letters):
+    for row in sorted((r for r in rows if r.letters or r.rated), key=lambda r: -r.letters):
         table.rows.append([
             Cell(row.name, "text"), Cell(row.office, "text"), Cell(row.letters),
             Cell(row.answered), Cell(row.rated), Cell(row.satisfied),

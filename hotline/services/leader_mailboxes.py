@@ -50,6 +50,22 @@ def list_mailboxes(*, active_only: bool = False) -> list[LeaderMailbox]:
     return list(db.session.scalars(query))
 
 
+def search_mailboxes(text: object = None, *, page: int = 1,
+                     size: int = 50) -> tuple[list[LeaderMailbox], int]:
+    """One page of the mailboxes whose code, name or holder contains ``text`` (all when
+    empty), in list order, and how many match: a city keeps thousands."""
+    query = select(LeaderMailbox)
+    needle = str(text or "").strip()[:100]
+    if needle:
+        like = f"%{needle.replace('%', '').replace('_', '')}%"
+        query = query.where(LeaderMailbox.code.ilike(like) | LeaderMailbox.name.ilike(like)
+                            | LeaderMailbox.holder.ilike(like))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(query.order_by(LeaderMailbox.position, LeaderMailbox.id)
+                              .offset((max(page, 1) - 1) * size).limit(size))
+    return list(rows), int(total)
+
+
 def find(code: object) -> LeaderMailbox | None:
     """An active mailbox by its code, or None."""
     return db.session.scalars(select(LeaderMailbox).where(

@@ -89,7 +89,7 @@ def test_a_file_without_the_columns_is_refused_on_file(world):
     assert refused.value.field == "file"
 
 
-def test_the_admin_page_imports_a_file_and_lists_the_errors(world, client, auth):
+def test_the_admin_page_imports_a_file_and_lists_the_errors(app, world, client, auth):
     auth.login("admin")
     page = client.get("/admin/mailboxes").get_data(as_text=True)
     assert 'id="mailbox-import"' in page and 'type="file"' in page
@@ -97,6 +97,12 @@ def test_the_admin_page_imports_a_file_and_lists_the_errors(world, client, auth)
                        data={"file": (io.BytesIO(officials(40).encode()), "officials.csv")})
     assert done.status_code == 200 and count() == 40
     assert "新增 40 个" in done.get_data(as_text=True)
+    app.config["PAGE_SIZE"] = 15  # thousands of mailboxes: the list pages and searches
+    listed = client.get("/admin/mailboxes?page=3").get_data(as_text=True)
+    assert "共 40 个信箱" in listed and "第 3/3 页" in listed
+    assert listed.count('name="code" value="official-') == 10
+    found = client.get("/admin/mailboxes?q=0017").get_data(as_text=True)
+    assert found.count('name="code" value="official-') == 1 and "official-0017" in found
     bad = officials(3).replace("official-0002,", "official 2,")
     refused = client.post("/admin/mailboxes/import", content_type="multipart/form-data",
                           data={"file": (io.BytesIO(bad.encode()), "officials.csv")})
