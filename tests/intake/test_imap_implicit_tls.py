@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import ssl
 import subprocess
 import sys
 import threading
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,23 +18,17 @@ import pytest
 from click.testing import CliRunner
 from imapclient import IMAPClient
 
+from tests.intake import test_imap_poll as poll
 from tests.intake.conftest import all_cases, messages
-from tests.intake.test_imap_poll import PASSWORD, USER, free_port, mail, make_certificate
+from tests.intake.test_imap_poll import (
+    PASSWORD,
+    USER,
+    free_port,
+    mail,
+    make_certificate,
+    wait_listening,
+)
 from workflows import mail as mail_jobs
-
-
-def wait_for(port: int, process: subprocess.Popen | None = None, log: Path | None = None):
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if (process is not None and process.poll() is not None) \
-                    or time.monotonic() > deadline:
-                raise RuntimeError(f"not listening: {log.read_text() if log else ''!r}") \
-                    from None
-            time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +47,7 @@ def plain_port(tls) -> Iterator[int]:
              str(port), "--no-tls", "dict", "--demo-data"],
             stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONWARNINGS": ""})
     try:
-        wait_for(port, process, log)
+        wait_listening(port, process, log)
         yield port
     finally:
         process.terminate()
@@ -65,11 +56,13 @@ def plain_port(tls) -> Iterator[int]:
 
 @pytest.fixture(scope="module")
 def tls_port(tls, plain_port) -> Iterator[int]:
-    """A TLS listener (implicit TLS, as on 993) that hands each connection to pymap."""
+    """A TLS listener (implicit TLS, as on 993) that hands each connection to pymap; it
+    runs in a thread of its own with ``asyncio.run``, which closes all it opened."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(str(tls[0]), str(tls[1]))
     port = free_port()
-    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    control: dict = {}
 
     async def pipe(reader, writer):
         try:
@@ -87,38 +80,33 @@ def tls_port(tls, plain_port) -> Iterator[int]:
                              pipe(server_reader, client_writer))
 
     async def serve():
-        return await asyncio.start_server(handle, "127.0.0.1", port, ssl=context)
+        control["loop"], control["stop"] = asyncio.get_running_loop(), asyncio.Event()
+        server = await asyncio.start_server(handle, "127.0.0.1", port, ssl=context)
+        started.set()
+        async with server:
+            await control["stop"].wait()
+        for task in asyncio.all_tasks() - {asyncio.current_task()}:
+            task.cancel()
 
-    server = loop.run_until_complete(serve())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
     thread.start()
+    started.wait(10)
     try:
-        wait_for(port)
+        wait_listening(port)
         yield port
     finally:
-        loop.call_soon_threadsafe(server.close)
-        loop.call_soon_threadsafe(loop.stop)
+        control["loop"].call_soon_threadsafe(control["stop"].set)
         thread.join(10)
 
 
-class Folder:
+class Folder(poll.Folder):
     """A fresh folder, filled over implicit TLS as a mail client would."""
-
-    def __init__(self, port: int, ca: Path) -> None:
-        self.port, self.ca = port, ca
-        self.name = f"Hotline-{uuid.uuid4().hex[:8]}"
-        with self.client() as client:
-            client.create_folder(self.name)
 
     def client(self) -> IMAPClient:
         client = IMAPClient("127.0.0.1", port=self.port, ssl=True, timeout=10,
                             ssl_context=ssl.create_default_context(cafile=str(self.ca)))
         client.login(USER, PASSWORD)
         return client
-
-    def append(self, raw: bytes, *, read: bool = False) -> None:
-        with self.client() as client:
-            client.append(self.name, raw, flags=[b"\\Seen"] if read else [])
 
 
 @pytest.fixture

@@ -11,17 +11,18 @@ import pytest
 from sqlalchemy import select
 
 from hotline.extensions import db
-from hotline.models import Case, OutboxMessage, Role
-from hotline.services import cases, followup, outbox, registration
+from hotline.models import Case, OutboxMessage
+from hotline.services import cases, followup, outbox
 from hotline.services.actors import Actor
 from hotline.services.intake import process
 from hotline.unit_of_work import unit_of_work
 from tests.intake.conftest import SMS_SECRET, outbox_to, post_sms, sms_body
 from tests.intake.test_mailbox import letter, shown_number_and_code, submit
+from tests.notices import test_citizen_notices as notices_test
+from tests.notices.test_citizen_notices import act
 from tests.notices.test_my_cases import last_code, lookup
 
-AGENT = Actor(label="话务员甲", role=Role.AGENT)
-SUPERVISOR = Actor(label="督办员", role=Role.SUPERVISOR)
+AGENT = notices_test.AGENT
 DAY = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Chengdu
 NIGHT = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)  # 23:30 in Chengdu
 MORNING = datetime(2026, 3, 11, 0, 0, tzinfo=UTC)  # 08:00 the next day in Chengdu
@@ -29,27 +30,18 @@ MOBILE = "13800004444"
 
 
 def notices(case_id: int) -> list[OutboxMessage]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.template == "notice", OutboxMessage.case_id == case_id)
-        .order_by(OutboxMessage.id)))
+    db.session.expire_all()  # some were written by a request
+    return notices_test.notices(case_id)
 
 
 def register(now=DAY, **fields) -> Case:
     fields.setdefault("citizen_phone", MOBILE)
-    new = registration.NewCase(content=fields.pop("content", "书院街路口每天早上占道卖菜"),
-                               **fields)
-    with unit_of_work(keep_loaded=True):
-        return registration.register_case(AGENT, new, now=now)
-
-
-def act(actor, case, action, params=None, now=DAY):
-    with unit_of_work():
-        cases.perform(actor, case.number, action, params or {}, now=now)
+    fields.setdefault("department", None)
+    return notices_test.register(now, **fields)
 
 
 def test_an_english_speaking_citizen_hears_every_step_in_english(world):
-    case = register(language="en-GB", department=None)
+    case = register(language="en-GB")
     act(AGENT, case, "dispatch", {"department": "URBAN"})
     registered, dispatched = notices(case.id)
     assert registered.body.startswith("[12345 Hotline] Your request is registered: case ")
@@ -74,7 +66,7 @@ def test_dispatched_at_registration_is_one_message_naming_the_department(world):
 
 def test_a_merged_case_tells_its_citizen_which_case_carries_the_request(world, client):
     primary = register(department="URBAN", citizen_phone="13900005555")
-    duplicate = register(department=None, language="en")
+    duplicate = register(language="en")
     act(AGENT, duplicate, "merge", {"into": primary.number})
     merged = notices(duplicate.id)[-1]
     assert merged.data["kind"] == "merged"
@@ -119,7 +111,7 @@ def test_a_one_time_code_in_english_for_an_english_client(world, client):
 
 
 def test_my_cases_in_english_switches_the_citizens_open_cases_to_english(world, client):
-    case = register(department=None)
+    case = register()
     lookup(client, phone=MOBILE)
     answer = client.post("/api/v1/track/lookup", json={"phone": MOBILE, "otp": last_code(MOBILE)},
                          headers={"Accept-Language": "en"})
