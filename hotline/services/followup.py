@@ -72,7 +72,7 @@ def survey_text(case: Case, *, reminder: bool, method: str = "sms") -> str:
         return _survey_text_en(case, reminder=reminder, method=method, answer=answer)
     department = case.department.name if case.department is not None else "承办单位"
     told = f"\n\n{department}的答复：\n{answer}\n\n" if method == "email" else \
-        f"{department}答复：{answer}。" if answer else ""
+        f"{department}答复：{answer.rstrip('。.')}。" if answer else ""
     return (f"{opening}您反映的问题已办理答复（工单号 {case.number}，查询码 {case.query_code}）。"
             f"{told}"
             f"请回复数字评价：1 满意，2 基本满意，3 不满意；或访问 {link} 查看并评价。")
