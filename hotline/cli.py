@@ -389,6 +389,33 @@ def places_backfill(redo: bool, batch: int) -> None:
 
 
 @main.group()
+def mailbox() -> None:
+    """Leaders' mailboxes (领导信箱)."""
+
+
+@mailbox.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_app
+def mailbox_import(file: str) -> None:
+    """Load mailboxes from FILE (.csv in UTF-8, or .xlsx), matched by code: all rows, or none
+    when any row is wrong (each listed by row and field). Importing again changes nothing."""
+    from pathlib import Path
+
+    from hotline.services import mailbox_import as importer
+    from hotline.webutil import translate_error
+
+    with unit_of_work():
+        report = importer.import_rows(importer.read_file(Path(file).read_bytes(), file))
+    if not report.ok:
+        for error in report.errors:
+            click.echo(f"row {error.row}, {error.field or 'file'}: "
+                       f"{translate_error(error.error)}", err=True)
+        raise click.ClickException(f"{len(report.errors)} bad rows: nothing imported")
+    click.echo(f"{report.created} created, {report.updated} updated, "
+               f"{report.unchanged} unchanged")
+
+
+@main.group()
 def mail() -> None:
     """Inbound e-mail: import .eml files or poll the IMAP mailbox once."""
 

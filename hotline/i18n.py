@@ -42,6 +42,28 @@ def current_language() -> str:
     return g.lang
 
 
+def known_language(value: object) -> str | None:
+    """One of :data:`LANGUAGES` for a language tag (``en``, ``en-GB``, ``zh-CN``, ``zh_CN``),
+    or None for anything else."""
+    tag = str(value or "").strip().replace("-", "_").lower()
+    if tag == "en" or tag.startswith("en_"):
+        return "en"
+    if tag == "zh" or tag.startswith("zh_"):
+        return "zh_CN"
+    return None
+
+
+def asked_language() -> str | None:
+    """The language this request asked for (``?lang=``, the cookie, ``Accept-Language``),
+    or None when it asked for none: what is recorded as a citizen's choice."""
+    if not has_request_context():
+        return None
+    asked = request.args.get("lang") or request.cookies.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return known_language(request.accept_languages.best_match(["zh", "en"]))
+
+
 def _pick_language() -> str:
     asked = request.args.get("lang") or request.cookies.get("lang")
     if asked in LANGUAGES:

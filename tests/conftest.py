@@ -154,6 +154,9 @@ def app_config(tmp_path: Path, redis_url: str, database_url: str | None = None) 
         "SECRET_KEY": "test-secret",
         "SCHEDULING": False,
         "LOG_LEVEL": "WARNING",
+        # automatic SMS wait out the quiet hours; a test that means them sets them itself,
+        # so no test depends on the hour it runs at
+        "SMS_QUIET_HOURS": "off",
         # Forms here post without tokens; tests/security/ turns CSRF on and proves every
         # form and JSON endpoint is protected (so do the browser tests).
         "WTF_CSRF_ENABLED": False,

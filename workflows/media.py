@@ -12,6 +12,8 @@ import logging
 import redis
 from flask import current_app
 from rq import Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from hotline.gateways import PermanentGatewayError
 from hotline.services import outbox
@@ -29,6 +31,8 @@ def fetch_media(message_id: int) -> str:
     gone, unconfigured, nothing)."""
     with unit_of_work():
         target = media.pending(message_id)
+        if target is None:
+            media.settle(message_id)
     if target is None:
         return "nothing"
     gateway = outbox.gateways().get("wechat")
@@ -40,9 +44,12 @@ def fetch_media(message_id: int) -> str:
         _content_type, data = gateway.fetch_media(target.media.media_id)
     except PermanentGatewayError as exc:
         log.warning("WeChat medium of message %s is gone: %s", message_id, exc)
+        with unit_of_work():
+            media.settle(message_id)
         return "gone"
     with unit_of_work():
         kept = media.keep(target, data)
+        media.settle(message_id)
     return "kept" if kept is not None else "refused"
 
 
@@ -58,8 +65,44 @@ def on_media_waiting(message_id: int, **_: object) -> None:
     if not current_app.config.get("SCHEDULING"):
         return
     try:
-        get_queue(DEFAULT).enqueue(FETCH_JOB, message_id, job_id=f"media-{message_id}",
-                                   retry=Retry(max=6, interval=[30, 120, 600, 1800, 3600,
-                                                                 4 * 3600]))
-    except redis.RedisError as exc:
+        _enqueue(message_id)
+    except redis.RedisError as exc:  # the sweep queues it once Redis answers again
         log.warning("could not queue the fetch of WeChat medium %s: %s", message_id, exc)
+
+
+def _enqueue(message_id: int) -> None:
+    get_queue(DEFAULT).enqueue(FETCH_JOB, message_id, job_id=f"media-{message_id}",
+                               retry=Retry(max=6, interval=[30, 120, 600, 1800, 3600,
+                                                             4 * 3600]))
+
+
+def requeue_due(now=None) -> int:
+    """The sweep's part: queue the fetch of every medium the database says is still due
+    and Redis holds no live job for (the database is the source of truth); returns how
+    many were queued. Nothing when no WeChat gateway can fetch media."""
+    if not hasattr(outbox.gateways().get("wechat"), "fetch_media"):
+        return 0
+    with unit_of_work():
+        due = media.due_ids(now)
+    queued = 0
+    for message_id in due:
+        if _job_alive(f"media-{message_id}"):
+            continue
+        _enqueue(message_id)
+        queued += 1
+    return queued
+
+
+def _job_alive(job_id: str) -> bool:
+    """Whether Redis holds a fetch job that will still run (queued, running, waiting to
+    retry); a failed or finished one is deleted so the id can be queued again."""
+    queue = get_queue(DEFAULT)
+    try:
+        job = Job.fetch(job_id, connection=queue.connection)
+    except NoSuchJobError:
+        return False
+    if job.get_status(refresh=False) in (JobStatus.QUEUED, JobStatus.STARTED,
+                                         JobStatus.SCHEDULED, JobStatus.DEFERRED):
+        return True
+    job.delete()
+    return False

@@ -18,7 +18,7 @@ from hotline.broker import get_redis
 from hotline.models import utcnow
 from hotline.services import beats, escalation, idempotency, outbox
 from hotline.unit_of_work import unit_of_work
-from workflows import delivery
+from workflows import delivery, media
 
 log = logging.getLogger(__name__)
 LAST_SWEEP_KEY = "hotline:sweep:last"
@@ -37,6 +37,7 @@ def run() -> dict:
         outcomes = [delivery.deliver(message_id, sender=sender).outcome
                     for message_id in message_ids]
     summary = {
+        "media_queued": _requeue_media(now),
         "at": now.isoformat(),
         "due_cases": len(case_ids),
         "fired": fired,
@@ -57,6 +58,15 @@ def run() -> dict:
 
         get_queue(HIGH).enqueue("workflows.jobs.sweep")  # named: the job module imports this one
     return summary
+
+
+def _requeue_media(now) -> int:
+    """Queue again each WeChat medium still to fetch whose job Redis lost."""
+    try:
+        return media.requeue_due(now)
+    except redis.RedisError:
+        log.warning("sweep: Redis unreachable, media fetches are queued next time")
+        return 0
 
 
 def _process_due(case_id: int, now) -> list[str]:

@@ -67,11 +67,31 @@ def _wechat_fresh(body: bytes) -> bool:
 
 @bp.get("/wechat")
 def wechat_verify():
-    """The platform's URL check: echo ``echostr`` when the signature is right."""
+    """The platform's URL check: echo ``echostr`` when the signature is right. WeCom
+    (企业微信) signs with ``msg_signature`` over an encrypted ``echostr`` and expects its
+    plaintext back (``HOTLINE_WECHAT_AES_KEY``, with the CorpID as ``HOTLINE_WECHAT_APP_ID``)."""
     token = _secret("WECHAT_TOKEN", "wechat")
+    args = request.args
+    if args.get("msg_signature") and not args.get("signature"):
+        return _wecom_echo(token)
     if not _wechat_signed(token):
         raise _refuse("wechat")
-    return Response(request.args.get("echostr", ""), mimetype="text/plain")
+    return Response(args.get("echostr", ""), mimetype="text/plain")
+
+
+def _wecom_echo(token: str) -> Response:
+    args = request.args
+    key = current_app.config.get("WECHAT_AES_KEY")
+    if not key or not wechat_channel.fresh_timestamp(args.get("timestamp"), now=utcnow(),
+                                                     max_skew=WECHAT_REPLAY_SECONDS):
+        raise _refuse("wechat")
+    crypto = wechat_crypto.WechatCrypto(token, key, current_app.config["WECHAT_APP_ID"])
+    try:
+        plain = crypto.decrypt_echo(args.get("msg_signature"), args.get("timestamp"),
+                                    args.get("nonce"), args.get("echostr"))
+    except (SignatureError, ParseError):
+        raise _refuse("wechat") from None
+    return Response(plain, mimetype="text/plain")
 
 
 @bp.post("/wechat")

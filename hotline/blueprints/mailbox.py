@@ -13,6 +13,7 @@ from hotline.boundary import MAX_ROW_ID
 from hotline.channels import challenge
 from hotline.errors import InvalidInput, ServiceError
 from hotline.extensions import db
+from hotline.i18n import current_language
 from hotline.i18n import gettext as _
 from hotline.models import Attachment, InboundStatus, RequestType, utcnow
 from hotline.services import chat, gate, leader_mailboxes, storage, tracking
@@ -91,7 +92,8 @@ def mailbox_submit():
         status = 403 if exc.code == "tampered" else 422
         return _form_page(form, error=_refusal(exc), error_field="answer", status=status)
     with unit_of_work():  # the letter and its files are kept before anything can fail
-        receipt = letters.receive_letter(letter, uploads, token_id, client)
+        receipt = letters.receive_letter(letter, uploads, token_id, client,
+                                         language=current_language())
     if receipt.claimed:
         inbound.process_claimed(receipt.id)
     response = make_response(_result(receipt.message))
@@ -190,7 +192,7 @@ def chat_start():
     data = _data()
     with unit_of_work():
         conversation, token = chat.start(data.get("text"), data.get("name"), data.get("phone"),
-                                         client_key())
+                                         client_key(), language=current_language())
     return {"id": conversation.public_id, "token": token, "status": conversation.status,
             "lines": [_line(line) for line in chat.lines(conversation)]}, 201
 

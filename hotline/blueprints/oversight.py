@@ -27,7 +27,14 @@ from hotline.models import Role, utcnow
 from hotline.presenters import dashboard, figures
 from hotline.presenters.hotspots import spike_rows
 from hotline.reporting import export
-from hotline.services import directory, hotspots, periods, risk_snapshot, stats
+from hotline.services import (
+    directory,
+    hotspots,
+    leader_mailboxes,
+    periods,
+    risk_snapshot,
+    stats,
+)
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import translate_error
 from workflows import risk as risk_jobs
@@ -72,7 +79,9 @@ def index():
     if not is_department and stats_jobs.refresh_if_stale():
         job = stats_jobs.REFRESH_JOB  # queued just now: the page follows it
     report = stats.report(period, department_id=department_id)
-    tables = dashboard.tables(report, event_links=not is_department, ranking=not is_department)
+    tables = dashboard.tables(report, event_links=not is_department, ranking=not is_department,
+                              mailboxes=leader_mailboxes.stats(*period.window(),
+                                                               office_id=department_id))
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(fmt, tables, report)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from hotline.errors import NotFound, ServiceError, TooManyAttempts
+from hotline.i18n import asked_language, current_language
 from hotline.i18n import gettext as _
 from hotline.services import my_cases, tracking
 from hotline.unit_of_work import unit_of_work
@@ -61,11 +62,12 @@ def my_cases_page():
     try:
         if step == "phone":
             with unit_of_work():
-                my_cases.request_code(phone, client_key())
+                my_cases.request_code(phone, client_key(), language=current_language())
             return render_template("public/my_cases.html", step="code", phone=phone,
                                    sent=True), 202
         with unit_of_work():
-            items = my_cases.verify(phone, form.get("otp", ""), client_key())
+            items = my_cases.verify(phone, form.get("otp", ""), client_key(),
+                                    language=asked_language())
     except ServiceError as exc:
         status = 429 if isinstance(exc, TooManyAttempts) else exc.status
         return render_template("public/my_cases.html", step=step, phone=phone,

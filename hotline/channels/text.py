@@ -113,3 +113,21 @@ def parse_rating(text: str) -> int | None:
     if digit is not None and word is not None and digit != word:
         return None
     return digit if digit is not None else word
+
+
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
+
+
+def language_of(text: str | None) -> str | None:
+    """The language a citizen wrote in, among the two the hotline speaks: ``zh_CN`` when
+    the text has Chinese characters, ``en`` when it has none but at least three Latin
+    words, else None (digits, a rating, an emoji: the deployment's language applies).
+
+    A two-way choice on the script, not language identification: a message with any Chinese
+    in it is answered in Chinese."""
+    if not text:
+        return None
+    if _HAN_RE.search(text):
+        return "zh_CN"
+    return "en" if len(_LATIN_WORD_RE.findall(text)) >= 3 else None

@@ -52,9 +52,15 @@ def check_signature(
     valid = hmac.compare_digest(expected.encode(), signature.strip().lower().encode("utf-8"))
     if not valid or now is None:
         return valid
+    return fresh_timestamp(timestamp, now=now, max_skew=max_skew)
+
+
+def fresh_timestamp(timestamp: str | None, *, now: datetime, max_skew: int = 300) -> bool:
+    """Whether a signed request's ``timestamp`` (epoch seconds) is within ``max_skew``
+    seconds of ``now``: an older one is a replay."""
     now_epoch = _epoch(now)  # outside the try: a naive ``now`` is a bug, not a bad request
     try:
-        sent = int(timestamp)
+        sent = int(timestamp or "")
     except ValueError:
         return False
     return abs(now_epoch - sent) <= max_skew

@@ -1,4 +1,6 @@
-"""WeChat Official Account safe mode (安全模式): decrypt pushes and encrypt passive replies.
+"""WeChat Official Account safe mode (安全模式): decrypt pushes and encrypt passive replies;
+WeCom (企业微信), whose scheme is the same with the CorpID for the app id, also encrypts the
+``echostr`` of its URL verification.
 
 The platform's scheme (its WXBizMsgCrypt sample, which wechatpy's ``WeChatCrypto`` follows):
 the 43-character EncodingAESKey plus "=" is the base64 of a 32-byte AES key whose first 16
@@ -65,6 +67,20 @@ class WechatCrypto:
         encrypt = encrypted_field(body)
         if not (msg_signature and timestamp and nonce):
             raise SignatureError("msg_signature, timestamp and nonce are required")
+        expected = signature(self.token, timestamp, nonce, encrypt)
+        if not hmac.compare_digest(expected.encode(), msg_signature.strip().lower().encode()):
+            raise SignatureError("msg_signature does not match")
+        return self.decrypt(encrypt)
+
+    def decrypt_echo(self, msg_signature: str | None, timestamp: str | None,
+                     nonce: str | None, echostr: str | None) -> bytes:
+        """The plaintext of an encrypted ``echostr``: WeCom's (企业微信) URL verification,
+        whose GET carries ``msg_signature`` over the ciphertext and expects the decrypted
+        text back. Raises ``SignatureError`` or ``ParseError`` as :meth:`decrypt_push`."""
+        if not (msg_signature and timestamp and nonce and echostr):
+            raise SignatureError("msg_signature, timestamp, nonce and echostr are required")
+        # a "+" the platform left unescaped in the query string arrives as a space
+        encrypt = echostr.strip().replace(" ", "+")
         expected = signature(self.token, timestamp, nonce, encrypt)
         if not hmac.compare_digest(expected.encode(), msg_signature.strip().lower().encode()):
             raise SignatureError("msg_signature does not match")

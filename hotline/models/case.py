@@ -105,6 +105,9 @@ class Case(Base):
     mailbox_id: Mapped[int | None] = mapped_column(ForeignKey("leader_mailbox.id"),
                                                    index=True)
     publish_consent: Mapped[bool] = mapped_column(default=False)
+    #: the language the citizen is written to in (``zh_CN`` or ``en``); None: the
+    #: deployment's (``HOTLINE_LANGUAGE``)
+    language: Mapped[str | None] = mapped_column(String(8))
 
     answer: Mapped[str | None] = mapped_column(Text)  # the reply or direct resolution
     supervised: Mapped[bool] = mapped_column(default=False)

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, enum_column, utcnow
@@ -53,6 +62,9 @@ class InboundMessage(Base):
     # e-mail only: its Message-ID and References as sent, so answers thread to it
     mail_message_id: Mapped[str | None] = mapped_column(String(500))
     mail_references: Mapped[str | None] = mapped_column(Text)
+    #: a WeChat image or voice still to download (set with its case, cleared once kept or
+    #: gone): the sweep queues the fetch of each one Redis forgot
+    media_due_at: Mapped[datetime | None]
 
     case: Mapped[Case | None] = relationship()
     handled_by: Mapped[User | None] = relationship()
@@ -60,6 +72,9 @@ class InboundMessage(Base):
     __table_args__ = (
         UniqueConstraint("channel", "external_id", name="uq_inbound_message_channel_external_id"),
         Index("ix_inbound_message_status_id", "status", "id"),
+        Index("ix_inbound_message_media_due", "media_due_at",
+              postgresql_where=text("media_due_at IS NOT NULL"),
+              sqlite_where=text("media_due_at IS NOT NULL")),
     )
 
 
@@ -116,6 +131,8 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    #: the page's language when the citizen opened the chat: their case's notices use it
+    language: Mapped[str | None] = mapped_column(String(8))
 
     agent: Mapped[User | None] = relationship()
     case: Mapped[Case | None] = relationship()

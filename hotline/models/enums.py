@@ -175,6 +175,11 @@ class NoticeKind(StrEnum):
     REPLIED = "replied"
     REOPENED = "reopened"
     CLOSED = "closed"
+    #: registered and dispatched in one go: one message, the registration naming the
+    #: department
+    DISPATCHED_AT_ONCE = "dispatched_at_once"
+    #: merged into another case (并单): which case now carries the request
+    MERGED = "merged"
 
 
 class MailboxKind(StrEnum):

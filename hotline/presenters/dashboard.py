@@ -25,7 +25,7 @@ from hotline.presenters.figures import (
     slice_label,
 )
 from hotline.reporting import charts
-from hotline.services import sampling, stats
+from hotline.services import leader_mailboxes, sampling, stats
 from hotline.services.kpi import DIMENSIONS, EVENT_DEPARTMENT_KPIS, RATES, STATUS_COUNTS
 
 # rate -> (numerator figure, denominator figure)
@@ -212,8 +212,27 @@ def ranking_table(assessed: list[stats.Assessed], links: Links) -> Table:
     return table
 
 
-def tables(report: stats.Report, *, event_links: bool, ranking: bool) -> dict[str, Table]:
-    """Every table of the dashboard, by name (the name ``?table=`` exports)."""
+def mailbox_table(rows: list[leader_mailboxes.MailboxStats]) -> Table:
+    """The leaders' mailboxes (领导信箱) written to in the period: letters, answers and
+    satisfaction of each, most letters first (a city keeps thousands, most idle)."""
+    table = Table("mailbox", _("领导信箱"), [
+        _("信箱"), _("阅处单位"), _("来信量"), _("已答复"), _("已评价"), _("满意"),
+        _("基本满意"), _("不满意"), _("满意率")])
+    for row in sorted((r for r in rows if r.letters or r.rated), key=lambda r: -r.letters):
+        table.rows.append([
+            Cell(row.name, "text"), Cell(row.office, "text"), Cell(row.letters),
+            Cell(row.answered), Cell(row.rated), Cell(row.satisfied),
+            Cell(row.basically_satisfied), Cell(row.dissatisfied),
+            Cell(row.satisfaction_rate, "rate",
+                 title=f"{row.satisfied} + {row.weight:g} × {row.basically_satisfied} / "
+                       f"{row.rated}")])
+    return table
+
+
+def tables(report: stats.Report, *, event_links: bool, ranking: bool,
+           mailboxes: list[leader_mailboxes.MailboxStats] | None = None) -> dict[str, Table]:
+    """Every table of the dashboard, by name (the name ``?table=`` exports); the leaders'
+    mailboxes' when ``mailboxes`` lists any."""
     links = Links(report, event_links=event_links)
     out = {t.name: t for t in (kpi_table(report, links), volume_table(report, links),
                                daily_table(report, links))}
@@ -224,6 +243,8 @@ def tables(report: stats.Report, *, event_links: bool, ranking: bool) -> dict[st
     if ranking and not report.scoped:
         manual = sampling.department_scores(report.period.start, report.period.end)
         out["ranking"] = ranking_table(stats.assessment(report.departments, manual), links)
+    if mailboxes:
+        out["mailbox"] = mailbox_table(mailboxes)
     return out
 
 
@@ -245,6 +266,10 @@ def charts_for(report: stats.Report, tables_: dict[str, Table],
         out[name] = charts.bar_chart([(row[0].value, row[1].value) for row in rows],
                                      title=_("受理量（{title}）", title=table.title),
                                      href=lambda key, hrefs=hrefs: hrefs.get(key))
+    if "mailbox" in tables_:
+        out["mailbox"] = charts.bar_chart(
+            [(row[0].value, row[2].value) for row in tables_["mailbox"].rows[:15]],
+            title=_("来信量（{title}）", title=tables_["mailbox"].title))
     districts = {s.key: s.get("total") for s in report.breakdowns["district"] if s.key}
     district_links = {row[0].value: url(row[1].link) for row in tables_["district"].rows
                       if row[1].link}

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 
 from hotline.errors import Conflict, NotFound
 from hotline.extensions import db
+from hotline.i18n import known_language
 from hotline.models import ChatAuthor, ChatMessage, Conversation, ConversationStatus, utcnow
 from hotline.services import gate, registration
 from hotline.services.actors import Actor
@@ -34,8 +35,10 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def start(text: Any, name: Any, phone: Any, client: str) -> tuple[Conversation, str]:
-    """Open a conversation with the citizen's first line; returns it and the secret token."""
+def start(text: Any, name: Any, phone: Any, client: str, *,
+          language: str | None = None) -> tuple[Conversation, str]:
+    """Open a conversation with the citizen's first line; returns it and the secret token.
+    ``language``: the page's, kept for the notices of the case the chat may become."""
     body = required_text(text, "content", max_chars=MESSAGE_MAX)
     name = optional_text(name, "name", max_chars=100)
     phone = phone_number(phone)
@@ -44,7 +47,8 @@ def start(text: Any, name: Any, phone: Any, client: str) -> tuple[Conversation, 
     now = utcnow()
     conversation = Conversation(public_id=secrets.token_hex(12), token_hash=_hash(token),
                                 citizen_name=name, citizen_phone=phone, status=S.WAITING,
-                                created_at=now, last_message_at=now)
+                                created_at=now, last_message_at=now,
+                                language=known_language(language))
     db.session.add(conversation)
     db.session.flush()
     db.session.add(ChatMessage(conversation_id=conversation.id, author=ChatAuthor.CITIZEN,
@@ -181,7 +185,7 @@ def to_case(actor: Actor, conversation_id: int, fields: dict[str, Any]):
         citizen_name=fields.get("name"), citizen_phone=fields.get("phone"),
         address=fields.get("address"), request_type=fields.get("type") or None,
         category=fields.get("category") or None, department=fields.get("department") or None,
-        external_ref=f"chat:{conversation.public_id}")
+        external_ref=f"chat:{conversation.public_id}", language=conversation.language)
     case = registration.register_case(actor, new)
     auto_dispatch(case)
     result = db.session.execute(

@@ -10,8 +10,9 @@ it; the messages are written just before the transaction commits (as the webhook
 are), when the case has its number and the event its id, so a message exists if and only if
 the change was committed, and once per event (the outbox key is the event's id). Admins turn
 each kind on or off per channel and edit its Chinese and English texts
-(:class:`~hotline.models.NoticeSetting`); SMS falls silent in the quiet hours and is sent when
-they end.
+(:class:`~hotline.models.NoticeSetting`). Each message is written in the citizen's language
+(``Case.language``). SMS other than the registration falls silent in the quiet hours and is
+sent when they end (:func:`hotline.services.outbox.quiet_until`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import logging
 import string
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -27,9 +28,11 @@ from sqlalchemy import event as orm_event
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
 
+from hotline.channels import mailthread
 from hotline.errors import InvalidInput, NotFound
 from hotline.extensions import db
 from hotline.gateways import mask_recipient
+from hotline.i18n import catalogue
 from hotline.models import (
     Case,
     CaseAction,
@@ -62,6 +65,7 @@ KIND_OF_ACTION: dict[CaseAction, NoticeKind] = {
     A.RESOLVE: K.REPLIED,  # answered directly: the answer is what the citizen needs
     A.REOPEN: K.REOPENED,
     A.CLOSE: K.CLOSED,
+    A.MERGE: K.MERGED,
 }
 #: the citizen's own rating already answered them where they rated (page or message)
 _CITIZEN_CAUSED = (K.REOPENED, K.CLOSED)
@@ -69,7 +73,11 @@ _CITIZEN_CAUSED = (K.REOPENED, K.CLOSED)
 #: (hotline.services.intake.replies.ack_text): no second registration message
 _ACKNOWLEDGED_BY_INTAKE = (Channel.SMS, Channel.WECHAT, Channel.EMAIL)
 
-PLACEHOLDERS = ("number", "code", "link", "title", "department", "deadline", "answer")
+PLACEHOLDERS = ("number", "code", "link", "title", "department", "deadline", "answer", "into")
+#: kinds that answer the citizen's own request as it is registered: sent at once, even in
+#: the SMS quiet hours (every later message waits for them to end)
+_ANSWERS_NOW = (K.REGISTERED, K.DISPATCHED_AT_ONCE)
+_REGISTERED_NOW = "hotline.citizen_notices.registered"  # case -> its registration message
 
 DEFAULT_TEXTS: dict[NoticeKind, tuple[str, str]] = {
     K.REGISTERED: (
@@ -95,11 +103,23 @@ DEFAULT_TEXTS: dict[NoticeKind, tuple[str, str]] = {
         "【12345热线】您的工单 {number} 已办结，感谢您对12345热线的支持。查看详情：{link}",
         "[12345 Hotline] Case {number} is closed. Thank you for contacting 12345. "
         "Details: {link}"),
+    K.DISPATCHED_AT_ONCE: (
+        "【12345热线】您的诉求已受理，工单号 {number}，查询码 {code}，已转交{department}办理。"
+        "查询进度：{link}",
+        "[12345 Hotline] Your request is registered: case {number}, query code {code}, "
+        "passed to {department}. Follow it at {link}"),
+    K.MERGED: (
+        "【12345热线】您的工单 {number} 反映的问题与工单 {into} 相同，已并入该工单一并办理，"
+        "办理进度和答复请见：{link}",
+        "[12345 Hotline] Case {number} reports the same problem as case {into} and has been "
+        "merged into it; its progress and answer are at {link}"),
 }
 SUBJECTS: dict[NoticeKind, tuple[str, str]] = {
     K.REGISTERED: ("已受理", "registered"), K.DISPATCHED: ("已转办", "passed on"),
     K.EXTENDED: ("已延期", "deadline extended"), K.REPLIED: ("已答复", "answered"),
     K.REOPENED: ("重新办理", "reopened"), K.CLOSED: ("已办结", "closed"),
+    K.DISPATCHED_AT_ONCE: ("已受理并转办", "registered and passed on"),
+    K.MERGED: ("已并单", "merged"),
 }
 
 
@@ -209,34 +229,86 @@ def _forget(session: Session, previous: SessionTransaction) -> None:
     if not previous.nested:
         session.info.pop(_PENDING, None)
         session.info.pop(_RATED, None)
+        session.info.pop(_REGISTERED_NOW, None)
+
+
+@orm_event.listens_for(Session, "after_commit")
+def _done(session: Session) -> None:
+    session.info.pop(_REGISTERED_NOW, None)
 
 
 def book(event: CaseEvent) -> OutboxMessage | None:
     """Queue the citizen's message for one event (once: keyed by the event), or None when
-    the kind is off for the citizen's channel or they left no way to reach them."""
+    the kind is off for the citizen's channel or they left no way to reach them.
+
+    A case dispatched in the transaction that registered it gets one message: the
+    registration naming the department (the registration message, still uncommitted, is
+    rewritten; a channel whose intake acknowledgement names the department gets none)."""
     case = event.case
     kind = KIND_OF_ACTION[event.action]
-    if kind == K.REGISTERED and case.channel in _ACKNOWLEDGED_BY_INTAKE:
-        return None
+    registered_now = db.session.info.setdefault(_REGISTERED_NOW, {})
+    if kind == K.REGISTERED:
+        registered_now[id(case)] = None
+        if case.channel in _ACKNOWLEDGED_BY_INTAKE:
+            return None
+    elif kind == K.DISPATCHED and id(case) in registered_now:
+        earlier = registered_now.pop(id(case))
+        if earlier is not None:
+            return _combine(earlier, case)
+        if case.channel in _ACKNOWLEDGED_BY_INTAKE:
+            return None
     method, recipient = followup.survey_method(case)
     if method not in CHANNELS or not recipient:
         return None
     setting = setting_for(kind)
     if not setting.enabled(method):
         return None
-    english = _english()
+    message = _enqueue(kind, setting, case, method, recipient, event)
+    if kind == K.REGISTERED:
+        registered_now[id(case)] = message
+    return message
+
+
+def _enqueue(kind: NoticeKind, setting: Setting, case: Case, method: str, recipient: str,
+             event: CaseEvent) -> OutboxMessage:
+    english = english_for(case)
     text = render(setting.text_en if english else setting.text_zh, case, method)
-    label = SUBJECTS[kind][1 if english else 0]
-    subject = (f"Case {case.number}: {label}" if english else f"工单 {case.number} {label}")
-    hold = quiet_until(event.at or utcnow()) if method == "sms" else None
-    message = outbox.enqueue(method, recipient, text, subject=subject, template="notice",
+    # the registration answers the citizen's own request now; later steps wait for the day
+    answers_now = kind in _ANSWERS_NOW
+    hold = None if answers_now else outbox.quiet_until(event.at or utcnow(), method)
+    message = outbox.enqueue(method, recipient, text, subject=_subject(kind, case),
+                             template="notice",
                              data={"number": case.number, "kind": kind.value,
-                                   "event": event.id},
+                                   "event": event.id, "language": _language(case)},
                              idempotency_key=f"notice:{event.id}", case_id=case.id,
-                             not_before=hold, new_key=True)
+                             not_before=hold, reply_now=answers_now, new_key=True)
     log.info("citizen notice %s for case %s by %s%s", kind.value, case.number, method,
              f", held until {hold.isoformat()}" if hold else "")
     return message
+
+
+def _combine(message: OutboxMessage, case: Case) -> OutboxMessage:
+    """Turn the registration message of a case dispatched at once into the one message
+    that says both (when admins left that kind on for the channel)."""
+    setting = setting_for(K.DISPATCHED_AT_ONCE)
+    if not setting.enabled(message.channel):
+        return message
+    english = english_for(case)
+    message.body = render(setting.text_en if english else setting.text_zh, case,
+                          message.channel)
+    subject = _subject(K.DISPATCHED_AT_ONCE, case)
+    message.subject = (mailthread.case_subject(subject, case.number)[:200]
+                       if message.channel == "email" else subject)
+    message.data = {**(message.data or {}), "kind": K.DISPATCHED_AT_ONCE.value}
+    log.info("citizen notice for case %s: registration and dispatch in one message",
+             case.number)
+    return message
+
+
+def _subject(kind: NoticeKind, case: Case) -> str:
+    english = english_for(case)
+    label = SUBJECTS[kind][1 if english else 0]
+    return f"Case {case.number}: {label}" if english else f"工单 {case.number} {label}"
 
 
 def render(text: str, case: Case, method: str) -> str:
@@ -246,34 +318,24 @@ def render(text: str, case: Case, method: str) -> str:
 
 
 def values(case: Case, method: str) -> dict[str, str]:
-    """The placeholders' values for one case."""
+    """The placeholders' values for one case, in the citizen's language (an English
+    message names the department by the catalogue's translation of its name)."""
     answer = (case.answer or "").strip()
     if method != "email" and len(answer) > SHORT_ANSWER:
         answer = answer[:SHORT_ANSWER].rstrip() + "…"
     deadline = ""
     if case.handle_deadline is not None:
         deadline = case.handle_deadline.astimezone(_zone()).strftime("%Y-%m-%d %H:%M")
+    english = english_for(case)
+    if case.department is not None:
+        department = (catalogue("en").get(case.department.name, case.department.name)
+                      if english else case.department.name)
+    else:
+        department = "the 12345 hotline" if english else "12345热线"
     return {"number": case.number, "code": case.query_code,
             "link": links.tracking_url(case), "title": case.title or "",
-            "department": (case.department.name if case.department
-                           else ("the 12345 hotline" if _english() else "12345热线")),
-            "deadline": deadline, "answer": answer}
-
-
-def quiet_until(at: datetime) -> datetime | None:
-    """When an SMS decided at ``at`` may go: the end of the quiet hours (UTC) when ``at``
-    falls inside them, else None (now)."""
-    quiet: tuple[time, time] | None = current_app.config.get("SMS_QUIET_HOURS")
-    if not quiet:
-        return None
-    start, end = quiet
-    local = at.astimezone(_zone())
-    clock = local.time()
-    inside = (start <= clock or clock < end) if start > end else (start <= clock < end)
-    if not inside:
-        return None
-    day = local.date() if clock < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, end, tzinfo=_zone()).astimezone(UTC)
+            "department": department, "deadline": deadline, "answer": answer,
+            "into": case.merged_into.number if case.merged_into is not None else ""}
 
 
 def quiet_hours_text() -> str | None:
@@ -286,8 +348,14 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
-def _english() -> bool:
-    return str(current_app.config.get("LANGUAGE", "zh_CN")).startswith("en")
+def _language(case: Case) -> str:
+    return case.language or str(current_app.config.get("LANGUAGE", "zh_CN"))
+
+
+def english_for(case: Case) -> bool:
+    """Whether the citizen of ``case`` is written to in English: the language recorded
+    with the case (the page, chat or message they wrote in), else the deployment's."""
+    return _language(case).startswith("en")
 
 
 # ---------------------------------------------------------------- the staff timeline

@@ -1,4 +1,5 @@
-"""The satisfaction follow-up (回访): ask the citizen on the channel they came from.
+"""The satisfaction follow-up (回访): ask the citizen on the channel they came from, in
+their language; an SMS waits out the quiet hours (the outbox holds it).
 
 A survey goes by WeChat to an openid, by e-mail to an address, by SMS to a mobile number;
 a phone case with no mobile number goes on the agents' call list instead. Messages leave
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from hotline import phones
 from hotline.extensions import db
+from hotline.i18n import catalogue
 from hotline.models import Case, CaseStatus, Channel
 from hotline.services import links, outbox
 
@@ -66,12 +68,27 @@ def survey_text(case: Case, *, reminder: bool, method: str = "sms") -> str:
         (case.answer or "").strip()
     if method != "email" and len(answer) > SHORT_ANSWER_CHARS:
         answer = answer[:SHORT_ANSWER_CHARS] + "…"
+    if case.language == "en":
+        return _survey_text_en(case, reminder=reminder, method=method, answer=answer)
     department = case.department.name if case.department is not None else "承办单位"
     told = f"\n\n{department}的答复：\n{answer}\n\n" if method == "email" else \
-        f"{department}答复：{answer}。" if answer else ""
+        f"{department}答复：{answer.rstrip('。.')}。" if answer else ""
     return (f"{opening}您反映的问题已办理答复（工单号 {case.number}，查询码 {case.query_code}）。"
             f"{told}"
             f"请回复数字评价：1 满意，2 基本满意，3 不满意；或访问 {link} 查看并评价。")
+
+
+def _survey_text_en(case: Case, *, reminder: bool, method: str, answer: str) -> str:
+    """The survey for a citizen who wrote in English."""
+    opening = "[12345 Hotline] Reminder: " if reminder else "[12345 Hotline] "
+    department = (catalogue("en").get(case.department.name, case.department.name)
+                  if case.department is not None else "The department")
+    told = "" if not answer else (f"\n\n{department} answered:\n{answer}\n\n"
+                                  if method == "email" else f"{department} answered: {answer} ")
+    return (f"{opening}Your request has been answered (case {case.number}, query code "
+            f"{case.query_code}). {told}"
+            f"Please reply with a number: 1 satisfied, 2 basically satisfied, 3 not "
+            f"satisfied; or read and rate it at {links.tracking_url(case)}")
 
 
 def send_survey(case: Case, *, reminder: bool) -> str:
@@ -81,7 +98,9 @@ def send_survey(case: Case, *, reminder: bool) -> str:
         return method
     kind = "reminder" if reminder else "survey"
     outbox.enqueue(method, recipient, survey_text(case, reminder=reminder, method=method),
-                   subject=f"工单 {case.number} 办理结果回访", template="followup",
+                   subject=(f"Case {case.number}: how was it handled?"
+                            if case.language == "en" else f"工单 {case.number} 办理结果回访"),
+                   template="followup",
                    data={"number": case.number, "code": case.query_code, "kind": kind},
                    idempotency_key=f"followup:{case.id}:{case.reopen_count}:{kind}",
                    case_id=case.id)

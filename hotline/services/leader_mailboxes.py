@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 
@@ -49,6 +50,22 @@ def list_mailboxes(*, active_only: bool = False) -> list[LeaderMailbox]:
     return list(db.session.scalars(query))
 
 
+def search_mailboxes(text: object = None, *, page: int = 1,
+                     size: int = 50) -> tuple[list[LeaderMailbox], int]:
+    """One page of the mailboxes whose code, name or holder contains ``text`` (all when
+    empty), in list order, and how many match: a city keeps thousands."""
+    query = select(LeaderMailbox)
+    needle = str(text or "").strip()[:100]
+    if needle:
+        like = f"%{needle.replace('%', '').replace('_', '')}%"
+        query = query.where(LeaderMailbox.code.ilike(like) | LeaderMailbox.name.ilike(like)
+                            | LeaderMailbox.holder.ilike(like))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(query.order_by(LeaderMailbox.position, LeaderMailbox.id)
+                              .offset((max(page, 1) - 1) * size).limit(size))
+    return list(rows), int(total)
+
+
 def find(code: object) -> LeaderMailbox | None:
     """An active mailbox by its code, or None."""
     return db.session.scalars(select(LeaderMailbox).where(
@@ -64,31 +81,67 @@ def mailbox_by_code(code: object, *, field: str = "mailbox") -> LeaderMailbox:
     return mailbox
 
 
+@dataclass(frozen=True)
+class MailboxFields:
+    """A mailbox's fields, checked: what :func:`save_mailbox` and the import write."""
+
+    code: str
+    name: str
+    holder: str | None
+    kind: MailboxKind
+    office_id: int
+    intro: str | None
+    position: int
+    active: bool
+
+
+def check_mailbox(code: object, *, name: object, holder: object, kind: object,
+                  office: object, intro: object = None, position: object = 0,
+                  active: bool = True) -> MailboxFields:
+    """The fields of one mailbox, checked (InvalidInput names the field that is wrong)."""
+    code = required_text(code, "code", max_chars=40)
+    if not CODE_RE.fullmatch(code):
+        raise InvalidInput("「{field}」只能包含字母、数字、下划线和连字符", field="code")
+    if not office:
+        raise InvalidInput("「{field}」不能为空", field="office")
+    office_department = directory.department_by_code(office, active_only=True, field="office")
+    return MailboxFields(
+        code=code, name=required_text(name, "name", max_chars=100),
+        holder=optional_text(holder, "holder", max_chars=100),
+        kind=choice(kind or None, MailboxKind, "kind", MailboxKind.OFFICIAL),
+        office_id=office_department.id,
+        intro=optional_text(intro, "intro", max_chars=1000),
+        position=whole_number(position or 0, "position", minimum=0, maximum=100000),
+        active=bool(active))
+
+
 def save_mailbox(code: object, *, name: object, holder: object, kind: object,
                  office: object, intro: object = None, position: object = 0,
                  active: bool = True) -> LeaderMailbox:
     """Add a mailbox, or change the one with this code, in the caller's transaction."""
-    code = required_text(code, "code", max_chars=40)
-    if not CODE_RE.fullmatch(code):
-        raise InvalidInput("「{field}」只能包含字母、数字、下划线和连字符", field="code")
-    office_department = (directory.department_by_code(office, active_only=True, field="office")
-                         if office else None)
-    if office_department is None:
-        raise InvalidInput("「{field}」不能为空", field="office")
+    fields = check_mailbox(code, name=name, holder=holder, kind=kind, office=office,
+                           intro=intro, position=position, active=active)
     mailbox = db.session.scalars(select(LeaderMailbox).where(
-        LeaderMailbox.code == code)).first()
-    if mailbox is None:
-        mailbox = LeaderMailbox(code=code)
-        db.session.add(mailbox)
-    mailbox.name = required_text(name, "name", max_chars=100)
-    mailbox.holder = optional_text(holder, "holder", max_chars=100)
-    mailbox.kind = choice(kind or None, MailboxKind, "kind", MailboxKind.OFFICIAL)
-    mailbox.office = office_department
-    mailbox.intro = optional_text(intro, "intro", max_chars=1000)
-    mailbox.position = whole_number(position or 0, "position", minimum=0, maximum=100000)
-    mailbox.active = bool(active)
+        LeaderMailbox.code == fields.code)).first()
+    write_mailbox(mailbox, fields)
     db.session.flush()
-    return mailbox
+    return db.session.scalars(select(LeaderMailbox).where(
+        LeaderMailbox.code == fields.code)).one()
+
+
+def write_mailbox(mailbox: LeaderMailbox | None, fields: MailboxFields) -> bool:
+    """Give ``mailbox`` (a new one when None) these fields; False when it had them all."""
+    if mailbox is None:
+        mailbox = LeaderMailbox(code=fields.code)
+        db.session.add(mailbox)
+    elif all(getattr(mailbox, name) == getattr(fields, name) for name in _WRITTEN):
+        return False
+    for name in _WRITTEN:
+        setattr(mailbox, name, getattr(fields, name))
+    return True
+
+
+_WRITTEN = ("name", "holder", "kind", "office_id", "intro", "position", "active")
 
 
 # ---------------------------------------------------------------- letters
@@ -140,7 +193,8 @@ def forward(actor: Actor, number: str, department: object, note: object = None, 
 
 @dataclass(frozen=True)
 class MailboxStats:
-    """Volume and satisfaction of one mailbox over a period."""
+    """Volume and satisfaction of one mailbox over a period: letters written to it, those
+    answered, and its rated letters by their worst rating (as the dashboard counts)."""
 
     code: str
     name: str
@@ -150,26 +204,37 @@ class MailboxStats:
     satisfied: int
     basically_satisfied: int
     dissatisfied: int
+    office: str = ""
+    weight: float = 1.0  # how much a 基本满意 counts (HOTLINE_BASICALLY_SATISFIED_WEIGHT)
 
     @property
     def satisfaction_rate(self) -> float | None:
-        """(satisfied + basically satisfied) / rated, or None with no rating."""
+        """(satisfied + weight × basically satisfied) / rated, or None with no rating."""
         if not self.rated:
             return None
-        return round((self.satisfied + self.basically_satisfied) / self.rated, 4)
+        return round((self.satisfied + self.weight * self.basically_satisfied) / self.rated, 4)
 
     def as_dict(self) -> dict:
-        return {"mailbox": self.code, "name": self.name, "letters": self.letters,
-                "answered": self.answered, "rated": self.rated, "satisfied": self.satisfied,
+        return {"mailbox": self.code, "name": self.name, "office": self.office,
+                "letters": self.letters, "answered": self.answered, "rated": self.rated,
+                "satisfied": self.satisfied,
                 "basically_satisfied": self.basically_satisfied,
                 "dissatisfied": self.dissatisfied,
                 "satisfaction_rate": self.satisfaction_rate}
 
 
-def stats(start: datetime | None = None, end: datetime | None = None) -> list[MailboxStats]:
+#: a case rated more than once counts with its worst rating (as the satisfaction rate does)
+_WORST_FIRST = (Satisfaction.DISSATISFIED.value, Satisfaction.BASICALLY_SATISFIED.value,
+                Satisfaction.SATISFIED.value)
+
+
+def stats(start: datetime | None = None, end: datetime | None = None, *,
+          office_id: int | None = None) -> list[MailboxStats]:
     """Letters written to each mailbox (registered in [start, end)), how many were answered,
-    and every rating their writers gave (a dissatisfied one reopens the case, so ratings are
-    read from the feedback events); every mailbox listed, idle ones with zeros."""
+    and how their writers rated them: each rated letter once, with its worst rating (a
+    dissatisfied one reopens the case, so ratings are read from the feedback events). Every
+    mailbox is listed, idle ones with zeros; ``office_id``: only the mailboxes that office
+    reads."""
     def period(query):
         if start is not None:
             query = query.where(Case.created_at >= start)
@@ -178,21 +243,31 @@ def stats(start: datetime | None = None, end: datetime | None = None) -> list[Ma
                            func.sum(sql_case((Case.answer.is_not(None), 1), else_=0)))
                     .where(Case.mailbox_id.is_not(None)).group_by(Case.mailbox_id))
     rating = CaseEvent.data["satisfaction"].as_string()
-    ratings = period(select(Case.mailbox_id, rating, func.count(CaseEvent.id))
+    ratings = period(select(Case.mailbox_id, Case.id, rating)
                      .join(CaseEvent, CaseEvent.case_id == Case.id)
                      .where(Case.mailbox_id.is_not(None), CaseEvent.action == A.FEEDBACK)
-                     .group_by(Case.mailbox_id, rating))
+                     .distinct())
     letters = {row[0]: (int(row[1]), int(row[2] or 0)) for row in db.session.execute(volume)}
+    worst: dict[tuple[int, int], str] = {}
+    for mailbox_id, case_id, value in db.session.execute(ratings):
+        if value not in _WORST_FIRST:
+            continue
+        key = (mailbox_id, case_id)
+        if key not in worst or _WORST_FIRST.index(value) < _WORST_FIRST.index(worst[key]):
+            worst[key] = value
     rated: dict[int, dict[str, int]] = {}
-    for mailbox_id, value, count in db.session.execute(ratings):
-        rated.setdefault(mailbox_id, {})[value] = int(count)
+    for (mailbox_id, _case_id), value in worst.items():
+        counts = rated.setdefault(mailbox_id, {})
+        counts[value] = counts.get(value, 0) + 1
+    weight = float(current_app.config.get("BASICALLY_SATISFIED_WEIGHT", 1.0))
     rows = []
     for m in list_mailboxes():
+        if office_id is not None and m.office_id != office_id:
+            continue
         given = rated.get(m.id, {})
-        counts = [given.get(s.value, 0) for s in (
-            Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED, Satisfaction.DISSATISFIED)]
+        counts = [given.get(value, 0) for value in reversed(_WORST_FIRST)]
         rows.append(MailboxStats(m.code, m.name, *letters.get(m.id, (0, 0)), sum(counts),
-                                 *counts))
+                                 *counts, office=m.office.name, weight=weight))
     return rows
 
 

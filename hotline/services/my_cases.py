@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from hotline import phones
 from hotline.errors import InvalidInput, TooManyAttempts
 from hotline.extensions import db
-from hotline.models import Case, Citizen, TrackCode, utcnow
+from hotline.i18n import known_language
+from hotline.models import Case, CaseStatus, Citizen, TrackCode, utcnow
 from hotline.services import links, outbox, throttle
 
 MAX_TRIES = 5
@@ -33,6 +34,9 @@ SEND_PER_CLIENT = throttle.Rule(free=5, base=60, max_delay=3600, window=3600)
 #: wrong codes: five per number and ten per client free within 15 minutes
 WRONG_PER_NUMBER = throttle.Rule(free=5, base=300, max_delay=3600, window=900)
 WRONG_PER_CLIENT = throttle.Rule(free=10, base=60, max_delay=3600, window=900)
+
+#: cases past their last notice: a language chosen now changes nothing for them
+FINISHED = (CaseStatus.CLOSED, CaseStatus.MERGED)
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,11 @@ class MyCase:
                 "link": self.link}
 
 
-def request_code(phone: object, client: str, *, now: datetime | None = None) -> None:
+def request_code(phone: object, client: str, *, now: datetime | None = None,
+                 language: str | None = None) -> None:
     """Send a one-time code to the mobile number, in the caller's transaction (the outbox
-    delivers it after commit); throttled per number and per client."""
+    delivers it after commit, at once, quiet hours or not); throttled per number and per
+    client. ``language``: the page's (or the API client's ``Accept-Language``)."""
     now = now or utcnow()
     mobile = _mobile(phone)
     number_key, client_key = f"hotline:otp:send:{_digest('n', mobile)}", \
@@ -70,19 +76,24 @@ def request_code(phone: object, client: str, *, now: datetime | None = None) -> 
     db.session.add(row)
     db.session.flush()
     minutes = max(1, ttl // 60)
-    outbox.enqueue("sms", mobile,
-                   f"【12345热线】您查询工单的验证码为 {code}，{minutes} 分钟内有效，"
-                   "仅可使用一次。如非本人操作，请忽略本短信。",
+    text = (f"[12345 Hotline] Your code to list your cases is {code}. It is valid for "
+            f"{minutes} minutes and works once. If you did not ask for it, ignore this message."
+            if known_language(language) == "en" else
+            f"【12345热线】您查询工单的验证码为 {code}，{minutes} 分钟内有效，"
+            "仅可使用一次。如非本人操作，请忽略本短信。")
+    outbox.enqueue("sms", mobile, text,
                    template="otp", data={"purpose": "my_cases"},
-                   idempotency_key=f"otp:{row.id}")
+                   idempotency_key=f"otp:{row.id}", reply_now=True)
     throttle.count_failure([number_key], SEND_PER_NUMBER.keep)
     throttle.count_failure([client_key], SEND_PER_CLIENT.keep)
 
 
-def verify(phone: object, otp: object, client: str, *,
-           now: datetime | None = None) -> list[MyCase]:
+def verify(phone: object, otp: object, client: str, *, now: datetime | None = None,
+           language: str | None = None) -> list[MyCase]:
     """The number's cases when the code is right, unexpired and unused (it is used up
-    now); otherwise InvalidInput on ``otp``, counted against the number and the client."""
+    now); otherwise InvalidInput on ``otp``, counted against the number and the client.
+    The citizen proved the number is theirs: their open cases' notices follow ``language``
+    (the page's) from now on."""
     now = now or utcnow()
     mobile = _mobile(phone)
     typed = "".join(str(otp or "").split())
@@ -106,7 +117,19 @@ def verify(phone: object, otp: object, client: str, *,
     if used.rowcount != 1:  # another request used it a moment ago
         raise InvalidInput("验证码不正确或已失效，请重新获取", field="otp")
     throttle.clear(keys[0])
+    _remember_language(mobile, known_language(language))
     return cases_of(mobile)
+
+
+def _remember_language(mobile: str, language: str | None) -> None:
+    if language is None:
+        return
+    owned = select(Case.id).join(Citizen, Case.citizen_id == Citizen.id).where(
+        Citizen.phone == mobile).scalar_subquery()
+    db.session.execute(
+        update(Case).where(Case.id.in_(owned), Case.status.not_in(FINISHED),
+                           or_(Case.language.is_(None), Case.language != language))
+        .values(language=language).execution_options(synchronize_session=False))
 
 
 def cases_of(mobile: str) -> list[MyCase]:

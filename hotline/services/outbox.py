@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
@@ -49,15 +50,20 @@ JOB_MARGIN = timedelta(seconds=10)
 def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
             subject: str | None = None, template: str | None = None,
             data: dict[str, Any] | None = None, case_id: int | None = None,
-            not_before: datetime | None = None, new_key: bool = False) -> OutboxMessage:
+            not_before: datetime | None = None, reply_now: bool = False,
+            new_key: bool = False) -> OutboxMessage:
     """Store a message to send (once per idempotency key) in the current transaction.
 
     A WeChat message about a case links to the citizen's tracking page (the template's
     ``url``); an e-mail about a case carries its number once in the subject and threads to
     the citizen's latest mail (``In-Reply-To``, ``References``). ``not_before`` holds it
-    until then (an SMS in the quiet hours). ``new_key``: the key is new by construction (it
+    until then. An SMS is held until the quiet hours end (:func:`quiet_until`) unless
+    ``reply_now`` says it answers what the citizen did just now (a one-time code, the answer
+    to their message, their registration). ``new_key``: the key is new by construction (it
     names a row this transaction wrote, such as a case event), so no other transaction can
     hold it and no look-up or savepoint is needed."""
+    if not_before is None and not reply_now:
+        not_before = quiet_until(utcnow(), channel)
     if not new_key:
         existing = db.session.scalars(select(OutboxMessage).where(
             OutboxMessage.idempotency_key == idempotency_key)).first()
@@ -86,6 +92,24 @@ def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
     # read after commit by workflows.scheduling, which enqueues the delivery job
     db.session.info.setdefault("hotline.outbox_new", []).append(message.id)
     return message
+
+
+def quiet_until(at: datetime, channel: str = "sms") -> datetime | None:
+    """When an automatic SMS decided at ``at`` may go: the end of the quiet hours
+    (``HOTLINE_SMS_QUIET_HOURS``, local time; UTC returned) when ``at`` falls inside them,
+    else None (now). Other channels are never held."""
+    quiet: tuple[time, time] | None = current_app.config.get("SMS_QUIET_HOURS")
+    if channel != "sms" or not quiet:
+        return None
+    start, end = quiet
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    local = at.astimezone(zone)
+    clock = local.time()
+    inside = (start <= clock or clock < end) if start > end else (start <= clock < end)
+    if not inside:
+        return None
+    day = local.date() if clock < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
 
 
 def _thread_headers(case_id: int) -> dict[str, str]:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from hotline.errors import Conflict, Forbidden, InvalidInput
 from hotline.extensions import db
+from hotline.i18n import known_language
 from hotline.models import (
     Case,
     CaseAction,
@@ -66,6 +67,9 @@ class NewCase:
     suggested_department: Any = None
     #: where the correction came from: ``intake`` for a person registering a request
     correction_source: CorrectionSource = CorrectionSource.INTAKE
+    #: the citizen's language (``zh_CN`` or ``en``: the page, chat or message they wrote
+    #: in); their notices are written in it. Anything else: the deployment's language
+    language: Any = None
 
 
 def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) -> Case:
@@ -140,6 +144,7 @@ def _checked_new_case(new: NewCase) -> dict[str, Any]:
                                             max_chars=CODE_MAX),
         "suggested_department": optional_text(new.suggested_department,
                                               "suggested_department", max_chars=CODE_MAX),
+        "language": known_language(new.language),
     }
 
 
@@ -173,6 +178,7 @@ def _insert_case(actor: Actor, fields: dict[str, Any],
         recording_ref=fields["recording_ref"],
         created_at=now,
         updated_at=now,
+        language=fields["language"],
     )
     places.place_case(case, fix)
     db.session.add(case)

@@ -61,6 +61,22 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+def wait_listening(port: int, process: subprocess.Popen | None = None,
+                   log: Path | None = None) -> None:
+    """Wait until something listens on ``port`` (the server ``process`` did not die)."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if (process is not None and process.poll() is not None) \
+                    or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {log.read_text() if log else ''!r}") \
+                    from None
+            time.sleep(0.1)
+
+
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory) -> tuple[Path, Path]:
     return make_certificate(tmp_path_factory.mktemp("tls"))
@@ -78,15 +94,7 @@ def imap_port(tls) -> Iterator[int]:
              "--key", str(tls[1]), "dict", "--demo-data"],
             stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONWARNINGS": ""})
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"pymap did not start: {log.read_text()!r}") from None
-                time.sleep(0.1)
+        wait_listening(port, process, log)
         yield port
     finally:
         process.terminate()

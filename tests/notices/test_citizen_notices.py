@@ -3,7 +3,7 @@ transaction as the change."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 from sqlalchemy import select
@@ -60,15 +60,16 @@ def test_every_step_of_a_phone_case_reaches_the_citizen_by_sms_once(world):
 
     sent = notices(case.id)
     kinds = [m.data["kind"] for m in sent]
-    assert kinds == ["registered", "dispatched", "extended", "replied", "reopened",
-                     "replied", "closed"]
+    # registered and dispatched at once: one message that says both
+    assert kinds == ["dispatched_at_once", "extended", "replied", "reopened", "replied",
+                     "closed"]
     assert {m.channel for m in sent} == {"sms"} and {m.recipient for m in sent} == {MOBILE}
-    registered, dispatched, extended, first_reply = (m.body for m in sent[:4])
+    registered, extended, first_reply = (m.body for m in sent[:3])
     assert number in registered and code in registered and f"code={code}" in registered
-    assert "市城市管理委员会" in dispatched
+    assert "已转交市城市管理委员会办理" in registered
     assert "延长至 2026-03-" in extended
     assert "…" in first_reply and "/track?number=" in first_reply  # first part and the link
-    assert "已加强巡查并设置隔离栏。" in sent[5].body
+    assert "已加强巡查并设置隔离栏。" in sent[4].body
     assert len({m.idempotency_key for m in sent}) == len(sent)
     assert all(m.next_attempt_at <= utcnow() for m in sent)  # daytime: nothing held
 
@@ -84,12 +85,16 @@ def test_a_rolled_back_change_sends_nothing(world):
     assert len(notices(case.id)) == before
 
 
-def test_an_sms_in_the_quiet_hours_waits_for_the_morning(world):
+def test_an_sms_in_the_quiet_hours_waits_for_the_morning(world, app):
+    app.config["SMS_QUIET_HOURS"] = (time(22), time(8))
     night = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)  # 23:30 in Chengdu
     case = register(now=night)
-    held = notices(case.id)
-    assert held and all(m.next_attempt_at == datetime(2026, 3, 11, 0, 0, tzinfo=UTC)
-                        for m in held)  # 08:00 the next morning in Chengdu
+    act(staff(world, "urban"), case, "accept", now=night)
+    act(staff(world, "urban"), case, "reply", {"content": "已安排巡查。"}, now=night)
+    registered, replied = notices(case.id)
+    # the registration answers the caller now; the answer waits for 08:00 in Chengdu
+    assert registered.next_attempt_at <= utcnow()
+    assert replied.next_attempt_at == datetime(2026, 3, 11, 0, 0, tzinfo=UTC)
 
 
 def test_a_mailbox_letter_with_an_address_hears_by_email_with_the_whole_answer(world):
@@ -107,7 +112,8 @@ def test_a_channel_switched_off_sends_nothing_of_that_kind(world):
     with unit_of_work():
         citizen_notices.update_setting("dispatched", sms=False, wechat=True, email=True,
                                        text_zh="转{department}", text_en="to {department}")
-    case = register()
+    case = register(department=None)
+    act(AGENT, case, "dispatch", {"department": "URBAN"})
     assert [m.data["kind"] for m in notices(case.id)] == ["registered"]
 
 
@@ -115,7 +121,7 @@ def test_an_admins_text_is_used_and_an_unknown_placeholder_refused(world):
     with unit_of_work():
         citizen_notices.update_setting("registered", sms=True, wechat=True, email=True,
                                        text_zh="收到：{number}/{code}", text_en="Got {number}")
-    case = register()
+    case = register(department=None)
     assert notices(case.id)[0].body == f"收到：{case.number}/{case.query_code}"
     with pytest.raises(citizen_notices.InvalidInput) as refused:
         citizen_notices.update_setting("registered", sms=True, wechat=True, email=True,

@@ -14,7 +14,7 @@ QUERY = {"type": "object", "additionalProperties": False, "properties": {
     "from": {"type": "string", "format": "date", "description": "YYYY-MM-DD (local)"},
     "to": {"type": "string", "format": "date", "description": "YYYY-MM-DD (local)"}}}
 ROW = {"type": "object", "properties": {
-    "mailbox": STR, "name": STR, "letters": INT, "answered": INT, "rated": INT,
+    "mailbox": STR, "name": STR, "office": STR, "letters": INT, "answered": INT, "rated": INT,
     "satisfied": INT, "basically_satisfied": INT, "dissatisfied": INT,
     "satisfaction_rate": {"type": ["number", "null"]}}}
 ANSWER = {"type": "object", "properties": {

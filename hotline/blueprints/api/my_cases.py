@@ -7,6 +7,7 @@ from flask import current_app
 from hotline.apispec import checked_body, operation
 from hotline.apispec.components import STR, TIME
 from hotline.blueprints.api.base import bp, json_body
+from hotline.i18n import asked_language, current_language
 from hotline.services import my_cases
 from hotline.unit_of_work import unit_of_work
 from hotline.webutil import client_key
@@ -36,8 +37,10 @@ def track_lookup():
     data = checked_body(json_body())
     with unit_of_work():
         if not data.get("otp"):
-            my_cases.request_code(data.get("phone"), client_key())
+            my_cases.request_code(data.get("phone"), client_key(),
+                                  language=current_language())
             return {"sent": True,
                     "expires_in": int(current_app.config["OTP_TTL_SECONDS"])}, 202
-        items = my_cases.verify(data.get("phone"), data.get("otp"), client_key())
+        items = my_cases.verify(data.get("phone"), data.get("otp"), client_key(),
+                                language=asked_language())
     return {"items": [item.as_dict() for item in items]}

@@ -1,4 +1,5 @@
-"""``GET /api/v1/stats``: the oversight figures of a period as JSON (see the README).
+"""``GET /api/v1/stats``: the oversight figures of a period as JSON (see the README), with
+the leaders' mailboxes' volume and satisfaction (``mailboxes``).
 
 Department staff get their own department's figures; naming another department is 403.
 """
@@ -11,7 +12,7 @@ from hotline.apispec import checked_query, operation
 from hotline.blueprints.api import schemas
 from hotline.blueprints.api.base import bp, token_required
 from hotline.presenters.stats_json import report_json
-from hotline.services import casemap, periods, stats
+from hotline.services import casemap, leader_mailboxes, periods, stats
 
 
 @bp.get("/stats")
@@ -23,7 +24,10 @@ def get_stats():
     args = request.args
     period = periods.period_from(args.get("from"), args.get("to"))
     department_id = stats.scope(g.actor, args.get("department"))
-    return report_json(stats.report(period, department_id=department_id))
+    figures = report_json(stats.report(period, department_id=department_id))
+    figures["mailboxes"] = [row.as_dict() for row in leader_mailboxes.stats(
+        *period.window(), office_id=department_id)]
+    return figures
 
 
 @bp.get("/map/cases")

@@ -57,16 +57,17 @@ def check_letter(form: dict[str, Any], files: list[tuple[str, bytes]]) -> tuple[
 
 
 def receive_letter(letter: Letter, uploads: list[UploadedFile], token_id: str,
-                   client: str) -> Receipt:
+                   client: str, *, language: str | None = None) -> Receipt:
     """Store a mailbox letter with its files in the caller's transaction, claimed for the
     caller to process once it has committed; the same letter sent again (its challenge token
-    is its id) returns the first one."""
+    is its id) returns the first one. ``language``: the page's, which the writer's notices
+    will use."""
     written = [storage.write_file(upload) for upload in uploads]
     payload = json.dumps({
         "name": letter.name, "phone": letter.phone, "address": letter.address,
         "title": letter.title, "content": letter.content, "type": letter.request_type,
         "mailbox": letter.mailbox, "publish": letter.publish,
-        "client": client,
+        "client": client, "language": language,
         "attachments": [{"filename": u.filename, "content_type": u.content_type,
                          "size": len(u.data), "sha256": digest, "path": path}
                         for u, (path, digest) in zip(uploads, written, strict=True)],

@@ -2,21 +2,24 @@
 
 The push carries only a MediaId, which the platform serves for 3 days: a job
 (``workflows.media``) reads what to fetch here, downloads it outside any transaction and
-keeps it here, each step in a transaction of its own.
+keeps it here, each step in a transaction of its own. The message's ``media_due_at`` says a
+medium is still to fetch, so the sweep queues again every fetch Redis forgot (a job lost
+with a flushed Redis, or never queued because Redis was down at the commit).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hotline.channels import ParseError
 from hotline.channels import wechat as wechat_channel
 from hotline.channels.uploads import check_attachment, check_voice
 from hotline.extensions import db
-from hotline.models import Attachment, InboundMessage
+from hotline.models import Attachment, InboundMessage, utcnow
 from hotline.services import storage
 
 
@@ -57,3 +60,28 @@ def keep(target: Pending, data: bytes) -> Attachment | None:
     except ParseError:
         return None
     return storage.keep(upload, message_id=target.message_id, case_id=target.case_id)
+
+
+#: how long the platform keeps a medium: after that nothing is left to fetch
+KEPT_BY_PLATFORM = timedelta(days=3)
+#: a medium just noted is queued by its commit; the sweep leaves it this long to that job
+GRACE = timedelta(minutes=2)
+
+
+def settle(message_id: int) -> None:
+    """The medium of this message needs no more fetching (kept, refused, gone, or none)."""
+    db.session.execute(update(InboundMessage).where(InboundMessage.id == message_id)
+                       .values(media_due_at=None).execution_options(synchronize_session=False))
+
+
+def due_ids(now: datetime | None = None, *, limit: int = 500) -> list[int]:
+    """The messages whose medium is still to fetch and may still be fetched, oldest first;
+    those the platform no longer keeps are settled here (nothing can fetch them now)."""
+    now = now or utcnow()
+    db.session.execute(update(InboundMessage).where(
+        InboundMessage.media_due_at.is_not(None),
+        InboundMessage.received_at < now - KEPT_BY_PLATFORM)
+        .values(media_due_at=None).execution_options(synchronize_session=False))
+    return list(db.session.scalars(
+        select(InboundMessage.id).where(InboundMessage.media_due_at <= now - GRACE)
+        .order_by(InboundMessage.media_due_at, InboundMessage.id).limit(limit)))

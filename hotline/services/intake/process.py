@@ -25,6 +25,7 @@ from hotline.channels import ParseError
 from hotline.channels import email as email_channel
 from hotline.channels import sms as sms_channel
 from hotline.channels import wechat as wechat_channel
+from hotline.channels.text import language_of as text_language
 from hotline.channels.text import parse_rating
 from hotline.errors import Conflict, ServiceError
 from hotline.extensions import db
@@ -88,6 +89,7 @@ class Request:
     media: wechat_channel.Media | None = None  # WeChat image or voice, fetched after commit
     mailbox: str | None = None  # a letter to a leader's mailbox: its code
     publish: bool = False  # ... and whether its writer agreed to publish the answer
+    language: str | None = None  # the page's language (web form); else read from the text
     reply_to: str | None = field(default=None)  # address for an outbox answer
     position: tuple[float, float] | None = None  # WeChat location: (latitude, longitude)
 
@@ -183,7 +185,8 @@ def _mailbox_request(message: InboundMessage) -> Request:
     return Request(channel="mailbox", text=data["content"], title=data.get("title"),
                    phone=data.get("phone"), name=data.get("name"), address=data.get("address"),
                    request_type=data.get("type"), kept_attachment_ids=kept,
-                   mailbox=data.get("mailbox"), publish=bool(data.get("publish")))
+                   mailbox=data.get("mailbox"), publish=bool(data.get("publish")),
+                   language=data.get("language"))
 
 
 REQUEST_BUILDERS: dict[str, Callable[[InboundMessage], Request]] = {
@@ -238,7 +241,8 @@ def _new_case(message: InboundMessage, request: Request) -> None:
         title=(request.title or "")[:200] or None, citizen_name=(request.name or "")[:100] or None,
         citizen_phone=request.phone, citizen_contact=request.contact, address=request.address,
         request_type=request.request_type, external_ref=f"inbound:{message_id}",
-        position=request.position)
+        position=request.position,
+        language=request.language or text_language(request.text))
     settle(message_id, InboundStatus.CASE, reason=None)
     kept = [storage.keep(upload, message_id=message_id) for upload in request.uploads]
     actor = citizen_actor(request.channel)
@@ -257,6 +261,10 @@ def _fetch_media_later(message_id: int, request: Request) -> None:
     """A WeChat image or voice is fetched by a job once the case is committed (the platform
     keeps it 3 days; the push must be answered within 5 seconds)."""
     if request.media is not None:
+        # the database remembers it (the sweep queues it again if Redis forgets the job)
+        db.session.execute(update(InboundMessage).where(InboundMessage.id == message_id)
+                           .values(media_due_at=utcnow())
+                           .execution_options(synchronize_session=False))
         after_commit(signals.media_waiting.send, message_id, key=f"media:{message_id}")
 
 

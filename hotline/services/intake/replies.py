@@ -3,6 +3,7 @@ query code, status, rating thanks) and the outbox message, in the caller's trans
 
 from __future__ import annotations
 
+from hotline.i18n import catalogue
 from hotline.models import Case, CaseAction, CaseStatus, Channel, Satisfaction
 from hotline.models.enums import LABELS_ZH
 from hotline.services import links, outbox
@@ -11,9 +12,23 @@ REPLY_CHANNELS = (Channel.SMS, Channel.WECHAT, Channel.EMAIL)
 
 
 def ack_text(case: Case, channel: str) -> str:
-    """The acknowledgement a citizen gets for a new case: its number and query code."""
-    text = (f"【12345热线】您的诉求已受理，工单号 {case.number}，查询码 {case.query_code}。"
-            f"查询进度：{links.tracking_url(case)}")
+    """The acknowledgement a citizen gets for a new case, in their language: its number
+    and query code, and the department when it was dispatched at once (no second message
+    then says so)."""
+    department = case.department.name if case.status == CaseStatus.DISPATCHED \
+        and case.department is not None else None
+    link = links.tracking_url(case)
+    if case.language == "en":
+        passed = f", passed to {catalogue('en').get(department, department)}" \
+            if department else ""
+        text = (f"[12345 Hotline] Your request is registered: case {case.number}, query code "
+                f"{case.query_code}{passed}. Follow it at {link}")
+        if channel in (Channel.SMS, Channel.WECHAT):
+            text += f" or reply \"查询 {case.number}\"."
+        return text
+    passed = f"，已转交{department}办理" if department else ""
+    text = (f"【12345热线】您的诉求已受理，工单号 {case.number}，查询码 {case.query_code}"
+            f"{passed}。查询进度：{link}")
     if channel in (Channel.SMS, Channel.WECHAT):
         text += f"，或回复“查询 {case.number}”。"
     return text
@@ -65,4 +80,4 @@ def send(message_id: int, channel: str, recipient: str | None, text: str, case: 
                    template="intake_reply",
                    data={"number": case.number if case else None, "message": message_id},
                    idempotency_key=f"intake:{message_id}:reply",
-                   case_id=case.id if case else None)
+                   case_id=case.id if case else None, reply_now=True)
