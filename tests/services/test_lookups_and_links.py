@@ -14,7 +14,7 @@ from hotline.services.intake import replies
 from hotline.unit_of_work import unit_of_work
 
 CASE = SimpleNamespace(number="20250101-0001", query_code="Ab3x9Q", answer="路灯已修复",
-                       department=None)
+                       department=None, status=None, language="zh")
 
 
 def test_the_tracking_link_carries_number_and_code(app):

@@ -100,7 +100,7 @@ def test_the_lead_and_assisting_on_the_pages_and_the_notice_names_the_lead(clien
     assert public.get_json()["assisting"] == ["市住房和城乡建设局"]
     notice = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.template == "notice").order_by(OutboxMessage.id.desc())).first()
-    assert notice.data["kind"] == "dispatched"
+    assert notice.data["kind"] == "dispatched_at_once"  # registered and dispatched: one SMS
     assert "市城市管理委员会" in notice.body and "住房" not in notice.body
 
 

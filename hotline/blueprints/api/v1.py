@@ -190,7 +190,8 @@ def act(number: str, action: str):
     with unit_of_work() as session:
         case = cases.perform(g.actor, number, action, data,
                              expected_version=version)
-        session.flush()  # the answer shows the case as committed (its new version)
+        session.flush()  # the answer shows the case as committed: its new version, and
+        session.expire(case)  # relationships whose keys the action changed read again
         body = _detail(case)
         keep_answer(body, 200)
     return body
@@ -211,7 +212,8 @@ def _act_with_files(number: str, action: str):
             case, kept = replies.act_with_files(g.actor, number, action,
                                                 {"content": form.get("content")}, files,
                                                 expected_version=expected)
-            session.flush()  # the answer shows the case as committed (its new version)
+            session.flush()  # the answer shows the case as committed: its new version,
+            session.expire(case)  # and relationships whose keys the action changed
             body = _detail(case)
             keep_answer(body, 200)
     except Exception:
