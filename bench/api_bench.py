@@ -78,11 +78,12 @@ class Server:
                                    + self.log_tail())
             try:
                 client = Client(self.port, timeout=2)
-                if client.request("GET", "/api/v1/health").status == 200:
+                # live, not ready: the bench runs no RQ worker, so readiness answers 503
+                if client.request("GET", "/api/v1/health/live").status == 200:
                     client.close()
                     # every worker imports lazily: touch them all before measuring
                     for _ in range(self.workers * 4):
-                        Client(self.port, timeout=5).request("GET", "/api/v1/health")
+                        Client(self.port, timeout=5).request("GET", "/api/v1/health/live")
                     return
             except OSError:
                 pass
