@@ -6,10 +6,7 @@ certificate and a plain-text server are one clear line each."""
 from __future__ import annotations
 
 import asyncio
-import os
 import ssl
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +23,7 @@ from tests.intake.test_imap_poll import (
     free_port,
     mail,
     make_certificate,
+    pymap_server,
     wait_listening,
 )
 from workflows import mail as mail_jobs
@@ -39,19 +37,7 @@ def tls(tmp_path_factory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def plain_port(tls) -> Iterator[int]:
     """pymap on 127.0.0.1 without TLS of its own (the listener in front speaks TLS)."""
-    port = free_port()
-    log = tls[0].with_name("pymap.log")
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("pymap")), "--host", "127.0.0.1", "--port",
-             str(port), "--no-tls", "dict", "--demo-data"],
-            stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONWARNINGS": ""})
-    try:
-        wait_listening(port, process, log)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(10)
+    yield from pymap_server(tls[0].with_name("pymap.log"), "--no-tls")
 
 
 @pytest.fixture(scope="module")

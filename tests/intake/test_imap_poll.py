@@ -82,16 +82,15 @@ def tls(tmp_path_factory) -> tuple[Path, Path]:
     return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
-@pytest.fixture(scope="module")
-def imap_port(tls) -> Iterator[int]:
-    """pymap on 127.0.0.1, offering STARTTLS with the test's certificate."""
+def pymap_server(log: Path, *tls_options: str) -> Iterator[int]:
+    """Run pymap (its demo mailbox) on a free port of 127.0.0.1 until the generator is
+    closed; ``tls_options``: ``--cert C --key K`` for STARTTLS, or ``--no-tls``."""
     port = free_port()
     pymap = Path(sys.executable).with_name("pymap")
-    log = tls[0].with_name("pymap.log")
     with open(log, "wb") as output:
         process = subprocess.Popen(
-            [str(pymap), "--host", "127.0.0.1", "--port", str(port), "--cert", str(tls[0]),
-             "--key", str(tls[1]), "dict", "--demo-data"],
+            [str(pymap), "--host", "127.0.0.1", "--port", str(port), *tls_options,
+             "dict", "--demo-data"],
             stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONWARNINGS": ""})
     try:
         wait_listening(port, process, log)
@@ -99,6 +98,13 @@ def imap_port(tls) -> Iterator[int]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def imap_port(tls) -> Iterator[int]:
+    """pymap on 127.0.0.1, offering STARTTLS with the test's certificate."""
+    yield from pymap_server(tls[0].with_name("pymap.log"), "--cert", str(tls[0]),
+                            "--key", str(tls[1]))
 
 
 class Folder:
