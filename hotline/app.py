@@ -63,6 +63,7 @@ from hotline.i18n import (
     label,
 )
 from hotline.models import enums
+from hotline.services import freshness
 from hotline.services.links import tracking_url
 from hotline.webutil import error_body, localtime, nl2br, translate_error, wants_json
 from workflows import scheduling
@@ -91,6 +92,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     observability.init_app(app)
     boundary.init_app(app)
     scheduling.init_app(app)
+    app.before_request(freshness.forget_reading)
     return app
 
 

@@ -25,7 +25,6 @@ from workflows import mail, media
 from workflows.queues import DEFAULT, HIGH, get_queue
 
 log = logging.getLogger(__name__)
-NEW_MESSAGES = "hotline.outbox_new"
 # Jobs are named, not imported: the job module imports this one to book a case's next point.
 PROCESS_CASE = "workflows.jobs.process_case"
 DELIVER_MESSAGE = "workflows.jobs.deliver_message"
@@ -107,15 +106,23 @@ def _drop_scheduled(queue, job_id: str) -> None:
 
 def _deliver_new_messages(session: Session) -> None:
     """After the transaction that stored outbox messages commits, enqueue their delivery."""
-    message_ids = session.info.pop(NEW_MESSAGES, None)
-    if not message_ids or not current_app or not current_app.config.get("SCHEDULING"):
+    new = session.info.pop(outbox.NEW_MESSAGES, None)
+    if not new or not current_app or not current_app.config.get("SCHEDULING"):
+        return
+    message_ids = outbox.committed_ids(new)
+    if not message_ids:
         return
     try:
         queue = get_queue(DEFAULT)
         timeout = outbox.delivery_job_timeout()
-        for message_id in message_ids:
-            queue.enqueue(DELIVER_MESSAGE, message_id, job_id=f"outbox-{message_id}",
-                          job_timeout=timeout, retry=Retry(max=3, interval=[10, 60, 300]))
+        # one round trip for all of them (RQ's own enqueue makes two for each)
+        with queue.connection.pipeline() as pipe:
+            for message_id in message_ids:
+                job = queue.create_job(DELIVER_MESSAGE, args=(message_id,),
+                                       job_id=f"outbox-{message_id}", timeout=timeout,
+                                       retry=Retry(max=3, interval=[10, 60, 300]))
+                queue.enqueue_job(job, pipeline=pipe)
+            pipe.execute()
     except redis.RedisError as exc:
         log.warning("could not enqueue messages %s (the sweep will send them): %s",
                     message_ids, exc)

@@ -43,7 +43,7 @@ from hotline.models import (
     OutboxMessage,
     utcnow,
 )
-from hotline.services import followup, links, outbox
+from hotline.services import followup, freshness, links, outbox
 from hotline.services.validation import required_text
 
 log = logging.getLogger(__name__)
@@ -141,18 +141,41 @@ class Setting:
 
 # ---------------------------------------------------------------- settings (admins)
 
+_SETTINGS = "hotline.notice_settings"
+
+
 def setting_for(kind: NoticeKind) -> Setting:
     """The setting of one kind: the admin's, or the default (every channel on)."""
-    row = db.session.get(NoticeSetting, kind)
-    if row is None:
-        zh, en = DEFAULT_TEXTS[kind]
-        return Setting(kind, True, True, True, zh, en)
-    return Setting(kind, row.sms, row.wechat, row.email, row.text_zh, row.text_en, True)
+    return _settings()[kind]
 
 
 def all_settings() -> list[Setting]:
     """Every kind's setting, in the order of a case's life."""
-    return [setting_for(kind) for kind in NoticeKind]
+    settings = _settings()
+    return [settings[kind] for kind in NoticeKind]
+
+
+def _settings() -> dict[NoticeKind, Setting]:
+    """Every kind's setting, from a per-process cache kept while no admin changed one
+    (:mod:`freshness`: a change committed anywhere is seen by the next transaction here);
+    every registration reads them."""
+    generation = freshness.value(freshness.NOTICES)
+    cached = current_app.extensions.get(_SETTINGS)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    rows = {row.kind: row for row in db.session.scalars(select(NoticeSetting))}
+    settings = {}
+    for kind in NoticeKind:
+        row = rows.get(kind)
+        if row is None:
+            zh, en = DEFAULT_TEXTS[kind]
+            settings[kind] = Setting(kind, True, True, True, zh, en)
+        else:
+            settings[kind] = Setting(kind, row.sms, row.wechat, row.email, row.text_zh,
+                                     row.text_en, True)
+    if not freshness.raised_here(freshness.NOTICES):  # this transaction's own are not shared
+        current_app.extensions[_SETTINGS] = (generation, settings)
+    return settings
 
 
 def update_setting(kind: str, *, sms: bool, wechat: bool, email: bool, text_zh: object,
@@ -220,7 +243,17 @@ def write_noted(case: Case) -> None:
     if not live:
         return
     db.session.flush()
-    for noted_event in live:
+    skip = None
+    for i, noted_event in enumerate(live):
+        if noted_event is skip:
+            continue
+        then = live[i + 1] if i + 1 < len(live) else None
+        if (noted_event.action == A.REGISTER and then is not None
+                and then.action == A.DISPATCH):
+            # registered and dispatched in one change: one message says both, written once
+            if book(noted_event, dispatched_at_once=True) is not None:
+                skip = then
+            continue
         book(noted_event)
 
 
@@ -237,13 +270,15 @@ def _done(session: Session) -> None:
     session.info.pop(_REGISTERED_NOW, None)
 
 
-def book(event: CaseEvent) -> OutboxMessage | None:
+def book(event: CaseEvent, *, dispatched_at_once: bool = False) -> OutboxMessage | None:
     """Queue the citizen's message for one event (once: keyed by the event), or None when
     the kind is off for the citizen's channel or they left no way to reach them.
 
     A case dispatched in the transaction that registered it gets one message: the
-    registration naming the department (the registration message, still uncommitted, is
-    rewritten; a channel whose intake acknowledgement names the department gets none)."""
+    registration naming the department. ``dispatched_at_once``: the registration event's
+    own change dispatched it, so that message is written as such at once; a dispatch later
+    in the transaction rewrites the still uncommitted registration message. A channel whose
+    intake acknowledgement names the department gets none."""
     case = event.case
     kind = KIND_OF_ACTION[event.action]
     registered_now = db.session.info.setdefault(_REGISTERED_NOW, {})
@@ -263,6 +298,11 @@ def book(event: CaseEvent) -> OutboxMessage | None:
     setting = setting_for(kind)
     if not setting.enabled(method):
         return None
+    if dispatched_at_once and kind == K.REGISTERED:
+        both = setting_for(K.DISPATCHED_AT_ONCE)
+        if both.enabled(method):
+            registered_now.pop(id(case), None)
+            return _enqueue(K.DISPATCHED_AT_ONCE, both, case, method, recipient, event)
     message = _enqueue(kind, setting, case, method, recipient, event)
     if kind == K.REGISTERED:
         registered_now[id(case)] = message

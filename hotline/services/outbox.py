@@ -15,8 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, inspect, or_, select, update
+from sqlalchemy import event as orm_event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, SessionTransaction
 
 from hotline.channels import mailthread
 from hotline.extensions import db
@@ -80,8 +82,7 @@ def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
                             template=template, data=data, idempotency_key=idempotency_key,
                             case_id=case_id, next_attempt_at=not_before or utcnow())
     if new_key:
-        db.session.add(message)
-        db.session.flush()
+        db.session.add(message)  # written with the transaction's next flush
     else:
         try:
             with db.session.begin_nested():
@@ -90,8 +91,32 @@ def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
             return db.session.scalars(select(OutboxMessage).where(
                 OutboxMessage.idempotency_key == idempotency_key)).one()
     # read after commit by workflows.scheduling, which enqueues the delivery job
-    db.session.info.setdefault("hotline.outbox_new", []).append(message.id)
+    db.session.info.setdefault(NEW_MESSAGES, []).append(message)
     return message
+
+
+NEW_MESSAGES = "hotline.outbox_new"
+
+
+def committed_ids(new: list[OutboxMessage | int]) -> list[int]:
+    """The ids of the messages booked as new (objects, or ids of rows changed by a
+    statement) that the committed transaction wrote; a message added but never flushed
+    (a rolled-back savepoint) is left out."""
+    ids = []
+    for item in new:
+        if isinstance(item, int):
+            ids.append(item)
+            continue
+        identity = inspect(item).identity
+        if identity is not None:
+            ids.append(identity[0])
+    return ids
+
+
+@orm_event.listens_for(Session, "after_soft_rollback")
+def _forget_new(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:  # nothing of a rolled-back transaction is to be delivered
+        session.info.pop(NEW_MESSAGES, None)
 
 
 def quiet_until(at: datetime, channel: str = "sms") -> datetime | None:

@@ -17,10 +17,11 @@ import json
 import secrets
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import inspect, or_, select, update
+from sqlalchemy import inspect, select, update
 
 from hotline.errors import Forbidden, InvalidInput, NotFound
 from hotline.extensions import db
@@ -28,7 +29,7 @@ from hotline.gateways import signing_secret
 from hotline.gateways.destinations import Policy, RefusedDestination, check_url
 from hotline.models import Case, CaseEvent, Role, WebhookSubscription, utcnow
 from hotline.models.outbox import OutboxMessage
-from hotline.services import directory, outbox
+from hotline.services import directory, freshness, outbox
 from hotline.services.actors import Actor
 
 #: case actions pushed, and the event type each becomes
@@ -116,20 +117,48 @@ def push(events: Iterable[CaseEvent]) -> None:
         _push_all(event)
 
 
+@dataclass(frozen=True)
+class Receiver:
+    """What a push needs of an active subscription (a per-process cache holds these)."""
+
+    id: int
+    url: str
+    events: frozenset[str]
+    department_id: int | None
+    salt: str
+
+
+_RECEIVERS = "hotline.webhook_receivers"
+
+
+def _receivers() -> tuple[Receiver, ...]:
+    """The active subscriptions, from a per-process cache kept while none was written
+    (:mod:`freshness`: a subscription made or stopped anywhere receives or stops with the
+    next event here). Every dispatch asks, and most cities have a handful."""
+    generation = freshness.value(freshness.WEBHOOKS)
+    cached = current_app.extensions.get(_RECEIVERS)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    receivers = tuple(
+        Receiver(s.id, s.url, frozenset(s.events or ()), s.department_id, s.salt)
+        for s in db.session.scalars(select(WebhookSubscription).where(
+            WebhookSubscription.active.is_(True)).order_by(WebhookSubscription.id)))
+    if not freshness.raised_here(freshness.WEBHOOKS):  # this transaction's own are not shared
+        current_app.extensions[_RECEIVERS] = (generation, receivers)
+    return receivers
+
+
 def _push_all(noted: CaseEvent) -> None:
     kind = EVENTS[noted.action]
     case = noted.case
     department_id = noted.department_id or case.department_id
-    wanted = db.session.scalars(select(WebhookSubscription).where(
-        WebhookSubscription.active.is_(True),
-        or_(WebhookSubscription.department_id.is_(None),
-            WebhookSubscription.department_id == department_id)))
-    for subscription in list(wanted):
-        if kind in subscription.events:
-            _push(subscription, kind, case, noted)
+    for receiver in _receivers():
+        if (receiver.department_id is None or receiver.department_id == department_id) \
+                and kind in receiver.events:
+            _push(receiver, kind, case, noted)
 
 
-def _push(subscription: WebhookSubscription, kind: str, case: Case, event: CaseEvent) -> None:
+def _push(subscription: Receiver, kind: str, case: Case, event: CaseEvent) -> None:
     key = f"whk_{uuid.uuid4().hex}"
     payload = {"id": key, "type": kind, "occurred_at": _iso(event.at),
                "case": _case_json(case), "event": {"action": event.action, "note": event.note,
@@ -193,5 +222,5 @@ def replay(message_id: int) -> OutboxMessage:
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise NotFound("投递记录不存在或正在发送")
-    db.session.info.setdefault("hotline.outbox_new", []).append(message_id)
+    db.session.info.setdefault(outbox.NEW_MESSAGES, []).append(message_id)
     return db.session.get(OutboxMessage, message_id, populate_existing=True)
