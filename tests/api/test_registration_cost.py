@@ -88,8 +88,9 @@ def test_a_kind_switched_off_in_a_transaction_that_rolls_back_stays_on(client, w
         assert not citizen_notices.setting_for(NoticeKind.DISPATCHED_AT_ONCE).sms
         raise RuntimeError("the admin's save failed")
     with unit_of_work():  # another change brings the counter to the value rolled back
-        citizen_notices.update_setting("closed", sms=True, wechat=True, email=True,
-                                       text_zh="办结{number}", text_en="closed {number}")
+        db.session.add(NoticeSetting(kind=NoticeKind.CLOSED, sms=True, wechat=True,
+                                     email=True, text_zh="办结{number}",
+                                     text_en="closed {number}"))
     created = _create(client, world)
     assert _messages(created["number"])[0].data["kind"] == "dispatched_at_once"
 
