@@ -8,6 +8,7 @@ grows with the page, a slow query as time spent in the database.
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import time
 from collections import Counter
@@ -54,7 +55,10 @@ def profile_requests(env: dict[str, str], *, token: str, case_numbers: list[str]
         state["stmts"].append(" ".join(statement.split())[:160])
 
     staff = app.test_client()
-    response = staff.post("/login", data={"username": "urban", "password": "demo-hotline-2025"})
+    form = staff.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    response = staff.post("/login", data={"username": "urban", "password": "demo-hotline-2025",
+                                          "csrf_token": csrf[1] if csrf else ""})
     assert response.status_code == 302, response.status_code
     api = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
