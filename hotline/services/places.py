@@ -33,12 +33,13 @@ _lock = threading.Lock()
 _state: dict = {"atlas": None, "generation": None, "checked": 0.0, "key": None}
 
 
+_DEMO_CITY = str(Path(__file__).resolve().parent.parent / "data" / "places.geojson")
+
+
 def shipped_path() -> str:
     """The configured map of the city, else the demo city's."""
     configured = current_app.config.get("PLACES")
-    if configured:
-        return str(configured)
-    return str(Path(__file__).resolve().parent.parent / "data" / "places.geojson")
+    return str(configured) if configured else _DEMO_CITY
 
 
 @lru_cache(maxsize=4)

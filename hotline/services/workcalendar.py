@@ -38,6 +38,7 @@ from hotline.duration import Duration, Unit  # noqa: F401 - Duration lives on th
 from hotline.models.enums import CalendarKind
 
 WORKDAY = CalendarKind.WORKDAY
+_CALENDARS = frozenset(CalendarKind)  # members; a StrEnum member equals its value
 
 _US_PER_SECOND = 1_000_000
 _US_PER_DAY = 86_400 * _US_PER_SECOND
@@ -149,7 +150,7 @@ class WorkCalendar:
 
     @staticmethod
     def _check_calendar(calendar: str) -> None:
-        if calendar not in tuple(CalendarKind):
+        if calendar not in _CALENDARS:
             raise ValueError(f"unknown calendar {calendar!r}: expected 'workday' or 'natural'")
 
     @staticmethod
