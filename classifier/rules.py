@@ -39,6 +39,15 @@ class RuleResult:
     department: str | None = None
     emergency: Emergency | None = None
     matched_rules: tuple[str, ...] = ()
+    # Rules of the winning priority that name another category or department for a different
+    # part of the text (a phrase nested in the winner's, like 水 in 污水, is no conflict). The
+    # winner is still reported, but the text should go to a person, not be dispatched.
+    conflicting_rules: tuple[str, ...] = ()
+
+    @property
+    def conflict(self) -> bool:
+        """Whether rules of equal rank disagree, so nothing should be dispatched automatically."""
+        return bool(self.conflicting_rules)
 
 
 @dataclass(frozen=True)
@@ -120,13 +129,17 @@ class RuleSet:
         fired = [(rule, hits) for rule in self.keyword_rules if (hits := rule.matcher.find(text))]
         # Higher priority first, then the longest phrase (more specific), then file order.
         fired.sort(key=lambda rh: (-rh[0].priority, -max(len(h[1]) for h in rh[1])))
-        category = next((r.category for r, _ in fired if r.category), None)
-        department = next((r.department for r, _ in fired if r.department), None)
+        category = next(((r, h) for r, h in fired if r.category), None)
+        department = next(((r, h) for r, h in fired if r.department), None)
+        conflicting = _conflicts(fired, category, "category") + _conflicts(
+            fired, department, "department"
+        )
         return RuleResult(
-            category=category,
-            department=department,
+            category=category[0].category if category else None,
+            department=department[0].department if department else None,
             emergency=self._emergency(text),
             matched_rules=tuple(r.name for r, _ in fired),
+            conflicting_rules=tuple(dict.fromkeys(conflicting)),
         )
 
     def _emergency(self, text: str) -> Emergency | None:
@@ -136,6 +149,23 @@ class RuleSet:
                 matched = tuple(dict.fromkeys(h[1] for h in hits))
                 return Emergency(rule.kind, rule.transfer_to, matched, rule.advice)
         return None
+
+
+def _conflicts(fired, winner, attribute: str) -> tuple[str, ...]:
+    """Names of the winner and of every equal-priority rule that sets ``attribute`` otherwise
+    from a phrase outside the winner's hits; empty when there is no such rule."""
+    if winner is None:
+        return ()
+    rule, hits = winner
+    spans = [(start, start + len(phrase)) for start, phrase in hits]
+    others = [
+        other.name
+        for other, other_hits in fired
+        if other.priority == rule.priority
+        and getattr(other, attribute) not in (None, getattr(rule, attribute))
+        and not all(_covered(hit, spans) for hit in other_hits)
+    ]
+    return (rule.name, *others) if others else ()
 
 
 def _prepare(text: str | None) -> str:

@@ -2,8 +2,9 @@
 
 The model (``classifier`` package) ranks categories; the rules the centre controls can force
 a category or department and flag emergencies; the gazetteer (:mod:`routing`) finds the
-district for 属地 routing. Below the confidence threshold nothing is dispatched
-automatically: the case waits for an agent. Every time a person chooses differently, the
+district for 属地 routing. Below the confidence threshold, or when rules of equal rank
+name different categories or departments, nothing is dispatched automatically: the case
+waits for an agent. Every time a person chooses differently, the
 correction is recorded (:mod:`corrections`, below the case lifecycle) and feeds the next
 training.
 
@@ -69,6 +70,8 @@ class Suggestion:
     street: str | None = None
     emergency: dict[str, Any] | None = None
     forced_by_rule: bool = False
+    # The centre's rules of equal rank point different ways: a person decides (no auto-dispatch).
+    rule_conflict: bool = False
     confident: bool = False
     model_version: str | None = None
 
@@ -178,11 +181,12 @@ def suggest(text: str, address: str | None = None, *, k: int = 3) -> Suggestion:
     result.category = (rule.category if rule and rule.category else
                        result.categories[0].code if result.categories else None)
     result.forced_by_rule = bool(rule and (rule.category or rule.department))
+    result.rule_conflict = bool(rule and rule.conflict)
     _resolve_place_and_department(result, text, address, rule)
     threshold = current_app.config["CLASSIFIER_THRESHOLD"]
     top = result.categories[0].score if result.categories else 0.0
-    result.confident = result.department is not None and (result.forced_by_rule
-                                                          or top >= threshold)
+    result.confident = (result.department is not None and not result.rule_conflict
+                        and (result.forced_by_rule or top >= threshold))
     return result
 
 

@@ -138,3 +138,24 @@ def test_load_errors(tmp_path):
 def test_demo_rules_cover_all_three_numbers():
     data = json.loads(RULES.read_text("utf-8"))
     assert {r["transfer_to"] for r in data["emergency_rules"]} == {"110", "119", "120"}
+
+
+def test_rules_of_equal_rank_naming_different_categories_conflict():
+    rules = RuleSet.from_dict(
+        {
+            "keyword_rules": [
+                {"name": "water", "keywords": ["水"], "category": "water_supply"},
+                {"name": "sewage", "keywords": ["污水"], "category": "water_pollution"},
+                {"name": "power", "keywords": ["停电"], "category": "power_supply"},
+                {"name": "grid", "keywords": ["电表"], "department": "GRID"},
+                {"name": "boss", "keywords": ["河"], "category": "boss", "priority": 5},
+            ]
+        }
+    )
+    assert not rules.apply("污水").conflict  # 水 inside 污水 is the same complaint
+    both = rules.apply("停电了，污水也冒出来")
+    assert both.conflict and set(both.conflicting_rules) == {"sewage", "power"}
+    assert both.category == "water_pollution"  # still the ranked winner, for the agent
+    assert not rules.apply("停电了，电表也坏了").conflict  # a department-only rule agrees
+    assert not rules.apply("河边停电，污水").conflict  # a higher priority settles it
+    assert not rules.apply("停水").conflict

@@ -62,6 +62,18 @@ def test_below_the_threshold_the_case_waits_for_an_agent(active_model, app):
     assert case.status.value == "registered"
 
 
+def test_rules_that_disagree_leave_the_case_to_an_agent(active_model):
+    # 欠薪 (wage arrears, HRSS) and 停电 (power cut, GRID) are rules of the same rank.
+    text = "公司欠薪三个月了，宿舍还天天停电，没人管"
+    suggestion = suggestions.suggest(text)
+    assert suggestion.rule_conflict and not suggestion.confident
+    assert suggestion.category in {"wage_arrears", "power_supply"}  # shown to the agent
+    case = system_case(text)
+    assert suggestions.auto_dispatch(case) is False
+    assert case.status.value == "registered"
+    assert not suggestions.suggest("公司欠薪三个月了").rule_conflict
+
+
 def test_without_a_model_only_the_centres_rules_route(app, world):
     vague = system_case("我想反映一个情况，麻烦你们看一下")
     assert suggestions.auto_dispatch(vague) is False
