@@ -50,7 +50,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.metrics.pairwise import cosine_similarity  # noqa: E402
 
 from hotline.quality.checks import OFF_TOPIC, inspect_reply  # noqa: E402
-from hotline.quality.relevance import CORPUS, SIGNALS, RelevanceModel  # noqa: E402
+from hotline.quality.relevance import CORPUS, SIGNALS, RelevanceModel, weighed  # noqa: E402
 from hotline.services.kb.search import DEFAULT_SYNONYMS  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -119,10 +119,10 @@ def fit(model: RelevanceModel, pairs: list[dict], boilerplate: list[str], analys
     rows = []
     for pair in pairs:
         request = analysis(pair["request"])
-        own = model.signals_of(request, analysis(pair["reply"]))
+        own = weighed(model.signals_of(request, analysis(pair["reply"])))
         others = [o["reply"] for o in pairs if o is not pair] + boilerplate
         for reply in others:
-            theirs = model.signals_of(request, analysis(reply))
+            theirs = weighed(model.signals_of(request, analysis(reply)))
             rows.append([own[k] - theirs[k] for k in SIGNALS])
     x = [r for r in rows] + [[-v for v in r] for r in rows]
     y = [1] * len(rows) + [0] * len(rows)

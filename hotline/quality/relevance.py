@@ -66,8 +66,8 @@ SIGNALS = ("words", "chars", "concepts", "topic", "place")
 # scored it. 2: concepts and the category classifier, weights fitted on the dev half.
 VERSION = "relevance-2"
 # Fitted on the development half (bench/quality_bench.py --fit prints them).
-_WEIGHTS = {"words": 1.74, "chars": 0.86, "concepts": 5.56, "topic": 4.39, "place": 3.81}
-_BIAS = -6.5
+_WEIGHTS = {"words": 2.42, "chars": 1.45, "concepts": 4.52, "topic": 4.97, "place": 5.22}
+_BIAS = -6.2
 PLACE_DISTRICT_ONLY = 0.5
 _CONCEPT = "§"          # prefix of a concept id among a text's words
 
@@ -131,6 +131,12 @@ def concept_groups(synonyms: Iterable[Sequence[str]] = (), lexicon: bool = True
         if len(words) >= 2:
             groups[f"syn{i}"] = words
     return groups
+
+
+def weighed(signals: dict[str, float]) -> dict[str, float]:
+    """The signals as the score weighs them: the place counts only as far as the object and
+    problem agree (the same place with another problem is no answer), up to concepts 0.5."""
+    return {**signals, "place": signals["place"] * min(1.0, 2 * signals["concepts"])}
 
 
 def _idf(documents: list[set[str]]) -> tuple[dict[str, float], float]:
@@ -248,7 +254,7 @@ class RelevanceModel:
         if not request.text or not reply.text:
             return Relevance(0.0)
         signals = self.signals_of(request, reply)
-        z = _BIAS + sum(_WEIGHTS[k] * v for k, v in signals.items())
+        z = _BIAS + sum(_WEIGHTS[k] * v for k, v in weighed(signals).items())
         return Relevance(1 / (1 + math.exp(-z)), **signals)
 
     def signals(self, request: str | None, reply: str | None) -> dict[str, float]:
