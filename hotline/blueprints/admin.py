@@ -79,13 +79,14 @@ def users():
         elif op == "update":
             _attempt(lambda: directory.update_user(
                 form.get("username", ""), display_name=form.get("display_name"),
-                role=form.get("role", ""), department=form.get("department") or None),
-                _("已保存"))
+                role=form.get("role", ""), department=form.get("department") or None,
+                email=form.get("email")), _("已保存"))
         else:
             _attempt(lambda: directory.add_user(
                 form.get("username", ""), role=form.get("role", ""),
                 password=form.get("password", ""), display_name=form.get("display_name"),
-                department=form.get("department") or None), _("已添加"))
+                department=form.get("department") or None, email=form.get("email")),
+                _("已添加"))
         if generated is None:
             return redirect(url_for("admin.users"), code=303)
     # a generated password is shown on this one answer only: never flashed into the cookie

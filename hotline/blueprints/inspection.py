@@ -41,7 +41,8 @@ def index():
         auto={k: quality_store.findings_of(v) for k, v in kept.items()},
         relevance={k: v.relevance for k, v in kept.items()},
         strata={k: len(v) for k, v in strata.items()}, rubric=sampling.rubric(target),
-        size=sampling.DEFAULT_SIZE, targets=list(InspectionTarget),
+        older=sampling.older_rubrics(drawn, target), size=sampling.DEFAULT_SIZE,
+        targets=list(InspectionTarget),
         previous=_week_arg(week.fromordinal(week.toordinal() - 7)),
         following=_week_arg(week.fromordinal(week.toordinal() + 7)))
 

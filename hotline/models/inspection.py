@@ -71,7 +71,8 @@ class RubricItem(Base):
 
 class InspectionSample(Base):
     """One case drawn for manual inspection in a week's sample of a department (replies) or
-    an agent (records), and the score a supervisor gave it (``points``: item code → points)."""
+    an agent (records), and the score a supervisor gave it (``points``: item code → points)
+    under the rubric of that moment (``rubric``)."""
 
     __tablename__ = "inspection_sample"
 
@@ -85,6 +86,9 @@ class InspectionSample(Base):
     drawn_at: Mapped[datetime] = mapped_column(default=utcnow)
     points: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     score: Mapped[float | None]            # 0-100, weighted over the rubric
+    # The rubric the score was given under (code, name, weight, max_score of each item):
+    # a later change of the rubric keeps the score and shows that it was another rubric.
+    rubric: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
     scored_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     scored_at: Mapped[datetime | None]

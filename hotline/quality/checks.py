@@ -63,8 +63,8 @@ class Inspection:
 MIN_LENGTH = {RequestType.CONSULTATION: 30, RequestType.HELP: 40, RequestType.COMPLAINT: 50,
               RequestType.REPORT: 50, RequestType.SUGGESTION: 30, RequestType.PRAISE: 10}
 DEFAULT_MIN_LENGTH = 40
-OFF_TOPIC = 0.15           # below: the reply probably answers something else (bench: 1 in 10
-                           # own replies of the hardest set scores under it, 9 in 10 others)
+OFF_TOPIC = 0.15           # below: the reply probably answers something else (bench prints
+                           # the share of own and other replies under it)
 FAR_OFF_TOPIC = 0.08       # below: almost surely
 NEAR_DUPLICATE = 0.75      # shingle Jaccard to count an earlier reply as the same text
 COPIED = 0.92              # one earlier reply this close: copied
@@ -114,8 +114,9 @@ def _type(value: str | RequestType | None) -> RequestType | None:
         return None
 
 
-def _relevance_findings(relevance: Relevance) -> list[Finding]:
-    if relevance.score >= OFF_TOPIC:
+def _relevance_findings(relevance: Relevance, kind: RequestType | None) -> list[Finding]:
+    # Praise is answered by thanks, which names nothing of the request: never off-topic.
+    if relevance.score >= OFF_TOPIC or kind == RequestType.PRAISE:
         return []
     severity = Severity.SERIOUS if relevance.score < FAR_OFF_TOPIC else Severity.WARNING
     return [Finding(FindingCode.OFF_TOPIC, severity,
@@ -188,6 +189,6 @@ def inspect_reply(model: RelevanceModel, request: str | None, reply: str | None,
     request, reply = request or "", reply or ""
     kind = _type(request_type)
     relevance = model.score(request, reply)
-    findings = (_relevance_findings(relevance) + _duplicate_findings(reply, earlier)
+    findings = (_relevance_findings(relevance, kind) + _duplicate_findings(reply, earlier)
                 + _content_findings(reply, kind) + _conduct_findings(reply, own_numbers))
     return Inspection(relevance, findings)

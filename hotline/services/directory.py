@@ -7,6 +7,7 @@ after its commit, and a case can name a new department once the department is co
 
 from __future__ import annotations
 
+import re
 import secrets
 import time as clock
 from dataclasses import dataclass
@@ -209,9 +210,7 @@ def add_user(username: str, *, role: str, password: str, display_name: str | Non
     dept = department_by_code(department) if department else None
     if role_value == Role.DEPARTMENT and dept is None:
         raise InvalidInput("承办单位人员必须指定所属单位", field="department")
-    address = optional_text(email, "email", max_chars=200)
-    if address is not None and "@" not in address:
-        raise InvalidInput("「{field}」无效", field="email")
+    address = email_address(email)
     user = User(username=username, display_name=display_name or username, role=role_value,
                 department=dept, email=address)
     user.set_password(password)
@@ -220,12 +219,26 @@ def add_user(username: str, *, role: str, password: str, display_name: str | Non
     return user
 
 
+_EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}")
+
+
+def email_address(value: object) -> str | None:
+    """A staff e-mail address (where warnings are mailed), or None when blank; one address,
+    local part @ a domain with a dot, at most 200 characters."""
+    address = optional_text(value, "email", max_chars=200)
+    if address is not None and not _EMAIL.fullmatch(address):
+        raise InvalidInput("「{field}」不是有效的电子邮件地址", field="email")
+    return address
+
+
 def update_user(username: str, *, display_name: str | None, role: str,
-                department: str | None) -> User:
-    """Change a staff account's name, role and department; department staff must belong
-    to a department, the others may not keep one they no longer work for. A change of role
-    or department ends the user's sessions so the next request sees the new rights."""
+                department: str | None, email: str | None = None) -> User:
+    """Change a staff account's name, role, department and e-mail address (``email``: None
+    keeps it, blank removes it); department staff must belong to a department, the others
+    may not keep one they no longer work for. A change of role or department ends the
+    user's sessions so the next request sees the new rights."""
     user = user_by_username(username)
+    address = email_address(email) if email is not None else user.email
     role_value = choice(role, Role, "role")
     dept = department_by_code(department) if department else None
     if role_value == Role.DEPARTMENT and dept is None:
@@ -237,6 +250,7 @@ def update_user(username: str, *, display_name: str | None, role: str,
     user.display_name = name or user.username
     user.role = role_value
     user.department = dept
+    user.email = address
     if changes_rights:
         user.end_sessions()
     return user

@@ -19,6 +19,7 @@ from hotline.quality.records import RecordFacts, inspect_record
 from hotline.quality.relevance import RelevanceModel
 from hotline.services import routing, suggestions
 from hotline.services.actors import Actor
+from hotline.services.kb.search import DEFAULT_SYNONYMS
 
 # How many of a department's latest replies a new one is compared with for copies.
 EARLIER_REPLIES = 200
@@ -28,12 +29,15 @@ _models: dict[str, RelevanceModel] = {}
 
 
 def model() -> RelevanceModel:
-    """The relevance model for the configured gazetteer, built once per process."""
+    """The relevance model for the configured gazetteer, built once per process, with the
+    knowledge base's built-in synonym groups (groups admins add later are not in it: the
+    model is not rebuilt while the process runs)."""
     path = routing.gazetteer_path()
     if path not in _models:
         with _lock:
             if path not in _models:
-                _models[path] = RelevanceModel.load(gazetteer=path)
+                _models[path] = RelevanceModel.load(gazetteer=path,
+                                                    synonyms=DEFAULT_SYNONYMS)
     return _models[path]
 
 

@@ -31,13 +31,13 @@ from hotline.models import (
 )
 from hotline.models.enums import FindingCode, Severity
 from hotline.quality.checks import Finding
-from hotline.quality.relevance import Relevance
+from hotline.quality.relevance import SIGNALS, VERSION, Relevance
 from hotline.services import periods, quality, sampling, suggestions
 from hotline.services.actors import Actor
 
 PENDING_BATCH = 200
 TREND_WEEKS = 8
-RELEVANCE_SIGNALS = ("words", "chars", "back", "place", "topic")
+RELEVANCE_SIGNALS = SIGNALS
 
 
 def text_hash(*parts: object) -> str:
@@ -74,7 +74,8 @@ def store_reply(case: Case, event: CaseEvent) -> QualityResult:
         relevance=inspection.relevance.score, findings=_stored(inspection.findings),
         finding_count=len(inspection.findings), worst=inspection.worst,
         detail={k: getattr(inspection.relevance, k) for k in RELEVANCE_SIGNALS},
-        text_hash=text_hash(case.content, event.note), created_at=event.at)
+        text_hash=text_hash(case.content, event.note), model_version=VERSION,
+        created_at=event.at)
     db.session.add(result)
     db.session.flush()
     return result

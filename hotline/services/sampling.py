@@ -230,6 +230,31 @@ def save_item(actor: Actor, target: InspectionTarget, fields: dict[str, Any],
     return item
 
 
+def snapshot(items: list[RubricItem]) -> list[dict[str, Any]]:
+    """The rubric as it stands, kept with a score: what each item was, weighed and out of."""
+    return [{"code": i.code, "name": i.name, "weight": i.weight, "max_score": i.max_score}
+            for i in items]
+
+
+def scored_under_older_rubric(sample: InspectionSample, current: list[dict[str, Any]]
+                              ) -> bool:
+    """True when ``sample`` was scored under a rubric other than ``current`` (a snapshot).
+
+    Scores are not recomputed when admins change the rubric: a score is a supervisor's
+    judgement of the items shown then; recomputing would invent points for items never
+    judged (or drop judged ones) and change assessments already published. The score stays,
+    the page says which rubric it was given under, and a supervisor may score again."""
+    return sample.score is not None and sample.rubric is not None and sample.rubric != current
+
+
+def older_rubrics(drawn: list[InspectionSample], target: InspectionTarget
+                  ) -> dict[int, list[dict[str, Any]]]:
+    """Sample id → the rubric it was scored under, for those scored under another rubric
+    than ``target``'s current one."""
+    current = snapshot(rubric(target))
+    return {s.id: s.rubric for s in drawn if scored_under_older_rubric(s, current)}
+
+
 def weighted_score(items: list[RubricItem], points: dict[str, float]) -> float | None:
     """0-100: the weighted mean of each item's points over its maximum."""
     total = sum(i.weight for i in items)
@@ -258,6 +283,7 @@ def score(actor: Actor, sample_id: int, points: dict[str, Any], note: object = N
                                    high=item.max_score)
     sample.points = given
     sample.score = weighted_score(items, given)
+    sample.rubric = snapshot(items)
     sample.note = optional_text(note, "note", max_chars=2000)
     sample.scored_by_id = actor.user_id
     sample.scored_at = utcnow()

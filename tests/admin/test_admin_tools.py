@@ -13,7 +13,7 @@ from rq import Queue, SimpleWorker
 from hotline.blueprints import admin as admin_views
 from hotline.broker import get_redis
 from hotline.extensions import db
-from hotline.models import SlaPolicy
+from hotline.models import SlaPolicy, User
 from hotline.services import accounts, directory, sla, throttle
 from hotline.unit_of_work import unit_of_work
 
@@ -219,3 +219,37 @@ def test_a_bad_calendar_row_is_told_in_the_pages_language(client, auth, world):
     html = response.get_data(as_text=True)
     assert "Calendar file line 1: the kind vacation is not valid" in html
     assert "日历文件" not in html
+
+
+def test_an_admin_sets_the_address_a_supervisor_receives_warnings_at(client, auth, world):
+    auth.login("admin")
+    form = {"op": "update", "username": "supervisor", "display_name": "督办", "role":
+            "supervisor", "department": ""}
+    saved = client.post("/admin/users", data={**form, "email": " duban@example.gov.cn "},
+                        follow_redirects=True)
+    assert "已保存" in saved.get_data(as_text=True)
+    assert directory.user_by_username("supervisor").email == "duban@example.gov.cn"
+    assert 'value="duban@example.gov.cn"' in _row(client.get("/admin/users").get_data(
+        as_text=True), 'data-username="supervisor"')
+    for bad in ("duban", "duban@localhost", "a@b@c.cn", "x <x@example.cn>", "a@b.c" + "n" * 200):
+        refused = client.post("/admin/users", data={**form, "email": bad},
+                              follow_redirects=True).get_data(as_text=True)
+        assert "email" in refused or "电子邮件" in refused, bad
+        db.session.expire_all()
+        assert directory.user_by_username("supervisor").email == "duban@example.gov.cn", bad
+    # a form without the field keeps the address; a blank field removes it
+    client.post("/admin/users", data=form)
+    db.session.expire_all()
+    assert directory.user_by_username("supervisor").email == "duban@example.gov.cn"
+    client.post("/admin/users", data={**form, "email": ""})
+    db.session.expire_all()
+    assert directory.user_by_username("supervisor").email is None
+    added = client.post("/admin/users", data={
+        "username": "duban2", "role": "supervisor", "password": "Kestrel-lamp-river-99",
+        "email": "duban2@example.gov.cn"}, follow_redirects=True)
+    assert "已添加" in added.get_data(as_text=True)
+    assert directory.user_by_username("duban2").email == "duban2@example.gov.cn"
+    assert client.post("/admin/users", data={
+        "username": "duban3", "role": "supervisor", "password": "Kestrel-lamp-river-98",
+        "email": "not-an-address"}, follow_redirects=True).status_code == 200
+    assert db.session.query(User).filter_by(username="duban3").first() is None

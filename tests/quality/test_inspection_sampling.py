@@ -156,3 +156,32 @@ def test_admins_edit_the_rubric(client, auth, world):
     auth.login("supervisor")
     assert client.get("/oversight/inspection/rubric").status_code == 403
     assert db.session.query(User).filter_by(username="admin").one().role.value == "admin"
+
+
+def test_a_score_keeps_the_rubric_it_was_given_under_when_admins_change_it(
+        client, auth, api, world):
+    _rubric()
+    _replied(api, "URBAN", "urban", 1)
+    sample = api("supervisor").post("/api/v1/inspection/samples", json={"size": 1}
+                                    ).get_json()["items"][0]["id"]
+    url = f"/api/v1/inspection/samples/{sample}/score"
+    full = {"relevance": 10, "action": 10, "basis": 5, "manner": 5}
+    scored = api("supervisor").post(url, json={"points": {**full, "basis": 0}}).get_json()
+    assert scored["score"] == 80.0
+    assert {i["code"]: i["weight"] for i in scored["rubric"]}["basis"] == 2.0
+    auth.login("supervisor")
+    assert "按旧版细则评分" not in client.get("/oversight/inspection").get_data(as_text=True)
+    auth.logout()
+    with unit_of_work():  # the admins double the weight of the basis
+        db.session.query(RubricItem).filter_by(target=InspectionTarget.REPLY,
+                                               code="basis").one().weight = 4.0
+    db.session.expire_all()
+    kept = db.session.get(InspectionSample, sample)
+    assert kept.score == 80.0 and {i["code"]: i["weight"] for i in kept.rubric}["basis"] == 2.0
+    auth.login("supervisor")
+    html = client.get("/oversight/inspection").get_data(as_text=True)
+    assert "按旧版细则评分" in html and "权重 2" in html
+    # scoring again uses the rubric of now: relevance 3 + action 3 + basis 0 + manner 2 of 12
+    again = api("supervisor").post(url, json={"points": {**full, "basis": 0}}).get_json()
+    assert round(again["score"], 1) == 66.7
+    assert "按旧版细则评分" not in client.get("/oversight/inspection").get_data(as_text=True)

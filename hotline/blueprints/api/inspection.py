@@ -30,7 +30,10 @@ SAMPLE = {"type": "object", "required": ["id", "case", "week", "target"], "prope
     "id": INT, "case": STR, "week": DATE, "target": enum_of(InspectionTarget),
     "department": OPT_STR, "agent": OPT_STR,
     "score": {"type": ["number", "null"], "minimum": 0, "maximum": 100},
-    "points": {"type": ["object", "null"]}, "note": OPT_STR}}
+    "points": {"type": ["object", "null"]}, "note": OPT_STR,
+    "rubric": {"type": ["array", "null"], "items": {"type": "object"},
+               "description": "the rubric items the score was given under (code, name, "
+                              "weight, max_score); kept when admins change the rubric"}}}
 SAMPLES = {"type": "object", "required": ["items"], "properties": {
     "week": DATE, "target": enum_of(InspectionTarget),
     "items": {"type": "array", "items": SAMPLE}}}
@@ -47,7 +50,7 @@ def sample_dict(s: InspectionSample) -> dict[str, Any]:
             "department": s.department.code if s.department else None,
             "agent": s.agent.username if s.agent else None,
             "score": None if s.score is None else round(s.score, 2),
-            "points": s.points, "note": s.note}
+            "points": s.points, "note": s.note, "rubric": s.rubric}
 
 
 def _listing(target: InspectionTarget, week, items) -> dict[str, Any]:
