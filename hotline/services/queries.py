@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import text as text_clause
 from sqlalchemy.orm import joinedload, selectinload
 
 from hotline import boundary, phones
@@ -24,6 +25,7 @@ from hotline.models import (
     RequestType,
     Urgency,
     case_assist,
+    case_search,
     utcnow,
 )
 from hotline.services import directory, kpi
@@ -217,14 +219,38 @@ def text_condition(text: str):
     """Cases whose number is ``text``, or whose title, content and address together contain
     every whitespace-separated word of it (「玉林北路 噪音」).
 
-    The words are matched against one expression, ``Case.search_text``: on PostgreSQL a
-    trigram GIN index over exactly that expression (migration 9c2e7f1a3b58) answers the
-    search without reading the archive, so its cost follows the matches, not the history.
+    Each word is an ``ILIKE '%词%'`` over ``Case.search_text``, the same on both engines.
+    Beside it, the engine's index narrows the cases to check (hotline/models/case_search.py):
+    on PostgreSQL the bigrams of every word of two or more characters, on SQLite an FTS5
+    trigram phrase per word of three or more. The index may offer too many cases, never too
+    few, so the results are the ILIKE's alone.
     """
     terms = text.split()[:MAX_SEARCH_TERMS]
     haystack = Case.search_text()
-    words = and_(*(haystack.ilike(f"%{_escape_like(t)}%", escape="\\") for t in terms))
+    words = and_(*(haystack.ilike(f"%{_escape_like(t)}%", escape="\\") for t in terms),
+                 *_index_condition(terms, haystack))
     return or_(Case.number == text, words) if len(terms) == 1 else words
+
+
+def _index_condition(terms: list[str], haystack) -> list:
+    engine = db.session.get_bind().dialect.name
+    if engine == "postgresql":
+        long = [t for t in terms if len(t) >= 2]
+        if not long:
+            return []
+        wanted = func.hotline_bigrams(long[0])
+        for term in long[1:]:
+            wanted = wanted.op("||")(func.hotline_bigrams(term))
+        return [func.hotline_bigrams(haystack).op("@>")(wanted)]
+    if engine == "sqlite":
+        phrases = [t for t in terms if len(t) >= 3]
+        if not phrases:
+            return []
+        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in phrases)
+        return [Case.id.in_(text_clause(f"SELECT rowid FROM {case_search.SQLITE_TABLE} "
+                                        f"WHERE {case_search.SQLITE_TABLE} MATCH :fts_match")
+                            .bindparams(fts_match=match).columns(Case.id))]
+    return []
 
 
 def _escape_like(term: str) -> str:
