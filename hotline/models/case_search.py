@@ -26,11 +26,18 @@ from sqlalchemy import event
 
 from hotline.models.case import SEARCH_TEXT_SQL, Case
 
+# Written with scalar functions only (so PostgreSQL inlines it; a set-returning body with
+# generate_series cost 330 µs a case, this 100 µs): every character doubled, the first and
+# last dropped, a \x01 after every two characters, split there. 「玉林北路」 -> 玉玉林林北北路路 ->
+# 玉林林北北路 -> {玉林, 林北, 北路}. A text containing \x01 loses the bigrams around it, so
+# a word containing \x01 is not looked up in the index (queries.py).
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION hotline_bigrams(t text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(substr(s, i, 2)), '{}')
-  FROM (SELECT lower(t) AS s) x, generate_series(1, length(x.s) - 1) AS i
+  SELECT array_remove(string_to_array(regexp_replace(
+           substr(regexp_replace(lower(t), '(.)', '\\1\\1', 'g'), 2,
+                  greatest(2 * length(t) - 2, 0)),
+           '(..)', '\\1' || chr(1), 'g'), chr(1)), '')
 $$"""
 PG_INDEX_NAME = "ix_case_search_bigram"
 PG_INDEX_EXPRESSION = f"hotline_bigrams({SEARCH_TEXT_SQL})"

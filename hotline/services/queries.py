@@ -235,7 +235,7 @@ def text_condition(text: str):
 def _index_condition(terms: list[str], haystack) -> list:
     engine = db.session.get_bind().dialect.name
     if engine == "postgresql":
-        long = [t for t in terms if len(t) >= 2]
+        long = [t for t in terms if len(t) >= 2 and "\x01" not in t]
         if not long:
             return []
         wanted = func.hotline_bigrams(long[0])
