@@ -116,3 +116,21 @@ def test_the_engine_index_answers_the_search(api, made):
         count = db.session.scalar(text(f"SELECT count(*) FROM {case_search.SQLITE_TABLE} "
                                        f"WHERE {case_search.SQLITE_TABLE} MATCH '\"玉林北路\"'"))
         assert count == 2
+
+
+@pytest.mark.parametrize("window", [0, 2, 100])
+def test_pages_are_the_same_whether_the_newest_cases_hold_them_or_not(api, made, monkeypatch,
+                                                                       window):
+    """``search`` reads the newest cases first and the whole archive when they hold no full
+    page: a page of one through the cursors must find every match once, in order."""
+    from hotline.services import queries
+
+    monkeypatch.setattr(queries, "SEARCH_WINDOW", window)
+    for query in ("宽巷子", "玉林北路", "漏水", "路"):
+        seen, url = [], f"/api/v1/cases?limit=1&q={query}"
+        while url:
+            body = api("supervisor").get(url).get_json()
+            seen.extend(item["number"] for item in body["items"])
+            url = (f"/api/v1/cases?limit=1&q={query}&cursor={body['next_cursor']}"
+                   if body["next_cursor"] else "")
+        assert seen == sorted(_expected(query, made), reverse=True), query
