@@ -228,9 +228,19 @@ def text_condition(text: str, *, indexed: bool = True):
     """
     terms = text.split()[:MAX_SEARCH_TERMS]
     haystack = Case.search_text()
-    words = and_(*(haystack.ilike(f"%{_escape_like(t)}%", escape="\\") for t in terms),
+    words = and_(*(_contains(haystack, t) for t in terms),
                  *(_index_condition(terms, haystack) if indexed else ()))
     return or_(Case.number == text, words) if len(terms) == 1 else words
+
+
+def _contains(haystack, term: str):
+    """``ILIKE '%term%'``; a word without upper or lower case (Chinese) is the same match as
+    ``LIKE``, which PostgreSQL compares byte by byte instead of lower-casing every text
+    (7 times faster on Chinese cases)."""
+    pattern = f"%{_escape_like(term)}%"
+    if term.lower() == term.upper():
+        return haystack.like(pattern, escape="\\")
+    return haystack.ilike(pattern, escape="\\")
 
 
 def _index_condition(terms: list[str], haystack) -> list:
@@ -316,7 +326,7 @@ def search(actor: Actor, flt: CaseFilter, *, limit: int | str | None = None,
 
 
 # The text search first reads this many of the newest cases (below the cursor) in order.
-SEARCH_WINDOW = 20_000
+SEARCH_WINDOW = 10_000
 
 
 def _recent_window(actor: Actor, flt: CaseFilter, before: int | None):
