@@ -197,6 +197,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--reuse", action="store_true", help="keep the existing database")
+    parser.add_argument("--generate-only", action="store_true",
+                        help="generate (or reuse) and print disk per case, measure nothing")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--only", action="append", help="measure only this read (repeatable)")
     parser.add_argument("--skip-rollup", action="store_true",
@@ -215,6 +217,10 @@ def main() -> int:
     d = report["disk"]
     log(f"== {d['cases']:,} cases, database {d['database_bytes'] / 1e9:.2f} GB, "
         f"{d['bytes_per_case']:.0f} bytes per case (events, citizens and indexes included)")
+    if args.generate_only:
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False), "utf-8")
+        return 0
     log(f"== reads, {args.requests} requests each, in-process")
     report["reads"] = measure(env, samples(), args.requests, set(args.only or ()),
                               args.skip_rollup)

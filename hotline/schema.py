@@ -18,11 +18,16 @@ def alembic_config() -> Config:
 
 # Indexes the migrations build on PostgreSQL only (an operator class SQLite lacks); the models
 # do not declare them, so comparing the models with a database must leave them out.
-POSTGRESQL_ONLY_INDEXES = frozenset({"ix_case_search_trgm"})
+POSTGRESQL_ONLY_INDEXES = frozenset({"ix_case_search_trgm", "ix_case_search_bigram"})
+# The SQLite text search's FTS5 table and the shadow tables FTS5 keeps for it
+# (hotline/models/case_search.py): built by DDL, not declared as models.
+SEARCH_TABLE_PREFIX = "case_fts"
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ARG001
-    """Alembic ``include_object`` hook: skip the PostgreSQL-only indexes when comparing."""
+    """Alembic ``include_object`` hook: skip the engine-specific search index when comparing."""
+    if type_ == "table" and reflected and name.startswith(SEARCH_TABLE_PREFIX):
+        return False
     return not (type_ == "index" and reflected and name in POSTGRESQL_ONLY_INDEXES)
 
 

@@ -1,5 +1,6 @@
 """Typed models, split by aggregate; importing this package registers every table."""
 
+from hotline.models import case_search  # noqa: F401  (registers the search index's DDL)
 from hotline.models.audit import PersonalDataRead
 from hotline.models.base import Base, utcnow
 from hotline.models.case import Case, CaseEvent, CaseNumberCounter, Citizen, case_assist

@@ -1,0 +1,136 @@
+"""The supervisor's text search: the same results on SQLite (FTS5) and PostgreSQL (bigram
+index), whatever the index narrows, because every word is still checked by ILIKE."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from hotline.extensions import db
+from hotline.models import Case, case_search
+
+# (title, content, address) of the cases every test here searches
+CASES = (
+    ("噪音扰民", "晚上广场舞音响太大", "武侯区玉林街道玉林北路"),
+    ("路灯不亮", "玉林北路那一段晚上黑漆漆的", "武侯区玉林街道"),
+    ("卫生间漏水", "楼上漏水到我家天花板", "锦江区书院街街道书院南街"),
+    ("WiFi 信号差", "公园的免费wifi连不上", "青羊区少城街道宽巷子"),
+    ("优惠不兑现", "商家写着100%返现但是不兑现", "成华区建设路"),
+    ("编号 a_b", "系统里显示 axb 和 a_b 两种写法", None),
+    ("烧烤油烟", "楼下烧烤店油烟直排", "青羊区少城街道宽巷子"),
+)
+
+SEARCHES = (
+    "噪音",            # two characters, in a title
+    "漏水",            # two characters, in title and content
+    "玉林北路 噪音",    # a street (address) and a problem (title)
+    "玉林北路 晚上",    # a street in content or address and a word of the content
+    "宽巷子 烧烤 油烟",  # address, title and content of one case
+    "宽巷子 噪音",      # two words each present, never in one case
+    "wifi",            # ASCII ignores case, whatever case the text has
+    "WIFI 宽巷子",
+    "100%",            # % is a character, not a wildcard
+    "a_b",             # _ is a character, not a wildcard (axb must not match)
+    "%",
+    "_",
+    "路",              # one character: no index, the scan alone
+    "金沙遗址路",       # nowhere
+    "玉林北路噪音",     # the two words run together: no case has that string
+)
+
+
+def _expected(query: str, made: dict[str, tuple]) -> set[str]:
+    terms = query.split()
+    found = set()
+    for number, (title, content, address) in made.items():
+        haystack = f"{title} {content} {address or ''}".lower()
+        if all(term.lower() in haystack for term in terms):
+            found.add(number)
+    return found
+
+
+def _search(api, query: str) -> set[str]:
+    body = api("supervisor").get("/api/v1/cases", query_string={"q": query, "limit": 200})
+    assert body.status_code == 200, body.get_json()
+    return {item["number"] for item in body.get_json()["items"]}
+
+
+@pytest.fixture
+def made(api) -> dict[str, tuple]:
+    out = {}
+    for title, content, address in CASES:
+        fields = {"title": title, "content": content}
+        if address:
+            fields["address"] = address
+        out[api.create_case(**fields)["number"]] = (title, content, address)
+    return out
+
+
+@pytest.mark.parametrize("query", SEARCHES)
+def test_every_word_is_found_in_title_content_or_address(api, made, query):
+    wanted = _expected(query, made)
+    assert _search(api, query) == wanted
+
+
+def test_the_searches_above_are_not_trivial(made):
+    """The table covers hits and misses: a search that found everything or nothing would
+    prove little."""
+    sizes = {q: len(_expected(q, made)) for q in SEARCHES}
+    assert sizes["噪音"] == 1 and sizes["漏水"] == 1 and sizes["玉林北路 晚上"] == 2
+    assert sizes["a_b"] == 1 and sizes["100%"] == 1 and sizes["宽巷子 噪音"] == 0
+    assert sizes["WIFI 宽巷子"] == 1 and sizes["宽巷子 烧烤 油烟"] == 1
+
+
+def test_an_empty_search_filters_nothing(api, made):
+    everything = _search(api, "")
+    assert set(made) <= everything
+    assert _search(api, "   ") == everything
+
+
+def test_the_index_follows_edits(api, made):
+    number = next(n for n, (title, *_) in made.items() if title == "路灯不亮")
+    case = db.session.scalar(db.select(Case).where(Case.number == number))
+    case.content = "抚琴西路的井盖不见了"
+    db.session.flush()
+    assert number not in _search(api, "黑漆漆")
+    assert _search(api, "井盖") == {number}
+    assert _search(api, "抚琴西路") == {number}
+
+
+def test_the_engine_index_answers_the_search(api, made):
+    """The query must use the index's own expression, or the index silently stops helping."""
+    engine = db.session.get_bind().dialect.name
+    from hotline.services.queries import text_condition
+
+    query = db.select(Case.id).where(text_condition("玉林北路 噪音"))
+    compiled = str(query.compile(db.session.get_bind(),
+                                 compile_kwargs={"literal_binds": True}))
+    if engine == "postgresql":
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(r[0] for r in db.session.connection().exec_driver_sql(
+            "EXPLAIN " + compiled))
+        assert case_search.PG_INDEX_NAME in plan
+    else:
+        assert case_search.SQLITE_TABLE in compiled
+        # the FTS table holds the cases written through the API (triggers on insert)
+        count = db.session.scalar(text(f"SELECT count(*) FROM {case_search.SQLITE_TABLE} "
+                                       f"WHERE {case_search.SQLITE_TABLE} MATCH '\"玉林北路\"'"))
+        assert count == 2
+
+
+@pytest.mark.parametrize("window", [0, 2, 100])
+def test_pages_are_the_same_whether_the_newest_cases_hold_them_or_not(api, made, monkeypatch,
+                                                                       window):
+    """``search`` reads the newest cases first and the whole archive when they hold no full
+    page: a page of one through the cursors must find every match once, in order."""
+    from hotline.services import queries
+
+    monkeypatch.setattr(queries, "SEARCH_WINDOW", window)
+    for query in ("宽巷子", "玉林北路", "漏水", "路"):
+        seen, url = [], f"/api/v1/cases?limit=1&q={query}"
+        while url:
+            body = api("supervisor").get(url).get_json()
+            seen.extend(item["number"] for item in body["items"])
+            url = (f"/api/v1/cases?limit=1&q={query}&cursor={body['next_cursor']}"
+                   if body["next_cursor"] else "")
+        assert seen == sorted(_expected(query, made), reverse=True), query
