@@ -16,7 +16,7 @@ then finds it and only drops the trigram index:
     ANALYZE "case";
 
 Revision ID: 1f6b2d9c4e73
-Revises: a7d31e5c8b24
+Revises: b9e4c2d7a613
 Create Date: 2026-12-02 08:00:00
 
 """
@@ -26,7 +26,7 @@ from hotline.models import case_search
 from hotline.models.case import SEARCH_TEXT_SQL
 
 revision = '1f6b2d9c4e73'
-down_revision = 'a7d31e5c8b24'
+down_revision = 'b9e4c2d7a613'
 branch_labels = None
 depends_on = None
 
