@@ -151,3 +151,18 @@ def test_bulk_actions_answer_per_case(client, auth, api, queues):
     html = response.get_data(as_text=True)
     assert "不能执行" in html  # neither is replied: each refusal said with its number
     assert queues["reopened"] in html
+
+
+def test_the_queues_hold_only_cases_still_open(client, auth, api, queues):
+    """A request left on a case no longer running (here closed behind the service's back)
+    can no longer be decided: neither listed nor counted. The header counts open cases
+    only, so its cost follows them and not the archive."""
+    case = db.session.query(Case).filter_by(number=queues["extension"]).one()
+    case.status = "closed"
+    db.session.commit()
+    auth.login("supervisor")
+    html = client.get("/cases").get_data(as_text=True)
+    count = re.search(r'data-queue="extension">[^<]*<span class="count">(\d+)</span>', html)
+    assert count and count.group(1) == "0"
+    listed = client.get("/cases?queue=extension").get_data(as_text=True)
+    assert queues["extension"] not in listed
