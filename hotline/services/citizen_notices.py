@@ -141,9 +141,6 @@ class Setting:
 
 # ---------------------------------------------------------------- settings (admins)
 
-_SETTINGS = "hotline.notice_settings"
-
-
 def setting_for(kind: NoticeKind) -> Setting:
     """The setting of one kind: the admin's, or the default (every channel on)."""
     return _settings()[kind]
@@ -157,12 +154,11 @@ def all_settings() -> list[Setting]:
 
 def _settings() -> dict[NoticeKind, Setting]:
     """Every kind's setting, from a per-process cache kept while no admin changed one
-    (:mod:`freshness`: a change committed anywhere is seen by the next transaction here);
-    every registration reads them."""
-    generation = freshness.value(freshness.NOTICES)
-    cached = current_app.extensions.get(_SETTINGS)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
+    (:func:`freshness.cached`); every registration reads them."""
+    return freshness.cached(freshness.NOTICES, _load_settings)
+
+
+def _load_settings() -> dict[NoticeKind, Setting]:
     rows = {row.kind: row for row in db.session.scalars(select(NoticeSetting))}
     settings = {}
     for kind in NoticeKind:
@@ -173,8 +169,6 @@ def _settings() -> dict[NoticeKind, Setting]:
         else:
             settings[kind] = Setting(kind, row.sms, row.wechat, row.email, row.text_zh,
                                      row.text_en, True)
-    if not freshness.raised_here(freshness.NOTICES):  # this transaction's own are not shared
-        current_app.extensions[_SETTINGS] = (generation, settings)
     return settings
 
 
@@ -243,18 +237,15 @@ def write_noted(case: Case) -> None:
     if not live:
         return
     db.session.flush()
-    skip = None
-    for i, noted_event in enumerate(live):
-        if noted_event is skip:
+    told = None  # a dispatch the registration's message already tells of
+    for noted_event, then in zip(live, [*live[1:], None], strict=True):
+        if noted_event is told:
             continue
-        then = live[i + 1] if i + 1 < len(live) else None
-        if (noted_event.action == A.REGISTER and then is not None
-                and then.action == A.DISPATCH):
-            # registered and dispatched in one change: one message says both, written once
-            if book(noted_event, dispatched_at_once=True) is not None:
-                skip = then
-            continue
-        book(noted_event)
+        # registered and dispatched in one change: one message says both, written once
+        at_once = (noted_event.action == A.REGISTER and then is not None
+                   and then.action == A.DISPATCH)
+        if book(noted_event, dispatched_at_once=at_once) is not None and at_once:
+            told = then
 
 
 @orm_event.listens_for(Session, "after_soft_rollback")

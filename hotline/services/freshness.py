@@ -10,6 +10,10 @@ made under another value is not used. No TTL, no message between processes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app
 from sqlalchemy import event, inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -31,6 +35,7 @@ PLACES = "places"  # places admins imported (services/places.py); read every few
 NOTICES = "notices"  # the admins' notice settings (services/citizen_notices.py)
 _READ = "hotline.generations"  # the counters as this transaction read them
 _RAISED = "hotline.generations_raised"  # the counters this transaction raised
+T = TypeVar("T")
 #: the User columns a token's cached identity carries (Actor), and its liveness
 _USER_FIELDS = ("active", "role", "department_id", "display_name")
 
@@ -41,7 +46,7 @@ def current() -> dict[str, int]:
 
     Read once per transaction: the token, the webhook subscriptions and the notice settings
     of one request share one SELECT. A transaction that raises a counter forgets its reading
-    (:func:`_raise_on_change`), so it never trusts a cache it has itself made stale."""
+    (:func:`raise_generation`), so it never trusts a cache it has itself made stale."""
     session = db.session()
     connection = session.connection()  # begins the transaction when none is open
     transaction = session.get_transaction()
@@ -67,6 +72,22 @@ def raised_here(name: str) -> bool:
     session = db.session()
     raised = session.info.get(_RAISED)
     return raised is not None and raised[0] is session.get_transaction() and name in raised[1]
+
+
+def cached(name: str, load: Callable[[], T]) -> T:
+    """What ``load()`` reads of the rows that counter ``name`` guards, from a per-process
+    cache kept while the counter stands: a change committed anywhere is seen by the next
+    transaction here. What a transaction reads of its own uncommitted change is not kept
+    (it could be rolled back, and another change then bring the counter to the same value)."""
+    generation = value(name)
+    slot = f"hotline.cached.{name}"
+    held = current_app.extensions.get(slot)
+    if held is not None and held[0] == generation:
+        return held[1]
+    loaded = load()
+    if not raised_here(name):
+        current_app.extensions[slot] = (generation, loaded)
+    return loaded
 
 
 def value(name: str) -> int:

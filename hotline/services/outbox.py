@@ -34,6 +34,8 @@ from hotline.models.outbox import OutboxMessage
 from hotline.services import links
 
 log = logging.getLogger(__name__)
+#: the messages a transaction stored, delivered once it commits (workflows.scheduling)
+NEW_MESSAGES = "hotline.outbox_new"
 MAX_ATTEMPTS = 8
 S = OutboxStatus
 # How long one send may take: each network step (connect, TLS, write, read) is bounded by the
@@ -94,8 +96,6 @@ def enqueue(channel: str, recipient: str, body: str, *, idempotency_key: str,
     db.session.info.setdefault(NEW_MESSAGES, []).append(message)
     return message
 
-
-NEW_MESSAGES = "hotline.outbox_new"
 
 
 def committed_ids(new: list[OutboxMessage | int]) -> list[int]:

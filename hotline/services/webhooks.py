@@ -128,24 +128,18 @@ class Receiver:
     salt: str
 
 
-_RECEIVERS = "hotline.webhook_receivers"
-
-
 def _receivers() -> tuple[Receiver, ...]:
     """The active subscriptions, from a per-process cache kept while none was written
-    (:mod:`freshness`: a subscription made or stopped anywhere receives or stops with the
-    next event here). Every dispatch asks, and most cities have a handful."""
-    generation = freshness.value(freshness.WEBHOOKS)
-    cached = current_app.extensions.get(_RECEIVERS)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
-    receivers = tuple(
+    (:func:`freshness.cached`: a subscription made or stopped anywhere receives or stops
+    with the next event here). Every dispatch asks, and most cities have a handful."""
+    return freshness.cached(freshness.WEBHOOKS, _load_receivers)
+
+
+def _load_receivers() -> tuple[Receiver, ...]:
+    return tuple(
         Receiver(s.id, s.url, frozenset(s.events or ()), s.department_id, s.salt)
         for s in db.session.scalars(select(WebhookSubscription).where(
             WebhookSubscription.active.is_(True)).order_by(WebhookSubscription.id)))
-    if not freshness.raised_here(freshness.WEBHOOKS):  # this transaction's own are not shared
-        current_app.extensions[_RECEIVERS] = (generation, receivers)
-    return receivers
 
 
 def _push_all(noted: CaseEvent) -> None:
