@@ -122,7 +122,11 @@ def _engine_options(url: str) -> dict[str, Any]:
         # The busy timeout makes a second writer wait instead of failing with "locked".
         return {"connect_args": {"timeout": 30, "check_same_thread": False},
                 "hide_parameters": True}
-    return {"pool_size": 10, "max_overflow": 10, "hide_parameters": True}
+    # No JIT: PostgreSQL compiles a query whose estimated cost passes jit_above_cost, and
+    # the per-case subqueries of the oversight counts estimate high while reading a few
+    # thousand rows: compiling cost 0.4-1 s a query and saved nothing (bench/README.md).
+    return {"pool_size": 10, "max_overflow": 10, "hide_parameters": True,
+            "connect_args": {"options": "-c jit=off"}}
 
 
 IDLE_CHECK_SECONDS = 10.0

@@ -38,3 +38,10 @@ def test_a_connection_in_steady_use_is_not_checked(app, monkeypatch):
     with pytest.raises(exc.OperationalError):  # what the idle check saves a request from
         backend_pid()
     backend_pid()  # the pool renewed itself after the failure
+
+
+def test_connections_run_without_jit(app):
+    """The app's connections do not JIT-compile: the oversight counts' per-case subqueries
+    estimate high and compiling them cost more than running them (bench/README.md)."""
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW jit").scalar_one() == "off"
