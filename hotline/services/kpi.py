@@ -226,7 +226,8 @@ def _grouped(source, measures: list) -> list:
     return parts
 
 
-def _case_counts(start: datetime, end: datetime, now: datetime) -> dict[Key, Counts]:
+def _case_counts(start: datetime, end: datetime, now: datetime,
+                 only: ColumnElement[bool] | None) -> dict[Key, Counts]:
     conditions = case_conditions(now)
     flag_columns = [case((conditions[name], 1), else_=0).label(name)
                     for name in (*FLAGS, "effective", "never_reopened", "expired")]
@@ -234,7 +235,8 @@ def _case_counts(start: datetime, end: datetime, now: datetime) -> dict[Key, Cou
                    else_=None)
     facts = (select(Case.department_id.label("department_id"), *_dimension_columns(),
                     *flag_columns, rating_rank().label("rating"), seconds.label("seconds"))
-             .where(Case.created_at >= start, Case.created_at < end).cte("facts"))
+             .where(Case.created_at >= start, Case.created_at < end,
+                    *([] if only is None else [only])).cte("facts"))
     f = facts.c
     rated = rating_conditions(f.rating, effective=f.effective == 1, closed=f.closed == 1,
                               never_reopened=f.never_reopened == 1, expired=f.expired == 1)
@@ -254,13 +256,15 @@ def _case_counts(start: datetime, end: datetime, now: datetime) -> dict[Key, Cou
     return _collect(union_all(*_grouped(facts, measures)))
 
 
-def _pair_counts(start: datetime, end: datetime) -> dict[Key, Counts]:
+def _pair_counts(start: datetime, end: datetime,
+                 only: ColumnElement[bool] | None) -> dict[Key, Counts]:
     dispatch = aliased(CaseEvent)
     ret = aliased(CaseEvent)
     pairs = (select(dispatch.case_id, dispatch.department_id).distinct()
              .join(Case, Case.id == dispatch.case_id)
              .where(dispatch.action == A.DISPATCH, dispatch.department_id.is_not(None),
-                    Case.created_at >= start, Case.created_at < end, Case.status != S.MERGED)
+                    Case.created_at >= start, Case.created_at < end, Case.status != S.MERGED,
+                    *([] if only is None else [only]))
              .subquery())
     returned = (exists().where(ret.case_id == pairs.c.case_id, ret.action == A.RETURN,
                                ret.data["department"].as_string() == Department.code))
@@ -282,11 +286,13 @@ def _collect(statement) -> dict[Key, Counts]:
     return out
 
 
-def count_window(start: datetime, end: datetime, now: datetime) -> dict[Key, Counts]:
+def count_window(start: datetime, end: datetime, now: datetime,
+                 only: ColumnElement[bool] | None = None) -> dict[Key, Counts]:
     """Every count, per (department, dimension, value), of the cases registered in
-    ``[start, end)``, judged at ``now``: what one rollup day holds, or a live slice."""
-    counts = _case_counts(start, end, now)
-    for key, pair in _pair_counts(start, end).items():
+    ``[start, end)`` (and meeting ``only``, a condition on ``Case``, when given), judged at
+    ``now``: what one rollup day holds, or a live slice."""
+    counts = _case_counts(start, end, now, only)
+    for key, pair in _pair_counts(start, end, only).items():
         counts.setdefault(key, Counter()).update(pair)
     return counts
 

@@ -1,6 +1,13 @@
 """The statistics rollup: the counts of :func:`kpi.count_window` kept per registration day
 (``stats_daily``) and summed per month (``stats_monthly``), and how they are rebuilt.
 
+The rollup holds the **settled** cases only: closed or merged when the day was rebuilt.
+Their figures no longer depend on the clock (a deadline can only pass for an open case), so
+they stay right until the case changes again, which an event after the rollup's watermark
+shows. The day's open cases are left to the report, which counts them live
+(:func:`unsettled`): a case open for months (an extended dispute, a case waiting for its
+rating) costs one case counted live, not a whole day of them.
+
 An RQ job (``workflows/stats.py``) rebuilds the days whose cases changed (:func:`refresh`)
 inside its unit of work: nothing here commits, so a rebuild that fails half-way leaves the
 previous rollup whole. Days after the rollup, today included, are counted live by the report
@@ -13,14 +20,23 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, delete, func, insert, literal, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, or_, select
 
 from hotline.extensions import db
-from hotline.models import Case, CaseEvent, StatsDaily, StatsMonthly, StatsState, utcnow
+from hotline.models import (
+    Case,
+    CaseEvent,
+    CaseStatus,
+    StatsDaily,
+    StatsMonthly,
+    StatsState,
+    utcnow,
+)
 from hotline.services.kpi import COUNTS, Counts, count_window
 from hotline.services.periods import Period, day_start, local_date, next_month, split_months
 
 LOOKBACK_EVENTS = 2000  # events re-examined at each refresh, for transactions committed late
+SETTLED = (CaseStatus.CLOSED, CaseStatus.MERGED)  # the statuses the rollup keeps
 
 
 def state() -> StatsState | None:
@@ -73,8 +89,10 @@ def refresh(*, full: bool = False, now: datetime | None = None,
 
 
 def _rebuild_day(day: date, now: datetime) -> None:
-    """Replace one day's ``stats_daily`` rows with the counts of the cases registered that day."""
-    rows = count_window(day_start(day), day_start(day + timedelta(days=1)), now)
+    """Replace one day's ``stats_daily`` rows with the counts of the settled cases registered
+    that day."""
+    rows = count_window(day_start(day), day_start(day + timedelta(days=1)), now,
+                        only=Case.status.in_(SETTLED))
     db.session.execute(delete(StatsDaily).where(StatsDaily.day == day))
     if rows:
         db.session.execute(insert(StatsDaily), [
@@ -111,6 +129,27 @@ def _days_to_refresh(current: StatsState | None, full: bool, first: datetime | N
 
 
 # ---------------------------------------------------------------- reading the rollup
+
+def _changed_since(current: StatsState, *conditions):
+    return select(CaseEvent.case_id).where(CaseEvent.id > (current.event_watermark or 0),
+                                           *conditions)
+
+
+def unsettled(current: StatsState) -> ColumnElement[bool]:
+    """The cases of a rolled-up day that its rows do not hold: open now, or changed since the
+    rollup (open when it was built, on a day that is not :func:`resettled`)."""
+    return or_(Case.status.not_in(SETTLED), Case.id.in_(_changed_since(current)))
+
+
+def resettled(current: StatsState) -> ColumnElement[bool]:
+    """The cases whose rolled-up counts are out of date: settled when the rollup was built
+    and changed since (reopened, rated late). An event names the status it left: such a
+    case has an event after the watermark that left a settled status (a case settled only
+    after the rollup may have one too; counting it costs a recount, never a wrong figure).
+    An event that names none (a registration, an import) counts too."""
+    left = CaseEvent.from_status
+    return Case.id.in_(_changed_since(current, or_(left.in_(SETTLED), left.is_(None))))
+
 
 def _sum_columns(table) -> list:
     return [func.coalesce(func.sum(getattr(table, name)), 0).label(name) for name in COUNTS]

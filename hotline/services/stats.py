@@ -1,10 +1,11 @@
 """Oversight reports: the figures of a period, whole and broken down, and the assessment.
 
-A report reads the rolled-up days (:mod:`.rollup`) and counts the days after the rollup live
-(:func:`kpi.count_window`). What each figure means is in :mod:`.kpi`; the periods are in
-:mod:`.periods`. A :class:`Slice` carries the codes and the names found in the data; the
-labels shown on a page (channel names, "unclassified"...) are added by
-:mod:`hotline.presenters`, so nothing here depends on the language of a request.
+A report reads the rolled-up days (:mod:`.rollup`: their settled cases), and counts their
+other cases and the days after the rollup live (:func:`kpi.count_window`). What each figure
+means is in :mod:`.kpi`; the periods are in :mod:`.periods`. A :class:`Slice` carries the
+codes and the names found in the data; the labels shown on a page (channel names,
+"unclassified"...) are added by :mod:`hotline.presenters`, so nothing here depends on the
+language of a request.
 """
 
 from __future__ import annotations
@@ -16,14 +17,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from hotline.errors import Forbidden
 from hotline.extensions import db
 from hotline.models import (
-    OPEN_STATUSES,
     Case,
-    CaseEvent,
     Category,
     Department,
     Role,
@@ -93,13 +92,13 @@ class Report:
 def report(period: Period, *, department_id: int | None = None, now: datetime | None = None,
            live: bool = False) -> Report:
     """The figures of ``period`` (for one department when given) as they stand at ``now``:
-    rollup days from ``stats_daily`` only where the rollup is still right, every other day
-    counted live; ``live=True`` counts everything live.
+    a rolled-up day's settled cases from ``stats_daily`` and its other cases (open, or
+    changed since the rollup) counted live; days after the rollup counted live;
+    ``live=True`` counts everything live.
 
-    A rolled-up day is recounted live when a case registered that day has changed since the
-    rollup was built (an event after its watermark) or is still open (its deadlines run on
-    without an event): the rollup speeds up the settled past and never makes a figure
-    wrong."""
+    A rolled-up day is recounted live, whole, when a case that was settled when the rollup
+    was built has changed since (:func:`rollup.resettled`): the rollup speeds up the settled
+    past and never makes a figure wrong."""
     now = now or utcnow()
     current = None if live else rollup.state()
     through = current.covered_through if current else None
@@ -116,6 +115,8 @@ def report(period: Period, *, department_id: int | None = None, now: datetime | 
                 recounted.extend(run.days)
             else:
                 rollup.read(run, department_id, dims, depts, series)
+                _count_live(run, department_id, now, dims, depts, series,
+                            only=rollup.unsettled(current))
     live_from = period.start if through is None else max(period.start,
                                                          through + timedelta(days=1))
     if live_from <= period.end:
@@ -128,25 +129,26 @@ def report(period: Period, *, department_id: int | None = None, now: datetime | 
 
 
 def _count_live(period: Period, department_id: int | None, now: datetime, dims: dict,
-                depts: dict, series: Counter) -> None:
+                depts: dict, series: Counter, only=None) -> None:
+    """Add the live counts of the cases of ``period`` (those meeting ``only``, a condition
+    on ``Case``, when given)."""
     start, end = period.window()
-    for (dept, dim, value), counts in count_window(start, end, now).items():
+    for (dept, dim, value), counts in count_window(start, end, now, only).items():
         if department_id is not None and dept != department_id:
             continue
         dims.setdefault((dim, value), Counter()).update(counts)
         if dim == "all":
             depts.setdefault(dept, Counter()).update(counts)
-    series.update(_live_series(start, end, department_id))
+    series.update(_live_series(start, end, department_id, only))
 
 
 def _stale_days(current, rolled: Period) -> set[date]:
     """The rolled-up days of ``rolled`` whose rows may no longer be right."""
     start, end = rolled.window()
-    changed = select(CaseEvent.case_id).where(CaseEvent.id > (current.event_watermark or 0))
     day = local_day_sql(Case.created_at)
     query = (select(day).distinct()
              .where(Case.created_at >= start, Case.created_at < end,
-                    or_(Case.status.in_(OPEN_STATUSES), Case.id.in_(changed))))
+                    rollup.resettled(current)))
     return {value if isinstance(value, date) else date.fromisoformat(str(value))
             for value in db.session.scalars(query)}
 
@@ -172,9 +174,11 @@ def local_day_sql(column):
     return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
 
 
-def _live_series(start: datetime, end: datetime, department_id: int | None) -> Counter:
+def _live_series(start: datetime, end: datetime, department_id: int | None,
+                 only=None) -> Counter:
     day = local_day_sql(Case.created_at)
-    query = (select(day, func.count()).where(Case.created_at >= start, Case.created_at < end)
+    query = (select(day, func.count()).where(Case.created_at >= start, Case.created_at < end,
+                                             *([] if only is None else [only]))
              .group_by(day))
     if department_id is not None:
         query = query.where(Case.department_id == department_id)

@@ -151,7 +151,15 @@ def test_refresh_rebuilds_only_days_whose_cases_changed(week, monkeypatch):
     again = refresh(now=NOW)
     assert again["days"] == 1  # the 22nd, the day I was registered
     rows = db.session.query(StatsDaily).filter_by(day=date(2026, 10, 22), dimension="all").all()
-    assert sum(r.st_in_progress for r in rows) == 1
+    # I is in progress now: open cases are counted live by the report, not held in the rollup
+    assert sum(r.st_in_progress for r in rows) == 0
+    assert sum(r.total for r in rows) == sum(
+        1 for c in week.cases.values()
+        if periods.local_date(c.created_at) == date(2026, 10, 22) and c.status in rollup.SETTLED)
+    day = periods.Period(date(2026, 10, 22), date(2026, 10, 22))
+    report = stats.report(day, now=NOW)
+    assert report.total.get("st_in_progress") >= 1
+    assert report.total.counts == stats.report(day, now=NOW, live=True).total.counts
     assert refresh(full=True, now=NOW)["days"] == 11
 
 
