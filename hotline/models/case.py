@@ -235,6 +235,11 @@ class CaseEvent(Base):
     __table_args__ = (
         Index("ix_case_event_case_id_id", "case_id", "id"),
         Index("ix_case_event_action_at", "action", "at"),
+        # The departments each case was dispatched to, read case by case by the oversight
+        # counts (without it PostgreSQL scanned every dispatch of the archive, 1.7 s at 1M).
+        Index("ix_case_event_dispatch", "case_id", "department_id",
+              postgresql_where=text("action = 'dispatch'"),
+              sqlite_where=text("action = 'dispatch'")),
     )
 
 
