@@ -12,8 +12,10 @@ widening windows of ids, newest first, and stops at the first window that comple
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
+from flask import current_app
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy import text as text_clause
 
@@ -99,8 +101,10 @@ def _pg_bigrams(terms: list[str], haystack, hidden: bool) -> list:
     if not long:
         return []
     if hidden:
+        shares = _bigram_shares()
+        known = {b: shares[b] for t in long for b in _bigrams(t) if b in shares}
         wanted = text_clause(RAREST_BIGRAMS).bindparams(
-            bigram_words=long, bigram_index=case_search.PG_INDEX_NAME)
+            bigram_words=long, share_keys=list(known), share_values=list(known.values()))
     else:
         wanted = func.hotline_bigrams(long[0])
         for term in long[1:]:
@@ -108,17 +112,39 @@ def _pg_bigrams(terms: list[str], haystack, hidden: bool) -> list:
     return [func.hotline_bigrams(haystack).op("@>")(wanted)]
 
 
-# The rarest bigram of each word, by the index's statistics (ANALYZE keeps the most common
-# bigrams of the indexed expression with their shares; one not listed is rarer than all).
+# The rarest bigram of each word: the bigrams are the database's (hotline_bigrams, its lower()),
+# their shares of cases given from ``_bigram_shares`` (a bigram without one counts as rarest).
 RAREST_BIGRAMS = """(SELECT coalesce(array_agg(r.b), '{}') FROM (
-  WITH st AS MATERIALIZED (
-    SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f FROM pg_stats
-    WHERE schemaname = current_schema() AND tablename = :bigram_index)
   SELECT DISTINCT ON (w.ord) k.b
   FROM unnest(CAST(:bigram_words AS text[])) WITH ORDINALITY AS w(word, ord)
   CROSS JOIN unnest(hotline_bigrams(w.word)) AS k(b)
-  LEFT JOIN st ON true
-  ORDER BY w.ord, coalesce(st.f[array_position(st.e, k.b)], 0)) AS r)"""
+  LEFT JOIN unnest(CAST(:share_keys AS text[]), CAST(:share_values AS real[])) AS s(b, share)
+    ON s.b = k.b
+  ORDER BY w.ord, coalesce(s.share, 0)) AS r)"""
+# ANALYZE keeps the most common bigrams of the indexed expression with their shares of cases
+# (pg_stats.most_common_elems): read once in a while, not on every search (planning a query
+# over the pg_stats view costs more than the search's window).
+SHARES_MAX_AGE = 600.0  # seconds
+SHARES_SQL = """SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats
+WHERE schemaname = current_schema() AND tablename = :index"""
+
+
+def _bigram_shares() -> dict[str, float]:
+    held = current_app.extensions.get("hotline.text_search.shares")
+    if held is not None and time.monotonic() - held[0] < SHARES_MAX_AGE:
+        return held[1]
+    row = db.session.execute(text_clause(SHARES_SQL),
+                             {"index": case_search.PG_INDEX_NAME}).first()
+    shares = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+    current_app.extensions["hotline.text_search.shares"] = (time.monotonic(), shares)
+    return shares
+
+
+def _bigrams(term: str) -> list[str]:
+    """The bigrams of a word as Python lowers it: only to look up their shares (the query
+    takes the database's own bigrams)."""
+    low = term.lower()
+    return [low[i:i + 2] for i in range(len(low) - 1)]
 
 
 def _escape_like(term: str) -> str:
