@@ -66,40 +66,51 @@ def _app(db_name: str):
     return create_app()
 
 
-def _pages(db_name: str, rounds: int) -> dict:
-    """{kind: {way: [ms, ...]}} of the first page of every search of every kind."""
+def _pages(dbs: list[str], rounds: int) -> dict:
+    """{db: {"cases": n, "kinds": {kind: {way: [ms, ...]}}}} of the first page of every search
+    of every kind: each round runs every database and both ways in turn, so a load spike of
+    the shared machine hits them alike."""
     from hotline.extensions import db
     from hotline.models import Role
     from hotline.services import queries, text_search
     from hotline.services.actors import Actor
 
     supervisor = Actor(label="bench", role=Role.SUPERVISOR)
-    ways = {"before": 10**12, "after": text_search.WINDOW_GROWTH}
-    out: dict = {}
-    with _app(db_name).app_context():
-        n = db.session.scalar(db.text('SELECT count(*) FROM "case"'))
-        print(f"== {db_name}: {n:,} cases", flush=True)
+    # before: after the first window, the rest of the archive at once through the index
+    ways = {"before": lambda *_: 10**12, "after": text_search._next_step}
+    apps = {name: _app(name) for name in dbs}
+    out: dict = {name: {"kinds": {}} for name in dbs}
+    for name, app in apps.items():
+        with app.app_context():
+            out[name]["cases"] = db.session.scalar(db.text('SELECT count(*) FROM "case"'))
+    try:
         for kind, searches in KINDS.items():
-            out[kind] = {way: [] for way in ways}
+            for name in dbs:
+                out[name]["kinds"][kind] = {way: [] for way in ways}
             for words in searches:
-                pages, times = {}, {way: [] for way in ways}
-                for i in range(rounds + 1):  # the ways in turn, so load spikes hit both
-                    for way, growth in ways.items():
-                        text_search.WINDOW_GROWTH = growth
-                        t0 = time.perf_counter()
-                        page = queries.search(supervisor, queries.CaseFilter(text=words))
-                        if i:  # the first round warms up
-                            times[way].append((time.perf_counter() - t0) * 1000)
-                        pages[way] = [case.id for case in page.items]
-                        db.session.rollback()
-                for way in ways:
-                    out[kind][way].extend(times[way])
-                print(f"   {words:<12} {len(pages['after']):>3} cases  p50 ms "
-                      + "  ".join(f"{way} {statistics.median(times[way]):7.1f}"
-                                  for way in ways), flush=True)
-                assert pages["before"] == pages["after"], words
-            text_search.WINDOW_GROWTH = ways["after"]
-    return {"cases": n, "kinds": out}
+                pages: dict = {}
+                times = {(name, way): [] for name in dbs for way in ways}
+                for i in range(rounds + 1):  # the first round warms up
+                    for name, app in apps.items():
+                        with app.app_context():
+                            for way, next_step in ways.items():
+                                text_search._next_step = next_step
+                                t0 = time.perf_counter()
+                                page = queries.search(supervisor,
+                                                      queries.CaseFilter(text=words))
+                                if i:
+                                    times[name, way].append((time.perf_counter() - t0) * 1000)
+                                pages[name, way] = [case.id for case in page.items]
+                                db.session.rollback()
+                for (name, way), ms in times.items():
+                    out[name]["kinds"][kind][way].extend(ms)
+                    assert pages[name, way] == pages[name, "before"], (name, words)
+                print(f"   {words:<12} p50 ms " + "  ".join(
+                    f"{name} {way} {statistics.median(ms):6.1f} ({len(pages[name, way])})"
+                    for (name, way), ms in times.items()), flush=True)
+    finally:
+        text_search._next_step = ways["after"]
+    return out
 
 
 def _p95(times: list[float]) -> float:
@@ -108,7 +119,7 @@ def _p95(times: list[float]) -> float:
 
 
 def pages(dbs: list[str], rounds: int) -> None:
-    results = {name: _pages(name, rounds) for name in dbs}
+    results = _pages(dbs, rounds)
     heads = [f"{results[d]['cases'] / 1e6:g}M {way}" for d in dbs for way in ("before", "after")]
     print(f"\n{'search (p50 / p95 ms)':<34}" + "".join(f"{h:>20}" for h in heads)
           + ("   after p95 ratio" if len(dbs) > 1 else ""))
