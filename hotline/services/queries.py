@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, union_all
-from sqlalchemy import text as text_clause
 from sqlalchemy.orm import joinedload, selectinload
 
 from hotline import boundary, phones
@@ -25,10 +24,9 @@ from hotline.models import (
     RequestType,
     Urgency,
     case_assist,
-    case_search,
     utcnow,
 )
-from hotline.services import directory, kpi
+from hotline.services import directory, kpi, text_search
 from hotline.services.actors import Actor
 from hotline.services.cases import visible_cases
 from hotline.services.validation import calendar_date, choice, optional_text, whole_number
@@ -181,7 +179,7 @@ def _apply_work(query, flt: CaseFilter):
     return query
 
 
-def _apply(query, flt: CaseFilter, *, indexed: bool = True):
+def _apply(query, flt: CaseFilter, **text_kw):
     query = _apply_work(query, flt)
     if flt.status:
         query = query.where(Case.status == choice(flt.status, CaseStatus, "status"))
@@ -214,67 +212,8 @@ def _apply(query, flt: CaseFilter, *, indexed: bool = True):
         query = query.where(overdue_condition(utcnow()))
     text = optional_text(flt.text, "q", max_chars=100)
     if text:
-        query = query.where(text_condition(text, indexed=indexed))
+        query = query.where(text_search.text_condition(text, **text_kw))
     return query
-
-
-# Words of a search: a street name and a problem, say; more are ignored.
-MAX_SEARCH_TERMS = 5
-
-
-def text_condition(text: str, *, indexed: bool = True):
-    """Cases whose number is ``text``, or whose title, content and address together contain
-    every whitespace-separated word of it (「玉林北路 噪音」).
-
-    Each word is an ``ILIKE '%词%'`` over ``Case.search_text``, the same on both engines.
-    Beside it, the engine's index narrows the cases to check (hotline/models/case_search.py):
-    on PostgreSQL the bigrams of every word of two or more characters, on SQLite an FTS5
-    trigram phrase per word of three or more. The index may offer too many cases, never too
-    few, so the results are the ILIKE's alone. ``indexed=False`` leaves the index out (the
-    newest-cases window of ``search``).
-    """
-    terms = text.split()[:MAX_SEARCH_TERMS]
-    haystack = Case.search_text()
-    words = and_(*(_contains(haystack, t) for t in terms),
-                 *(_index_condition(terms, haystack) if indexed else ()))
-    return or_(Case.number == text, words) if len(terms) == 1 else words
-
-
-def _contains(haystack, term: str):
-    """``ILIKE '%term%'``; a word without upper or lower case (Chinese) is the same match as
-    ``LIKE``, which PostgreSQL compares byte by byte instead of lower-casing every text
-    (7 times faster on Chinese cases)."""
-    pattern = f"%{_escape_like(term)}%"
-    if term.lower() == term.upper():
-        return haystack.like(pattern, escape="\\")
-    return haystack.ilike(pattern, escape="\\")
-
-
-def _index_condition(terms: list[str], haystack) -> list:
-    engine = db.session.get_bind().dialect.name
-    if engine == "postgresql":
-        long = [t for t in terms if len(t) >= 2 and "\x01" not in t]
-        if not long:
-            return []
-        wanted = func.hotline_bigrams(long[0])
-        for term in long[1:]:
-            wanted = wanted.op("||")(func.hotline_bigrams(term))
-        return [func.hotline_bigrams(haystack).op("@>")(wanted)]
-    if engine == "sqlite":
-        phrases = [t for t in terms if len(t) >= 3]
-        if not phrases:
-            return []
-        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in phrases)
-        return [Case.id.in_(text_clause(f"SELECT rowid FROM {case_search.SQLITE_TABLE} "
-                                        f"WHERE {case_search.SQLITE_TABLE} MATCH :fts_match")
-                            .bindparams(fts_match=match).columns(Case.id))]
-    return []
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 
 
 def _sort(flt: CaseFilter):
@@ -304,55 +243,34 @@ def search(actor: Actor, flt: CaseFilter, *, limit: int | str | None = None,
     size = whole_number(limit or current_app.config["PAGE_SIZE"], "limit", minimum=1,
                         maximum=200)
     sorted_by = _sort(flt)
-    query = _apply(visible_cases(actor), flt)
-    offset, window = 0, None
-    if sorted_by is None:
-        before = decode_cursor(cursor) if cursor else None
-        if before is not None:
-            query = query.where(Case.id < before)
-        query = query.order_by(Case.id.desc())
-        window = (_recent_window(actor, flt, before)
-                  if optional_text(flt.text, "q", max_chars=100) else None)
-    else:
-        offset = decode_cursor(cursor) - 1 if cursor else 0
-        query = query.order_by(*sorted_by).offset(offset)
     # Every row shows its category and department: fetched in the same query, not one
     # look-up per distinct value.
     options = (joinedload(Case.category), joinedload(Case.department),
                selectinload(Case.assisting))
-    rows = []
-    if sorted_by is None and window is not None:
-        rows = list(db.session.scalars(window.options(*options).limit(size + 1)))
-    if len(rows) <= size:  # the newest cases hold no full page: the whole archive
+    offset = 0
+    if sorted_by is None:
+        before = decode_cursor(cursor) if cursor else None
+        if optional_text(flt.text, "q", max_chars=100):
+            # newest first in widening windows of ids: the page of words that are rare
+            # together without fetching and sorting every match of the archive
+            rows = text_search.newest_first(
+                lambda **text_kw: _apply(visible_cases(actor), flt, **text_kw),
+                before=before, limit=size + 1, options=options)
+        else:
+            query = _apply(visible_cases(actor), flt)
+            if before is not None:
+                query = query.where(Case.id < before)
+            rows = list(db.session.scalars(
+                query.order_by(Case.id.desc()).options(*options).limit(size + 1)))
+    else:
+        offset = decode_cursor(cursor) - 1 if cursor else 0
+        query = _apply(visible_cases(actor), flt).order_by(*sorted_by).offset(offset)
         rows = list(db.session.scalars(query.options(*options).limit(size + 1)))
     next_cursor = None
     if len(rows) > size:
         next_cursor = encode_cursor(rows[size - 1].id if sorted_by is None
                                     else offset + size + 1)
     return Page(items=rows[:size], next_cursor=next_cursor)
-
-
-# The text search first reads this many of the newest cases (below the cursor) in order.
-SEARCH_WINDOW = 10_000
-
-
-def _recent_window(actor: Actor, flt: CaseFilter, before: int | None):
-    """The page's query limited to the newest ``SEARCH_WINDOW`` cases (below the cursor),
-    without the index: ``search`` reads it first and keeps it when it holds a full page.
-
-    A page is the ``size + 1`` largest matching ids; when the window already holds that many,
-    they are the page, whatever older cases match; else the whole archive is searched.
-    Common words (「漏水」 in one case in twenty) fill it from a scan of the newest cases
-    whose cost does not depend on the archive's length; the index is for rarer words.
-    PostgreSQL would not choose so itself: it counts the bigrams of one word as independent
-    (「电梯故障」 looks 400 times rarer than it is) and sends common words through the index.
-    """
-    top = before if before is not None else db.session.scalar(select(func.max(Case.id)))
-    if top is None:
-        return None
-    return (_apply(visible_cases(actor), flt, indexed=False)
-            .where(Case.id < top + (before is None), Case.id >= top - SEARCH_WINDOW)
-            .order_by(Case.id.desc()))
 
 
 def export_cases(actor: Actor, flt: CaseFilter) -> list[Case]:

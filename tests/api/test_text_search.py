@@ -4,7 +4,7 @@ index), whatever the index narrows, because every word is still checked by ILIKE
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from hotline.extensions import db
 from hotline.models import Case, case_search
@@ -100,7 +100,7 @@ def test_the_index_follows_edits(api, made):
 def test_the_engine_index_answers_the_search(api, made):
     """The query must use the index's own expression, or the index silently stops helping."""
     engine = db.session.get_bind().dialect.name
-    from hotline.services.queries import text_condition
+    from hotline.services.text_search import text_condition
 
     query = db.select(Case.id).where(text_condition("玉林北路 噪音"))
     compiled = str(query.compile(db.session.get_bind(),
@@ -118,19 +118,53 @@ def test_the_engine_index_answers_the_search(api, made):
         assert count == 2
 
 
-@pytest.mark.parametrize("window", [0, 2, 100])
-def test_pages_are_the_same_whether_the_newest_cases_hold_them_or_not(api, made, monkeypatch,
-                                                                       window):
-    """``search`` reads the newest cases first and the whole archive when they hold no full
-    page: a page of one through the cursors must find every match once, in order."""
-    from hotline.services import queries
+@pytest.mark.parametrize(("window", "growth"), [(0, 10), (1, 2), (2, 10), (100, 10)])
+def test_pages_are_the_same_whatever_window_holds_them(api, made, monkeypatch, window, growth):
+    """``search`` reads the newest cases first, then widening windows of older ids through
+    the index, then the rest of the archive: a page of one through the cursors must find
+    every match once, in order, whichever window each page came from."""
+    from hotline.services import text_search
 
-    monkeypatch.setattr(queries, "SEARCH_WINDOW", window)
-    for query in ("宽巷子", "玉林北路", "漏水", "路"):
-        seen, url = [], f"/api/v1/cases?limit=1&q={query}"
-        while url:
-            body = api("supervisor").get(url).get_json()
-            seen.extend(item["number"] for item in body["items"])
-            url = (f"/api/v1/cases?limit=1&q={query}&cursor={body['next_cursor']}"
-                   if body["next_cursor"] else "")
-        assert seen == sorted(_expected(query, made), reverse=True), query
+    monkeypatch.setattr(text_search, "SEARCH_WINDOW", window)
+    monkeypatch.setattr(text_search, "WINDOW_GROWTH", growth)
+    for query in ("宽巷子", "玉林北路", "漏水", "路", "宽巷子 烧烤 油烟", "金沙遗址路"):
+        for limit in (1, 2):
+            seen, url = [], f"/api/v1/cases?limit={limit}&q={query}"
+            while url:
+                body = api("supervisor").get(url).get_json()
+                seen.extend(item["number"] for item in body["items"])
+                url = (f"/api/v1/cases?limit={limit}&q={query}&cursor={body['next_cursor']}"
+                       if body["next_cursor"] else "")
+            assert seen == sorted(_expected(query, made), reverse=True), (query, limit)
+
+
+def test_the_next_window_follows_the_matches_found(monkeypatch):
+    """No match yet: the widest step; some: as many ids as they predict, twice over, never
+    less than the span searched nor more than the growth allows."""
+    from hotline.services.text_search import _next_step
+
+    monkeypatch.setattr("hotline.services.text_search.WINDOW_GROWTH", 10)
+    assert _next_step(10_000, 0, 51) == 90_000
+    assert _next_step(10_000, 40, 51) == 10_000      # 11 more at 4 a thousand: 5,500 ids
+    assert _next_step(10_000, 5, 51) == 90_000      # 46 more at 0.5 a thousand: capped
+    assert _next_step(10_000, 20, 51) == 31_000      # 31 more at 2 a thousand, twice over
+
+
+def test_the_windows_ask_the_index_for_one_bigram_a_word(api, made, monkeypatch):
+    """An id window through the PostgreSQL index asks for the rarest bigram of each word
+    (fewer postings read); what it finds is still every match (the table above, windows of
+    one id). On SQLite the FTS phrase is the same in every window."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the bigram index is PostgreSQL's")
+    from hotline.services import text_search
+
+    db.session.execute(text('ANALYZE "case"'))
+    known = text_search._bigram_shares()  # the index's statistics, as ANALYZE left them
+    assert known.get("玉林", 0) > 0 and all(0 < v <= 1 for v in known.values())
+    shares = {"玉林": 0.3, "林北": 0.001, "北路": 0.2, "wi": 0.5, "if": 0.01, "fi": 0.2}
+    monkeypatch.setattr(text_search, "_bigram_shares", lambda: shares)
+    chosen = db.session.scalar(select(text_search._pg_bigrams(
+        ["玉林北路", "噪音", "WiFi"], Case.search_text(), hidden=True)[0].right))
+    # the rarest of each word (a bigram the statistics do not list counts as rarest), in
+    # lower case as the index holds them
+    assert chosen == ["林北", "噪音", "if"]
