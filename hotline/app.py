@@ -122,7 +122,25 @@ def _engine_options(url: str) -> dict[str, Any]:
         # The busy timeout makes a second writer wait instead of failing with "locked".
         return {"connect_args": {"timeout": 30, "check_same_thread": False},
                 "hide_parameters": True}
+    _cache_wide_statements()
     return {"pool_size": 10, "max_overflow": 10, "hide_parameters": True}
+
+
+# psycopg keeps the conversion of a statement's text (its ``%(name)s`` placeholders split out
+# with a regular expression) in a cache, but only for statements of at most 50 parameters.
+# The case row has 57 columns: its INSERT (2.6 KB) was converted anew on every registration,
+# ~0.3-0.5 ms of CPU each (bench/README.md, issue 19). The limit is a module constant of the
+# driver, raised here once; the cache itself stays bounded (128 statements, least recently
+# used out).
+WIDE_STATEMENT_PARAMS = 128
+
+
+def _cache_wide_statements() -> None:
+    from psycopg import _queries
+
+    if getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", WIDE_STATEMENT_PARAMS) \
+            < WIDE_STATEMENT_PARAMS:
+        _queries.MAX_CACHED_STATEMENT_PARAMS = WIDE_STATEMENT_PARAMS
 
 
 IDLE_CHECK_SECONDS = 10.0

@@ -38,3 +38,14 @@ def test_a_connection_in_steady_use_is_not_checked(app, monkeypatch):
     with pytest.raises(exc.OperationalError):  # what the idle check saves a request from
         backend_pid()
     backend_pid()  # the pool renewed itself after the failure
+
+
+def test_the_wide_case_insert_is_converted_once_not_per_registration(app):
+    # psycopg caches a statement's conversion only up to a number of parameters; the case
+    # row's INSERT has more than psycopg's own limit of 50 (issue 19: ~0.3-0.5 ms a create)
+    from psycopg import _queries
+
+    from hotline.models import Case
+
+    assert len(Case.__table__.columns) > 50
+    assert _queries.MAX_CACHED_STATEMENT_PARAMS >= len(Case.__table__.columns)
