@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, SessionTransaction, make_transient, make_transient_to_detached
 
-from hotline.models import Case, CaseEvent, Citizen
+from hotline.models import Case, CaseEvent
 
 _WRITTEN = "hotline.core_written"  # [(transaction, objects)] written in open transactions
 
@@ -31,41 +31,55 @@ _WRITTEN = "hotline.core_written"  # [(transaction, objects)] written in open tr
 def write_registration(session: Session, case: Case, events: list[CaseEvent]) -> None:
     """Write the new ``case`` with its citizen and ``events`` (what ``session.flush()`` would
     write for them), then hand them to the session as persistent rows."""
-    citizen = case.citizen
-    mine = [o for o in (citizen, case, *events) if o is not None]
-    if not _simple(session, case, mine):
+    mine = [o for o in (case.citizen, case, *events) if o is not None]
+    if case.assisting or not _write(session, mine):
         session.flush()
-        return
-    for obj in mine:
+
+
+def flush(session: Session) -> None:
+    """``session.flush()``, with new rows that need nothing of the ORM (no relationships)
+    written directly: the registration's citizen message after its case."""
+    pending = list(session.new)
+    if not pending or any(inspect(o).mapper.relationships for o in pending) \
+            or not _write(session, pending):
+        session.flush()
+
+
+def _write(session: Session, objects: list[Any]) -> bool:
+    """Insert ``objects`` in this order (each one's many-to-one targets written before it),
+    one INSERT a table; False, writing nothing, unless they are all the session has to
+    flush."""
+    if set(session.new) != set(objects) or session.dirty or session.deleted \
+            or not all(inspect(o).pending and _by_id(o) for o in objects):
+        return False
+    for obj in objects:
         session.expunge(obj)
     connection = session.connection()
-    if citizen is not None:
-        citizen.id = connection.execute(
-            insert(Citizen.__table__).returning(Citizen.__table__.c.id),
-            _set(_row(citizen))).scalar_one()
-    case.id = connection.execute(insert(Case.__table__).returning(Case.__table__.c.id),
-                                 _set(_row(case))).scalar_one()
-    rows = [_row(e) for e in events]
-    if rows:  # one statement for all of them: the columns any of them has a value for
-        table = CaseEvent.__table__
+    index = 0
+    while index < len(objects):  # a run of one table's rows: one statement
+        table = inspect(objects[index]).mapper.local_table
+        run = [objects[index]]
+        while index + len(run) < len(objects) and \
+                inspect(objects[index + len(run)]).mapper.local_table is table:
+            run.append(objects[index + len(run)])
+        index += len(run)
+        rows = [_row(o) for o in run]
         keys = {k for row in rows for k, v in row.items() if v is not None}
-        ids = connection.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
-            [{k: row[k] for k in keys} for row in rows]).scalars().all()
-    else:
-        ids = []
-    for written_event, event_id in zip(events, ids, strict=True):
-        written_event.id = event_id
-    for obj in mine:
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=len(run) > 1)
+        result = connection.execute(statement, [{k: row[k] for k in keys} for row in rows]
+                                    if len(run) > 1 else {k: rows[0][k] for k in keys})
+        for obj, row_id in zip(run, result.scalars().all(), strict=True):
+            obj.id = row_id
+    for obj in objects:
         make_transient_to_detached(obj)  # what it holds is now its committed state
         session.add(obj)
-    session.info.setdefault(_WRITTEN, []).append((_innermost(session), mine))
+    session.info.setdefault(_WRITTEN, []).append((_innermost(session), objects))
+    return True
 
 
-def _simple(session: Session, case: Case, mine: list[Any]) -> bool:
-    pending = set(session.new)
-    return (inspect(case).pending and not case.assisting
-            and pending == set(mine) and all(inspect(o).pending for o in mine))
+def _by_id(obj: Any) -> bool:
+    key = inspect(obj).mapper.primary_key
+    return len(key) == 1 and key[0].key == "id"
 
 
 def _row(obj: Any) -> dict[str, Any]:
@@ -97,10 +111,6 @@ def _row(obj: Any) -> dict[str, Any]:
             setattr(obj, prop.key, value)
         row[column.key] = value
     return row
-
-
-def _set(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if v is not None}
 
 
 def _innermost(session: Session) -> SessionTransaction:
