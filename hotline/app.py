@@ -122,11 +122,31 @@ def _engine_options(url: str) -> dict[str, Any]:
         # The busy timeout makes a second writer wait instead of failing with "locked".
         return {"connect_args": {"timeout": 30, "check_same_thread": False},
                 "hide_parameters": True}
+    _cache_wide_statements()
     # No JIT: PostgreSQL compiles a query whose estimated cost passes jit_above_cost, and
     # the per-case subqueries of the oversight counts estimate high while reading a few
     # thousand rows: compiling cost 0.4-1 s a query and saved nothing (bench/README.md).
     return {"pool_size": 10, "max_overflow": 10, "hide_parameters": True,
             "connect_args": {"options": "-c jit=off"}}
+
+
+# psycopg keeps the conversion of a statement's text (its ``%(name)s`` placeholders split out
+# with a regular expression) in a cache, but only for statements of at most 50 parameters.
+# The case row has 57 columns: its INSERT (2.6 KB) was converted anew on every registration,
+# ~0.3-0.5 ms of CPU each (bench/README.md, issue 19). The limit is a module constant of the
+# driver, raised here once; the cache itself stays bounded (128 statements, least recently
+# used out).
+WIDE_STATEMENT_PARAMS = 128
+
+
+def _cache_wide_statements() -> None:
+    try:  # a private module of the driver: a release without it only loses the saving
+        from psycopg import _queries
+    except ImportError:
+        return
+    if getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", WIDE_STATEMENT_PARAMS) \
+            < WIDE_STATEMENT_PARAMS:
+        _queries.MAX_CACHED_STATEMENT_PARAMS = WIDE_STATEMENT_PARAMS
 
 
 IDLE_CHECK_SECONDS = 10.0

@@ -30,7 +30,7 @@ from hotline.models import (
     Urgency,
     utcnow,
 )
-from hotline.services import cases, corrections, directory, involvement, places, routing
+from hotline.services import case_rows, cases, corrections, directory, involvement, places, routing
 from hotline.services.actors import Actor
 from hotline.services.numbering import new_query_code, next_case_number
 from hotline.services.validation import choice, optional_text, phone_number, required_text
@@ -94,7 +94,8 @@ def register_case(actor: Actor, new: NewCase, *, now: datetime | None = None) ->
             events.append(cases.dispatch_to(case, actor, department, note=None, now=now,
                                             assist=assist))
         case.number = next_case_number(db.session, now, current_app.config["TIMEZONE"])
-    db.session.flush()
+    # the rows as they stand, one INSERT a table (the ORM's flush for any other shape)
+    case_rows.write_registration(db.session(), case, events)
     _record_intake_correction(case, actor, fields, new.correction_source)
     cases.remember_registration(case, events)
     cases.announce(case, CaseAction.REGISTER)

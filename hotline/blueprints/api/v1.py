@@ -18,6 +18,7 @@ from hotline.models import CaseStatus, Channel, Role
 from hotline.presenters import case_list
 from hotline.services import (
     bulk,
+    case_rows,
     cases,
     idempotency,
     personal_data,
@@ -70,7 +71,7 @@ def create_case():
         # keep_loaded: the answer is the case just written, not read back
         with unit_of_work(keep_loaded=True) as session:
             case = registration.register_case(g.actor, new)
-            session.flush()  # the answer shows the case as committed
+            case_rows.flush(session)  # the answer shows the case as committed
             body = _detail(case)
             if case.status == CaseStatus.REGISTERED:  # not routed: say where it could go
                 body["suggestion"] = suggestions.suggest(case.content, case.address).as_dict()
