@@ -19,14 +19,16 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade() -> None:
+def _empty_rollup() -> None:
     op.execute("DELETE FROM stats_monthly")
     op.execute("DELETE FROM stats_daily")
     op.execute("DELETE FROM stats_state")
+
+
+def upgrade() -> None:
+    _empty_rollup()
 
 
 def downgrade() -> None:
     # The old rule's rows are rebuilt the same way: by the next full refresh.
-    op.execute("DELETE FROM stats_monthly")
-    op.execute("DELETE FROM stats_daily")
-    op.execute("DELETE FROM stats_state")
+    _empty_rollup()
