@@ -53,9 +53,6 @@ def _per_worker(url: str | None, kind: str) -> str | None:
 
 PG_URL = _per_worker(os.environ.get("HOTLINE_TEST_DATABASE_URL"), "database")
 REDIS_URL = _per_worker(os.environ.get("HOTLINE_TEST_REDIS_URL"), "redis")
-# Written on a connection of its own on PostgreSQL (services/numbering.py), so a test's
-# rollback does not undo it: emptied after each test instead.
-OWN_CONNECTION_TABLES = ("case_number_counter",)
 
 
 def _app_settings_in_environment() -> list[str]:
@@ -293,15 +290,14 @@ def _rolled_back(app: Flask) -> Iterator[Flask]:
                 connection.invalidate()
             else:
                 connection.close()
-            if PG_URL:
-                _empty(engine, OWN_CONNECTION_TABLES)
             engine.dispose()
 
 
 class _TestConnection(Connection):
     """The test's one connection, standing in for the app's engine: sessions and
     ``db.engine`` users share its transaction. Code that asks for a connection of its own
-    (the case-number counter on PostgreSQL) still gets a real one from the engine. Used
+    (a day's case-number sequence created on PostgreSQL) still gets a real one from the
+    engine. Used
     from another thread it refuses: such a test must be marked ``committing``."""
 
     def __init__(self, engine) -> None:
@@ -334,12 +330,6 @@ def _fix_pysqlite_transactions(connection: Connection) -> None:
     @event.listens_for(connection, "begin")
     def _begin(conn):
         conn.exec_driver_sql("BEGIN")
-
-
-def _empty(engine, names: tuple[str, ...]) -> None:
-    with engine.begin() as connection:
-        for name in names:
-            connection.execute(text(f'DELETE FROM "{name}"'))
 
 
 def _flush_redis() -> None:

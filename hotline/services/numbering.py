@@ -1,51 +1,48 @@
 """Case numbers: local date plus a per-day sequence, e.g. 20261124000123; and query codes.
 
-The one write a service makes outside the caller's transaction, by design: on PostgreSQL
-the day's counter is advanced on a connection of its own in autocommit (see
-:func:`next_case_number`), so the hottest row is locked for one statement, not for a whole
-registration. The caller's session is never committed here; on SQLite the counter joins
-the caller's transaction.
+On PostgreSQL each local day has a database sequence of its own (``case_number_20261124``):
+``nextval`` is one statement in the caller's transaction, never waits for another
+registration and is not undone by a rollback, so numbers stay unique and rising, with a gap
+where a registration failed. The day's sequence is created the first time a process numbers
+a case of that day, on a connection of its own in autocommit (the one write a service makes
+outside the caller's transaction, by design), starting after every number the day already
+has. On SQLite the day's counter row (``case_number_counter``) joins the caller's
+transaction: SQLite has one writer at a time anyway.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hotline.models import CaseNumberCounter
 
 SEQUENCE_DIGITS = 6
+SEQUENCE_PREFIX = "case_number_"
 
-
-# The day's counter advanced in one statement. On PostgreSQL it is sent as it stands on a
-# pooled connection's driver in autocommit: the same statement and the same own transaction
-# as before, without SQLAlchemy compiling, wrapping and resetting it (measured: 2.4 ms of
-# CPU per number through a Core connection, 0.6 ms this way).
-_PG_NEXT = ("INSERT INTO case_number_counter (day, last) VALUES (%(day)s, 1) "
-            "ON CONFLICT (day) DO UPDATE SET last = case_number_counter.last + 1 RETURNING last")
+# The days whose sequence this process has seen to exist, per database.
+_READY: set[tuple[str, str]] = set()
+_READY_LOCK = threading.Lock()
 
 
 def next_case_number(session: Session, now: datetime, tz: str) -> str:
-    """Hand out the next number of the local day atomically (an upsert, safe under
-    concurrency)."""
+    """Hand out the next number of the local day atomically (safe under concurrency)."""
     day = now.astimezone(ZoneInfo(tz)).strftime("%Y%m%d")
     engine = session.get_bind()
     if engine.dialect.name == "postgresql":
-        # The day's counter row is the one row every registration writes. Taken in its own
-        # short transaction, it is locked for one statement instead of for the rest of the
-        # registration, so concurrent registrations no longer queue behind each other. A
-        # registration that fails after this leaves a gap in the day's sequence, as a
-        # database sequence would; numbers stay unique and rising.
-        sequence = _next_on_own_connection(engine, day)
+        # A sequence is not a row: concurrent registrations never queue for it, and the
+        # number costs one short statement on the transaction's own connection (before:
+        # an upsert of the day's counter row, on a second connection in autocommit so that
+        # the hot row was locked for one statement only).
+        name = day_sequence(engine, day)
+        sequence = session.execute(text(f'SELECT nextval(\'"{name}"\')')).scalar_one()
     else:
-        # SQLite has one writer at a time anyway, and a second connection would wait for
-        # the write lock that this transaction may already hold (intake registers inside
-        # its own transaction).
         stmt = (
             sqlite_insert(CaseNumberCounter)
             .values(day=day, last=1)
@@ -57,17 +54,57 @@ def next_case_number(session: Session, now: datetime, tz: str) -> str:
     return f"{day}{sequence:0{SEQUENCE_DIGITS}d}"
 
 
-def _next_on_own_connection(engine: Engine, day: str) -> int:
+def day_sequence(engine: Engine, day: str) -> str:
+    """The name of ``day``'s sequence (PostgreSQL), created when this process first needs
+    it: on a connection of its own, committed at once, so that no rollback of the caller's
+    transaction takes it away."""
+    if not (len(day) == 8 and day.isdigit()):
+        raise ValueError(f"not a day: {day!r}")
+    name = SEQUENCE_PREFIX + day
+    key = (getattr(engine, "engine", engine).url.render_as_string(hide_password=True), day)
+    if key in _READY:
+        return name
+    with _READY_LOCK:
+        if key not in _READY:
+            _create_sequence(engine, day, name)
+            _READY.add(key)
+    return name
+
+
+def _create_sequence(engine: Engine, day: str, name: str) -> None:
+    """Create ``day``'s sequence unless it exists, starting after the day's highest number
+    so far: the cases already numbered (and the counter row of the numbering before
+    sequences). Two processes creating it at once: one wins, the other finds it there."""
     pooled = engine.raw_connection()
     try:
         driver = pooled.driver_connection
         driver.autocommit = True
         try:
-            return driver.execute(_PG_NEXT, {"day": day}).fetchone()[0]
+            if driver.execute("SELECT to_regclass(%s)", (f'"{name}"',)).fetchone()[0]:
+                return
+            highest = driver.execute(
+                "SELECT greatest("
+                " (SELECT max(substr(number, 9)::bigint) FROM \"case\""
+                "   WHERE number >= %(day)s AND number < %(next)s"
+                "     AND substr(number, 9) ~ '^[0-9]+$'),"
+                " (SELECT last FROM case_number_counter WHERE day = %(day)s))",
+                {"day": day, "next": day + ":"}).fetchone()[0]
+            try:
+                driver.execute(f'CREATE SEQUENCE IF NOT EXISTS "{name}" '
+                               f"START WITH {int(highest or 0) + 1}")
+            except Exception as exc:  # noqa: BLE001 - a concurrent creation won the race
+                if getattr(exc, "sqlstate", None) not in ("23505", "42P07"):
+                    raise
         finally:
             driver.autocommit = False
     finally:
         pooled.close()  # back to the pool
+
+
+def forget_sequences() -> None:
+    """Check each day's sequence afresh (after the schema was rebuilt under this process)."""
+    with _READY_LOCK:
+        _READY.clear()
 
 
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out safely
