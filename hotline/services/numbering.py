@@ -17,7 +17,7 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,8 @@ def next_case_number(session: Session, now: datetime, tz: str) -> str:
         # an upsert of the day's counter row, on a second connection in autocommit so that
         # the hot row was locked for one statement only).
         name = day_sequence(engine, day)
-        sequence = session.execute(text(f'SELECT nextval(\'"{name}"\')')).scalar_one()
+        sequence = session.connection().exec_driver_sql(
+            f"SELECT nextval('\"{name}\"')").scalar_one()
     else:
         stmt = (
             sqlite_insert(CaseNumberCounter)
