@@ -5,7 +5,10 @@ A job that fails raises: RQ records it in the failed registry, where supervisors
 
 from __future__ import annotations
 
-from hotline.services import escalation
+from flask import current_app
+
+from hotline.models import utcnow
+from hotline.services import escalation, numbering
 from hotline.unit_of_work import unit_of_work
 from workflows import delivery
 from workflows.context import job
@@ -35,3 +38,10 @@ def sweep() -> dict:
     from workflows.sweep import run
 
     return run()
+
+
+@job
+def tidy_numbering() -> list[str]:
+    """Drop the case-number sequences of past days (PostgreSQL; nightly)."""
+    with unit_of_work() as session:
+        return numbering.drop_old_sequences(session, utcnow(), current_app.config["TIMEZONE"])

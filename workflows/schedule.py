@@ -49,6 +49,9 @@ SCHEDULE: tuple[Periodic, ...] = (
              every="SWEEP_INTERVAL_SECONDS", catch_up=True),
     Periodic("stats-nightly", "workflows.stats.refresh_stats", LOW, timeout=6 * 3600,
              at="STATS_REFRESH_AT", catch_up=True),
+    # the night's other upkeep, at the same hour: the past days' case-number sequences
+    Periodic("numbering-tidy", "workflows.jobs.tidy_numbering", LOW, timeout=600,
+             at="STATS_REFRESH_AT", catch_up=True),
     Periodic("retrain", "workflows.retrain.retrain", LOW, timeout=3600, at="RETRAIN_HOUR"),
     Periodic("risk-refresh", "workflows.risk.refresh_risk", LOW, timeout=600,
              every="RISK_REFRESH_SECONDS", catch_up=True),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -25,6 +25,7 @@ from hotline.models import CaseNumberCounter
 
 SEQUENCE_DIGITS = 6
 SEQUENCE_PREFIX = "case_number_"
+KEEP_DAYS = 7  # the days whose sequences the nightly tidy keeps (today's included)
 
 # The days whose sequence this process has seen to exist, per database.
 _READY: set[tuple[str, str]] = set()
@@ -100,6 +101,30 @@ def _create_sequence(engine: Engine, day: str, name: str) -> None:
             driver.autocommit = False
     finally:
         pooled.close()  # back to the pool
+
+
+def drop_old_sequences(session: Session, now: datetime, tz: str,
+                       keep_days: int = KEEP_DAYS) -> list[str]:
+    """Drop the sequences of local days more than ``keep_days`` before ``now``'s, in the
+    caller's transaction (nightly): registrations number cases of the current day, so an
+    old day's sequence is never used again; one made again later would start after that
+    day's numbers anyway. None on SQLite."""
+    if session.get_bind().dialect.name != "postgresql":
+        return []
+    today = now.astimezone(ZoneInfo(tz)).date()
+    oldest_kept = SEQUENCE_PREFIX + (today - timedelta(days=keep_days - 1)).strftime("%Y%m%d")
+    connection = session.connection()
+    names = [name for (name,) in connection.exec_driver_sql(
+        "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE %(prefix)s"
+        " AND relname < %(oldest)s ORDER BY relname",
+        {"prefix": SEQUENCE_PREFIX + "%", "oldest": oldest_kept})
+        if name[len(SEQUENCE_PREFIX):].isdigit()]
+    for name in names:
+        connection.exec_driver_sql(f'DROP SEQUENCE IF EXISTS "{name}"')
+    with _READY_LOCK:
+        _READY.difference_update({key for key in _READY
+                                  if SEQUENCE_PREFIX + key[1] in names})
+    return names
 
 
 def forget_sequences() -> None:

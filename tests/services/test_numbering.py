@@ -4,7 +4,7 @@ on PostgreSQL a sequence per day, which starts after every number the day alread
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -107,3 +107,27 @@ def test_a_rolled_back_registration_leaves_a_gap_never_a_repeat(app):
 def test_a_day_that_is_not_a_day_is_refused(app):
     with pytest.raises(ValueError):
         numbering.day_sequence(db.engine, "2026'; DROP TABLE x; --")
+
+
+def test_the_nightly_tidy_drops_past_days_sequences_only(app):
+    _postgresql_only()
+    now = datetime(2031, 7, 20, 4, 0, tzinfo=UTC)  # noon in Shanghai
+    for days_ago in (0, 6, 7, 30):
+        _numbers(1, now - timedelta(days=days_ago))
+    dropped = numbering.drop_old_sequences(db.session(), now, TZ)
+    assert f"{numbering.SEQUENCE_PREFIX}20310713" in dropped  # 7 days before
+    assert f"{numbering.SEQUENCE_PREFIX}20310620" in dropped
+    assert not {f"{numbering.SEQUENCE_PREFIX}20310720",
+                f"{numbering.SEQUENCE_PREFIX}20310714"} & set(dropped)
+    gone = db.session.execute(text("SELECT to_regclass(:n)"),
+                              {"n": f"{numbering.SEQUENCE_PREFIX}20310620"}).scalar()
+    kept = db.session.execute(text("SELECT to_regclass(:n)"),
+                              {"n": f"{numbering.SEQUENCE_PREFIX}20310714"}).scalar()
+    assert gone is None and kept is not None
+
+
+def test_the_tidy_is_scheduled_nightly(app):
+    from workflows import schedule
+
+    entry = schedule.entry("numbering-tidy")
+    assert entry.job == "workflows.jobs.tidy_numbering" and entry.at == "STATS_REFRESH_AT"
