@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,3 +108,19 @@ def add_streets(world: World) -> World:
                                department=code, display_name=f"{username}-name")
             world.tokens[username] = directory.create_token(username)
     return world
+
+
+def worker_environment(app, **settings: str) -> dict[str, str]:
+    """The environment of a real ``hotline worker`` process beside the test app: the app's
+    database, Redis and instance, quiet hours off as in the test app (so no test depends on
+    the hour it runs at), ``settings`` as ``HOTLINE_<NAME>`` on top."""
+    env = {**os.environ,
+           "HOTLINE_DATABASE_URL": app.config["DATABASE_URL"],
+           "HOTLINE_REDIS_URL": app.config["REDIS_URL"],
+           "HOTLINE_INSTANCE_PATH": app.config["INSTANCE_PATH"],
+           "HOTLINE_SECRET_KEY": "test-secret",
+           "HOTLINE_SMS_QUIET_HOURS": "off",
+           "HOTLINE_LOG_LEVEL": "WARNING"}
+    env.update({f"HOTLINE_{name}": value for name, value in settings.items()})
+    env.pop("PYTHONTRACEMALLOC", None)  # a traced worker is too slow for the waits here
+    return env

@@ -27,6 +27,7 @@ from hotline.models import Case, CaseEvent, User, utcnow
 from hotline.services import registration, sla
 from hotline.services.actors import Actor
 from hotline.unit_of_work import unit_of_work
+from tests.factories import worker_environment
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]
 REDIS_SERVER = shutil.which("redis-server")
@@ -121,14 +122,8 @@ def test_worker_survives_a_redis_restart(app, world, tmp_path):
         sla.set_policy("紧急", urgency="urgent", request_type=None, accept="1m", handle="2m",
                        calendar="natural")
     port = free_port()
-    env = {**os.environ,
-           "HOTLINE_DATABASE_URL": app.config["DATABASE_URL"],
-           "HOTLINE_REDIS_URL": f"redis://127.0.0.1:{port}/0",
-           "HOTLINE_INSTANCE_PATH": app.config["INSTANCE_PATH"],
-           "HOTLINE_SECRET_KEY": "test-secret",
-           "HOTLINE_SWEEP_INTERVAL_SECONDS": "2",
-           "HOTLINE_LOG_LEVEL": "WARNING"}
-    env.pop("PYTHONTRACEMALLOC", None)  # a traced worker is too slow for the waits here
+    env = worker_environment(app, REDIS_URL=f"redis://127.0.0.1:{port}/0",
+                             SWEEP_INTERVAL_SECONDS="2")
     log = tmp_path / "worker.log"
     with ExitStack() as stack:
         client = stack.enter_context(closing(redis.Redis(port=port, socket_timeout=5)))

@@ -25,20 +25,14 @@ from hotline.services import cases, sla
 from hotline.services.actors import Actor
 from hotline.services.registration import NewCase, register_case
 from hotline.unit_of_work import unit_of_work
+from tests.factories import worker_environment
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]  # worker processes read the cases
 DISPATCHED, REPLIED = 8, 6
 
 
 def start_worker(app, tmp_path: Path, name: str, *, sweep_every: int = 2) -> subprocess.Popen:
-    env = {**os.environ,
-           "HOTLINE_DATABASE_URL": app.config["DATABASE_URL"],
-           "HOTLINE_REDIS_URL": app.config["REDIS_URL"],
-           "HOTLINE_INSTANCE_PATH": app.config["INSTANCE_PATH"],
-           "HOTLINE_SECRET_KEY": "test-secret",
-           "HOTLINE_SWEEP_INTERVAL_SECONDS": str(sweep_every),
-           "HOTLINE_LOG_LEVEL": "WARNING"}
-    env.pop("PYTHONTRACEMALLOC", None)  # a traced worker is too slow for the waits here
+    env = worker_environment(app, SWEEP_INTERVAL_SECONDS=str(sweep_every))
     with open(tmp_path / f"{name}.log", "w") as log:  # the child keeps its own descriptor
         return subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
