@@ -39,6 +39,9 @@ from hotline.models.user import User
 MAP_COLUMNS = ("lat", "lon", "district", "street", "geo_accuracy", "status", "category_id",
                "department_id")
 SEARCH_TEXT_SQL = "(title || ' ' || content || ' ' || coalesce(address, ''))"
+# The events the oversight figures read besides dispatches and returns (services/kpi.py).
+FIGURE_EVENTS = (CaseAction.DEADLINE_OVERDUE, CaseAction.FEEDBACK)
+FIGURE_EVENTS_SQL = "action IN ({})".format(", ".join(f"'{a.value}'" for a in FIGURE_EVENTS))
 UNSETTLED_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in UNSETTLED_STATUSES))
 
 
@@ -246,6 +249,10 @@ class CaseEvent(Base):
         Index("ix_case_event_dispatch", "case_id", "department_id",
               postgresql_where=text("action = 'dispatch'"),
               sqlite_where=text("action = 'dispatch'")),
+        # The overdue marks and the ratings the oversight figures read per case (a few of
+        # a case's events, often none: found without reading the others).
+        Index("ix_case_event_figures", "case_id",
+              postgresql_where=text(FIGURE_EVENTS_SQL), sqlite_where=text(FIGURE_EVENTS_SQL)),
     )
 
 

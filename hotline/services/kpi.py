@@ -65,6 +65,7 @@ from sqlalchemy.orm import aliased
 from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.models import Case, CaseAction, CaseEvent, CaseStatus, Department, Satisfaction
+from hotline.models.case import FIGURE_EVENTS
 
 S = CaseStatus
 A = CaseAction
@@ -107,28 +108,38 @@ def _overdue_since_dispatch(stage: str) -> ColumnElement[bool]:
                   CaseEvent.at > Case.dispatched_at)
 
 
-def rating_rank():
-    """The worst rating a case has received (3 dissatisfied, 2 basically, 1 satisfied)."""
+def _rank():
+    """One feedback event's rating as a rank (3 dissatisfied, 2 basically, 1 satisfied)."""
     value = CaseEvent.data["satisfaction"].as_string()
-    rank = case((value == Satisfaction.DISSATISFIED.value, 3),
+    return case((value == Satisfaction.DISSATISFIED.value, 3),
                 (value == Satisfaction.BASICALLY_SATISFIED.value, 2),
                 (value == Satisfaction.SATISFIED.value, 1), else_=None)
-    return (select(func.max(rank))
+
+
+def rating_rank():
+    """The worst rating a case has received (3 dissatisfied, 2 basically, 1 satisfied)."""
+    return (select(func.max(_rank()))
             .where(CaseEvent.case_id == Case.id, CaseEvent.action == A.FEEDBACK)
             .correlate(Case).scalar_subquery())
 
 
-def case_conditions(now: datetime) -> dict[str, ColumnElement[bool]]:
-    """Each per-case fact as a condition on ``Case`` (see the module docstring)."""
+def case_conditions(now: datetime, overdue: dict[str, ColumnElement[bool]] | None = None
+                    ) -> dict[str, ColumnElement[bool]]:
+    """Each per-case fact as a condition on ``Case`` (see the module docstring).
+
+    ``overdue`` gives, by stage (``sign``, ``handle``), whether the case has an overdue mark
+    since its last dispatch; by default a look-up of its events per case."""
+    if overdue is None:
+        overdue = {stage: _overdue_since_dispatch(stage) for stage in ("sign", "handle")}
     effective = Case.status != S.MERGED
     held = and_(effective, Case.department_id.is_not(None))
     answered_by_dept = and_(held, Case.status.in_([S.REPLIED, S.CLOSED]))
     sign_late = and_(held, or_(
-        _overdue_since_dispatch("sign"),
+        overdue["sign"],
         and_(Case.status == S.DISPATCHED, _before(Case.sign_deadline, now)),
         _before(Case.sign_deadline, Case.accepted_at)))
     handle_late = and_(held, or_(
-        _overdue_since_dispatch("handle"),
+        overdue["handle"],
         and_(Case.status.in_([S.DISPATCHED, S.IN_PROGRESS]), _before(Case.handle_deadline, now)),
         and_(Case.status.in_([S.REPLIED, S.CLOSED]),
              _before(Case.handle_deadline, Case.replied_at))))
@@ -226,17 +237,37 @@ def _grouped(source, measures: list) -> list:
     return parts
 
 
+def _event_facts(chosen: list[ColumnElement[bool]]):
+    """What the figures read from the events of the cases meeting ``chosen``, one row per
+    case that has such events: an overdue mark per stage since the last dispatch (1/0) and
+    the worst rating (NULL: none). One GROUP BY over the few events that carry them
+    (``ix_case_event_figures``), instead of three look-ups per case."""
+    stage = CaseEvent.data["stage"].as_string()
+    overdue = and_(CaseEvent.action == A.DEADLINE_OVERDUE, _before(Case.dispatched_at,
+                                                                   CaseEvent.at))
+    marks = {name: func.max(case((and_(overdue, stage == name), 1), else_=0)).label(name)
+             for name in ("sign", "handle")}
+    rating = func.max(case((CaseEvent.action == A.FEEDBACK, _rank()), else_=None))
+    return (select(CaseEvent.case_id.label("case_id"), *marks.values(), rating.label("rating"))
+            .join(Case, Case.id == CaseEvent.case_id)
+            .where(CaseEvent.action.in_(FIGURE_EVENTS), *chosen)
+            .group_by(CaseEvent.case_id).subquery("case_events"))
+
+
 def _case_counts(start: datetime, end: datetime, now: datetime,
                  only: ColumnElement[bool] | None) -> dict[Key, Counts]:
-    conditions = case_conditions(now)
+    chosen = [Case.created_at >= start, Case.created_at < end, *([] if only is None else [only])]
+    events = _event_facts(chosen)
+    conditions = case_conditions(now, overdue={
+        stage: func.coalesce(events.c[stage], 0) == 1 for stage in ("sign", "handle")})
     flag_columns = [case((conditions[name], 1), else_=0).label(name)
                     for name in (*FLAGS, "effective", "never_reopened", "expired")]
     seconds = case((conditions["handled"], _seconds_between(Case.dispatched_at, Case.replied_at)),
                    else_=None)
     facts = (select(Case.department_id.label("department_id"), *_dimension_columns(),
-                    *flag_columns, rating_rank().label("rating"), seconds.label("seconds"))
-             .where(Case.created_at >= start, Case.created_at < end,
-                    *([] if only is None else [only])).cte("facts"))
+                    *flag_columns, events.c.rating.label("rating"), seconds.label("seconds"))
+             .select_from(Case).outerjoin(events, events.c.case_id == Case.id)
+             .where(*chosen).cte("facts"))
     f = facts.c
     rated = rating_conditions(f.rating, effective=f.effective == 1, closed=f.closed == 1,
                               never_reopened=f.never_reopened == 1, expired=f.expired == 1)

@@ -145,8 +145,9 @@ def _days_to_refresh(current: StatsState | None, full: bool, first: datetime | N
 # ---------------------------------------------------------------- reading the rollup
 
 def _changed_since(current: StatsState, *conditions):
+    # never correlated: it may sit inside a query that reads case_event itself
     return select(CaseEvent.case_id).where(CaseEvent.id > (current.event_watermark or 0),
-                                           *conditions)
+                                           *conditions).correlate(None)
 
 
 def unsettled(current: StatsState) -> ColumnElement[bool]:
