@@ -227,13 +227,21 @@ def _dimension_columns(category=None) -> list:
 
 
 def _grouped(source, measures: list) -> list:
-    """One SELECT per dimension (and ``all``) of ``measures`` over ``source``, unioned."""
-    parts = [select(source.c.department_id, literal("all").label("dimension"),
-                    literal("").label("value"), *measures).group_by(source.c.department_id)]
+    """One SELECT per dimension (and ``all``) of ``measures`` over ``source``, unioned.
+
+    ``measures`` (labelled aggregates over ``source``'s rows) are taken once per cell (a
+    department and a value of every dimension); each dimension then adds up the cells, far
+    fewer than the rows (1,800 cells for 17,000 open cases), instead of taking every
+    measure over every row five times."""
+    keys = [source.c.department_id, *(source.c[dimension] for dimension in DIMENSIONS)]
+    cells = select(*keys, *measures).group_by(*keys).cte(f"{source.name}_cells")
+    sums = [func.sum(cells.c[measure.name]).label(measure.name) for measure in measures]
+    parts = [select(cells.c.department_id, literal("all").label("dimension"),
+                    literal("").label("value"), *sums).group_by(cells.c.department_id)]
     for dimension in DIMENSIONS:
-        value = func.coalesce(source.c[dimension], "")
-        parts.append(select(source.c.department_id, literal(dimension), value, *measures)
-                     .group_by(source.c.department_id, value))
+        value = func.coalesce(cells.c[dimension], "")
+        parts.append(select(cells.c.department_id, literal(dimension), value, *sums)
+                     .group_by(cells.c.department_id, value))
     return parts
 
 
@@ -267,7 +275,7 @@ def _case_counts(start: datetime, end: datetime, now: datetime,
     facts = (select(Case.department_id.label("department_id"), *_dimension_columns(),
                     *flag_columns, events.c.rating.label("rating"), seconds.label("seconds"))
              .select_from(Case).outerjoin(events, events.c.case_id == Case.id)
-             .where(*chosen).cte("facts"))
+             .where(*chosen).cte("facts").prefix_with("MATERIALIZED"))
     f = facts.c
     rated = rating_conditions(f.rating, effective=f.effective == 1, closed=f.closed == 1,
                               never_reopened=f.never_reopened == 1, expired=f.expired == 1)
@@ -291,7 +299,9 @@ def _pair_counts(start: datetime, end: datetime,
                  only: ColumnElement[bool] | None) -> dict[Key, Counts]:
     dispatch = aliased(CaseEvent)
     ret = aliased(CaseEvent)
-    pairs = (select(dispatch.case_id, dispatch.department_id).distinct()
+    # each (case, department it was dispatched to) once, with the case's dimensions read
+    # along (one look-up of the case, not a second one afterwards)
+    pairs = (select(dispatch.case_id, dispatch.department_id, *_dimension_columns()).distinct()
              .join(Case, Case.id == dispatch.case_id)
              .where(dispatch.action == A.DISPATCH, dispatch.department_id.is_not(None),
                     Case.created_at >= start, Case.created_at < end, Case.status != S.MERGED,
@@ -299,9 +309,10 @@ def _pair_counts(start: datetime, end: datetime,
              .subquery())
     returned = (exists().where(ret.case_id == pairs.c.case_id, ret.action == A.RETURN,
                                ret.data["department"].as_string() == Department.code))
-    source = (select(pairs.c.department_id.label("department_id"), *_dimension_columns(),
+    source = (select(pairs.c.department_id.label("department_id"),
+                     *(pairs.c[dimension] for dimension in DIMENSIONS),
                      case((returned, 1), else_=0).label("ret"))
-              .join(Case, Case.id == pairs.c.case_id)
+              .select_from(pairs)
               .join(Department, Department.id == pairs.c.department_id)
               .cte("pairs"))
     measures = [func.count().label("assigned"), func.sum(source.c.ret).label("returned_by")]
