@@ -320,11 +320,14 @@ def _pair_counts(start: datetime, end: datetime,
 
 
 def _collect(statement) -> dict[Key, Counts]:
+    result = db.session.execute(statement)
+    columns = list(result.keys())  # once: a row's own keys() costs as much as its values
+    dept, dim, value = (columns.index(name) for name in ("department_id", "dimension", "value"))
+    measures = [(i, name) for i, name in enumerate(columns) if i not in (dept, dim, value)]
     out: dict[Key, Counts] = {}
-    for row in db.session.execute(statement).mappings():
-        key = (row["department_id"], row["dimension"], row["value"] or "")
-        out[key] = Counter({k: int(v or 0) for k, v in row.items()
-                            if k not in ("department_id", "dimension", "value")})
+    for row in result:
+        out[(row[dept], row[dim], row[value] or "")] = Counter(
+            {name: int(row[i] or 0) for i, name in measures})
     return out
 
 
