@@ -299,23 +299,22 @@ def _pair_counts(start: datetime, end: datetime,
                  only: ColumnElement[bool] | None) -> dict[Key, Counts]:
     dispatch = aliased(CaseEvent)
     ret = aliased(CaseEvent)
-    # each (case, department it was dispatched to) once, with the case's dimensions read
-    # along (one look-up of the case, not a second one afterwards)
-    pairs = (select(dispatch.case_id, dispatch.department_id, *_dimension_columns()).distinct()
-             .join(Case, Case.id == dispatch.case_id)
-             .where(dispatch.action == A.DISPATCH, dispatch.department_id.is_not(None),
-                    Case.created_at >= start, Case.created_at < end, Case.status != S.MERGED,
-                    *([] if only is None else [only]))
-             .subquery())
-    returned = (exists().where(ret.case_id == pairs.c.case_id, ret.action == A.RETURN,
-                               ret.data["department"].as_string() == Department.code))
-    source = (select(pairs.c.department_id.label("department_id"),
-                     *(pairs.c[dimension] for dimension in DIMENSIONS),
-                     case((returned, 1), else_=0).label("ret"))
-              .select_from(pairs)
-              .join(Department, Department.id == pairs.c.department_id)
+    returned = exists().where(ret.case_id == dispatch.case_id, ret.action == A.RETURN,
+                              ret.data["department"].as_string() == Department.code)
+    # one row per dispatch (a case dispatched twice to a department has two), with the
+    # case's dimensions read along; a case counts once per department it was dispatched to
+    # (count distinct within a cell: a case lies in one cell per department)
+    source = (select(dispatch.department_id.label("department_id"), *_dimension_columns(),
+                     dispatch.case_id.label("case_id"),
+                     case((returned, dispatch.case_id), else_=None).label("returned"))
+              .join(Case, Case.id == dispatch.case_id)
+              .join(Department, Department.id == dispatch.department_id)
+              .where(dispatch.action == A.DISPATCH,
+                     Case.created_at >= start, Case.created_at < end, Case.status != S.MERGED,
+                     *([] if only is None else [only]))
               .cte("pairs"))
-    measures = [func.count().label("assigned"), func.sum(source.c.ret).label("returned_by")]
+    measures = [func.count(source.c.case_id.distinct()).label("assigned"),
+                func.count(source.c.returned.distinct()).label("returned_by")]
     return _collect(union_all(*_grouped(source, measures)))
 
 
