@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from hotline.models.base import Base, enum_column, utcnow
 from hotline.models.enums import (
+    OPEN_STATUSES,
     UNSETTLED_STATUSES,
     CaseAction,
     CaseStatus,
@@ -42,6 +43,10 @@ SEARCH_TEXT_SQL = "(title || ' ' || content || ' ' || coalesce(address, ''))"
 # The events the oversight figures read besides dispatches and returns (services/kpi.py).
 FIGURE_EVENTS = (CaseAction.DEADLINE_OVERDUE, CaseAction.FEEDBACK)
 FIGURE_EVENTS_SQL = "action IN ({})".format(", ".join(f"'{a.value}'" for a in FIGURE_EVENTS))
+OPEN_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)))
+# What the supervisor's queue counts read of an open case (services/queries.py).
+QUEUE_COLUMNS = ("department_id", "via_department_id", "id", "sign_deadline", "handle_deadline",
+                 "pending_extension_days", "return_count", "reopen_count")
 UNSETTLED_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in UNSETTLED_STATUSES))
 
 
@@ -186,6 +191,10 @@ class Case(Base):
         Index("ix_case_created_at", "created_at"),
         # The oversight figures count a period's unsettled cases live (services/rollup.py):
         # found from this index, their number, not the period's, sets the cost.
+        # The queues' counts on the list's header read the open cases from this index alone
+        # (PostgreSQL: an index-only scan), never the rows.
+        Index("ix_case_open_queues", "status", postgresql_include=list(QUEUE_COLUMNS),
+              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
         Index("ix_case_unsettled_created", "created_at",
               postgresql_where=text(UNSETTLED_SQL), sqlite_where=text(UNSETTLED_SQL)),
         # The map counts a period's cases by place and cell from this index alone (SQLite:
