@@ -6,7 +6,8 @@ ones (open, or changed since the rollup) live. This bench times that live part a
 day series) and the whole report (``stats.report``), in-process, for periods of growing
 length ending on the rollup's last day, and prints how many unsettled cases each period
 holds. A least-squares line through (unsettled cases, ms) gives the cost of one more
-unsettled case (its slope) and the fixed cost (where it meets zero).
+unsettled case (its slope) and the fixed cost (where it meets zero). It then times the
+``/cases`` header's queue counts (``queries.queue_counts``) for the supervisor and URBAN.
 
     export BENCH_DB_NAME=w18d_bench BENCH_REDIS_URL=redis://127.0.0.1:6379/3
     .venv/bin/python bench/live_count_bench.py                       # this checkout
@@ -57,8 +58,9 @@ def main() -> int:
 
     from hotline.app import create_app
     from hotline.extensions import db
-    from hotline.models import Case, utcnow
-    from hotline.services import rollup, stats
+    from hotline.models import OPEN_STATUSES, Case, User, utcnow
+    from hotline.services import queries, rollup, stats
+    from hotline.services.actors import Actor
     from hotline.services.periods import Period
 
     name = os.environ.get("BENCH_DB_NAME", "hotline_bench")
@@ -101,6 +103,20 @@ def main() -> int:
         slope, intercept = fit(points)
         print(f"  per unsettled case (slope): {slope * 1000:.2f} us; fixed: {intercept:.1f} ms; "
               f"60,000 unsettled cases would take about {intercept + slope * 60000:.0f} ms")
+        print(f"\n  the /cases header's queue counts ({queries.__name__}.queue_counts), "
+              f"{len(OPEN_STATUSES)} open statuses, "
+              f"{db.session.scalar(select(func.count()).where(Case.status.in_(OPEN_STATUSES))):,}"
+              " open cases:")
+        for username in ("supervisor", "urban"):
+            actor = Actor.from_user(db.session.query(User).filter_by(username=username).one())
+            times = []
+            for _ in range(args.rounds * 3):
+                began = time.perf_counter()
+                queries.queue_counts(actor)
+                times.append((time.perf_counter() - began) * 1000)
+            db.session.rollback()
+            print(f"    {username:<11} median {statistics.median(times):6.1f} ms  "
+                  f"min {min(times):6.1f} ms")
     return 0
 
 
