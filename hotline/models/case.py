@@ -189,12 +189,12 @@ class Case(Base):
               postgresql_include=["handle_deadline", "pending_extension_days"]),
         Index("ix_case_status_id", "status", "id"),
         Index("ix_case_created_at", "created_at"),
-        # The oversight figures count a period's unsettled cases live (services/rollup.py):
-        # found from this index, their number, not the period's, sets the cost.
         # The queues' counts on the list's header read the open cases from this index alone
         # (PostgreSQL: an index-only scan), never the rows.
         Index("ix_case_open_queues", "status", postgresql_include=list(QUEUE_COLUMNS),
               postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+        # The oversight figures count a period's unsettled cases live (services/rollup.py):
+        # found from this index, their number, not the period's, sets the cost.
         Index("ix_case_unsettled_created", "created_at",
               postgresql_where=text(UNSETTLED_SQL), sqlite_where=text(UNSETTLED_SQL)),
         # The map counts a period's cases by place and cell from this index alone (SQLite:
