@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -40,7 +41,8 @@ from _load import (  # noqa: E402
 GOAL_CREATE_RATE = 300.0  # cases/s
 GOAL_PAGE_P95_MS = 50.0
 PASSWORD = "demo-hotline-2025"
-INSTANCE = Path(tempfile.gettempdir()) / "hotline_bench_instance"
+INSTANCE = Path(os.environ.get("BENCH_INSTANCE")
+                or Path(tempfile.gettempdir()) / "hotline_bench_instance")
 
 CHANNELS = ("phone",) * 7 + ("wechat", "wechat", "mailbox", "webchat", "sms", "email", "api")
 
@@ -239,8 +241,11 @@ def create_rate(port: int, token: str, ref: dict, *, count: int, clients: int, r
 
 def signed_in(port: int, username: str) -> Client:
     client = Client(port)
+    form = client.request("GET", "/login").body.decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
     response = client.request("POST", "/login", form={"username": username,
-                                                      "password": PASSWORD})
+                                                      "password": PASSWORD,
+                                                      "csrf_token": csrf[1] if csrf else ""})
     if response.status != 302 or "session" not in client.cookies:
         raise RuntimeError(f"sign-in as {username} failed: HTTP {response.status}")
     return client

@@ -3,6 +3,7 @@
     .venv/bin/python bench/stats_bench.py --reuse          # reuse hotline_bench (api_bench's data)
     .venv/bin/python bench/stats_bench.py                  # generate 1,000,000 cases first
     .venv/bin/python bench/stats_bench.py --reuse --skip-full-refresh   # keep the rollup
+    .venv/bin/python bench/stats_bench.py --reuse --skip-full-refresh --source ../other  # compare
 
 Goal: p95 <= 500 ms for the dashboard and the stats API on 2 cores. It builds the rollup
 (timed), serves hotline with gunicorn, signs in, and times each endpoint in runs of
@@ -125,16 +126,23 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", default="2x4", help="gunicorn -w W --threads T as WxT")
     parser.add_argument("--skip-full-refresh", action="store_true",
                         help="keep the existing rollup (only an incremental refresh is timed)")
+    parser.add_argument("--source", type=Path,
+                        help="serve hotline from another checkout (another commit) to compare; "
+                             "the rollup is still refreshed by this one")
     return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
     INSTANCE.mkdir(parents=True, exist_ok=True)
-    env = _pg.hotline_env(str(INSTANCE))
+    env = (_pg.hotline_env(str(INSTANCE), args.source.resolve()) if args.source
+           else _pg.hotline_env(str(INSTANCE)))
     log(f"stats bench: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    log(f"  serving hotline from {args.source or 'this checkout'}")
+    served = args.source
     args.source, args.patch = "worktree", []
     prepare_database(args, env)
+    args.source = served
     log("  " + _pg.describe())
     log("\n== rollup (stats_daily) refresh, in-process")
     built = rollup(full=not args.skip_full_refresh)

@@ -13,6 +13,8 @@ from hotline.models.channel import (
 )
 from hotline.models.enums import (
     OPEN_STATUSES,
+    SETTLED_STATUSES,
+    UNSETTLED_STATUSES,
     AccountState,
     CalendarKind,
     CaseAction,
@@ -56,7 +58,8 @@ from hotline.models.webhook import WebhookSubscription
 __all__ = [
     "ClassifierModel", "RoutingCorrection",
     "Attachment", "ChatMessage", "Conversation", "InboundMessage", "MailCursor",
-    "OPEN_STATUSES", "AccountState", "ApiToken", "Base", "CalendarDay", "SlaPolicy", "Case",
+    "OPEN_STATUSES", "SETTLED_STATUSES", "UNSETTLED_STATUSES",
+    "AccountState", "ApiToken", "Base", "CalendarDay", "SlaPolicy", "Case",
     "CaseEvent", "CaseNumberCounter", "CaseStatus", "case_assist",
     "Category", "Channel", "Citizen", "Department", "Notification", "OutboxMessage",
     "RequestType", "Role", "Satisfaction", "StatsDaily", "StatsMonthly", "StatsState",

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from hotline.models.base import Base, enum_column, utcnow
 from hotline.models.enums import (
+    OPEN_STATUSES,
+    UNSETTLED_STATUSES,
     CaseAction,
     CaseStatus,
     Channel,
@@ -38,6 +40,14 @@ from hotline.models.user import User
 MAP_COLUMNS = ("lat", "lon", "district", "street", "geo_accuracy", "status", "category_id",
                "department_id")
 SEARCH_TEXT_SQL = "(title || ' ' || content || ' ' || coalesce(address, ''))"
+# The events the oversight figures read besides dispatches and returns (services/kpi.py).
+FIGURE_EVENTS = (CaseAction.DEADLINE_OVERDUE, CaseAction.FEEDBACK)
+FIGURE_EVENTS_SQL = "action IN ({})".format(", ".join(f"'{a.value}'" for a in FIGURE_EVENTS))
+OPEN_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)))
+# What the supervisor's queue counts read of an open case (services/queries.py).
+QUEUE_COLUMNS = ("department_id", "via_department_id", "id", "sign_deadline", "handle_deadline",
+                 "pending_extension_days", "return_count", "reopen_count")
+UNSETTLED_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in UNSETTLED_STATUSES))
 
 
 def due_index(name: str, column: str, marker: str | None, statuses: str) -> Index:
@@ -179,6 +189,14 @@ class Case(Base):
               postgresql_include=["handle_deadline", "pending_extension_days"]),
         Index("ix_case_status_id", "status", "id"),
         Index("ix_case_created_at", "created_at"),
+        # The queues' counts on the list's header read the open cases from this index alone
+        # (PostgreSQL: an index-only scan), never the rows.
+        Index("ix_case_open_queues", "status", postgresql_include=list(QUEUE_COLUMNS),
+              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+        # The oversight figures count a period's unsettled cases live (services/rollup.py):
+        # found from this index, their number, not the period's, sets the cost.
+        Index("ix_case_unsettled_created", "created_at",
+              postgresql_where=text(UNSETTLED_SQL), sqlite_where=text(UNSETTLED_SQL)),
         # The map counts a period's cases by place and cell from this index alone (SQLite:
         # a covering index; PostgreSQL: an index-only scan), never reading the wide rows.
         Index("ix_case_map", "created_at", *MAP_COLUMNS),
@@ -240,6 +258,10 @@ class CaseEvent(Base):
         Index("ix_case_event_dispatch", "case_id", "department_id",
               postgresql_where=text("action = 'dispatch'"),
               sqlite_where=text("action = 'dispatch'")),
+        # The overdue marks and the ratings the oversight figures read per case (a few of
+        # a case's events, often none: found without reading the others).
+        Index("ix_case_event_figures", "case_id",
+              postgresql_where=text(FIGURE_EVENTS_SQL), sqlite_where=text(FIGURE_EVENTS_SQL)),
     )
 
 

@@ -53,6 +53,10 @@ STATUS_GROUPS = {
     CaseStatus.MERGED: "finished",
 }
 OPEN_STATUSES = frozenset(s for s, g in STATUS_GROUPS.items() if g == "open")
+# Settled: finished, a case's figures no longer move with the clock (the statistics rollup
+# holds these only); every other status is unsettled. Tuples: their order is the SQL's.
+SETTLED_STATUSES = tuple(s for s, g in STATUS_GROUPS.items() if g == "finished")
+UNSETTLED_STATUSES = tuple(s for s, g in STATUS_GROUPS.items() if g != "finished")
 
 
 class Channel(StrEnum):

@@ -141,13 +141,19 @@ def check_params(action: str, params: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------- look-ups
 
+def visible_condition(actor: Actor):
+    """The condition on ``Case`` selecting the cases the actor may see (None: every case):
+    a department sees its own, its street offices', the ones it passed on and the ones it
+    assists on."""
+    if actor.sees_everything:
+        return None
+    return involvement.visible_condition(actor.department_id or -1)
+
+
 def visible_cases(actor: Actor):
-    """A SELECT of the cases the actor may see: a department sees its own, its street
-    offices', the ones it passed on and the ones it assists on."""
-    query = select(Case)
-    if not actor.sees_everything:
-        query = query.where(involvement.visible_condition(actor.department_id or -1))
-    return query
+    """A SELECT of the cases the actor may see (see :func:`visible_condition`)."""
+    condition = visible_condition(actor)
+    return select(Case) if condition is None else select(Case).where(condition)
 
 
 def can_see(actor: Actor, case: Case) -> bool:

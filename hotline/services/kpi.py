@@ -65,6 +65,7 @@ from sqlalchemy.orm import aliased
 from hotline.errors import InvalidInput
 from hotline.extensions import db
 from hotline.models import Case, CaseAction, CaseEvent, CaseStatus, Department, Satisfaction
+from hotline.models.case import FIGURE_EVENTS
 
 S = CaseStatus
 A = CaseAction
@@ -107,28 +108,38 @@ def _overdue_since_dispatch(stage: str) -> ColumnElement[bool]:
                   CaseEvent.at > Case.dispatched_at)
 
 
-def rating_rank():
-    """The worst rating a case has received (3 dissatisfied, 2 basically, 1 satisfied)."""
+def _rank():
+    """One feedback event's rating as a rank (3 dissatisfied, 2 basically, 1 satisfied)."""
     value = CaseEvent.data["satisfaction"].as_string()
-    rank = case((value == Satisfaction.DISSATISFIED.value, 3),
+    return case((value == Satisfaction.DISSATISFIED.value, 3),
                 (value == Satisfaction.BASICALLY_SATISFIED.value, 2),
                 (value == Satisfaction.SATISFIED.value, 1), else_=None)
-    return (select(func.max(rank))
+
+
+def rating_rank():
+    """The worst rating a case has received (3 dissatisfied, 2 basically, 1 satisfied)."""
+    return (select(func.max(_rank()))
             .where(CaseEvent.case_id == Case.id, CaseEvent.action == A.FEEDBACK)
             .correlate(Case).scalar_subquery())
 
 
-def case_conditions(now: datetime) -> dict[str, ColumnElement[bool]]:
-    """Each per-case fact as a condition on ``Case`` (see the module docstring)."""
+def case_conditions(now: datetime, overdue: dict[str, ColumnElement[bool]] | None = None
+                    ) -> dict[str, ColumnElement[bool]]:
+    """Each per-case fact as a condition on ``Case`` (see the module docstring).
+
+    ``overdue`` gives, by stage (``sign``, ``handle``), whether the case has an overdue mark
+    since its last dispatch; by default a look-up of its events per case."""
+    if overdue is None:
+        overdue = {stage: _overdue_since_dispatch(stage) for stage in ("sign", "handle")}
     effective = Case.status != S.MERGED
     held = and_(effective, Case.department_id.is_not(None))
     answered_by_dept = and_(held, Case.status.in_([S.REPLIED, S.CLOSED]))
     sign_late = and_(held, or_(
-        _overdue_since_dispatch("sign"),
+        overdue["sign"],
         and_(Case.status == S.DISPATCHED, _before(Case.sign_deadline, now)),
         _before(Case.sign_deadline, Case.accepted_at)))
     handle_late = and_(held, or_(
-        _overdue_since_dispatch("handle"),
+        overdue["handle"],
         and_(Case.status.in_([S.DISPATCHED, S.IN_PROGRESS]), _before(Case.handle_deadline, now)),
         and_(Case.status.in_([S.REPLIED, S.CLOSED]),
              _before(Case.handle_deadline, Case.replied_at))))
@@ -216,27 +227,55 @@ def _dimension_columns(category=None) -> list:
 
 
 def _grouped(source, measures: list) -> list:
-    """One SELECT per dimension (and ``all``) of ``measures`` over ``source``, unioned."""
-    parts = [select(source.c.department_id, literal("all").label("dimension"),
-                    literal("").label("value"), *measures).group_by(source.c.department_id)]
+    """One SELECT per dimension (and ``all``) of ``measures`` over ``source``, unioned.
+
+    ``measures`` (labelled aggregates over ``source``'s rows) are taken once per cell (a
+    department and a value of every dimension); each dimension then adds up the cells, far
+    fewer than the rows (1,800 cells for 17,000 open cases), instead of taking every
+    measure over every row five times."""
+    keys = [source.c.department_id, *(source.c[dimension] for dimension in DIMENSIONS)]
+    cells = select(*keys, *measures).group_by(*keys).cte(f"{source.name}_cells")
+    sums = [func.sum(cells.c[measure.name]).label(measure.name) for measure in measures]
+    parts = [select(cells.c.department_id, literal("all").label("dimension"),
+                    literal("").label("value"), *sums).group_by(cells.c.department_id)]
     for dimension in DIMENSIONS:
-        value = func.coalesce(source.c[dimension], "")
-        parts.append(select(source.c.department_id, literal(dimension), value, *measures)
-                     .group_by(source.c.department_id, value))
+        value = func.coalesce(cells.c[dimension], "")
+        parts.append(select(cells.c.department_id, literal(dimension), value, *sums)
+                     .group_by(cells.c.department_id, value))
     return parts
+
+
+def _event_facts(chosen: list[ColumnElement[bool]]):
+    """What the figures read from the events of the cases meeting ``chosen``, one row per
+    case that has such events: an overdue mark per stage since the last dispatch (1/0) and
+    the worst rating (NULL: none). One GROUP BY over the few events that carry them
+    (``ix_case_event_figures``), instead of three look-ups per case."""
+    stage = CaseEvent.data["stage"].as_string()
+    overdue = and_(CaseEvent.action == A.DEADLINE_OVERDUE, _before(Case.dispatched_at,
+                                                                   CaseEvent.at))
+    marks = {name: func.max(case((and_(overdue, stage == name), 1), else_=0)).label(name)
+             for name in ("sign", "handle")}
+    rating = func.max(case((CaseEvent.action == A.FEEDBACK, _rank()), else_=None))
+    return (select(CaseEvent.case_id.label("case_id"), *marks.values(), rating.label("rating"))
+            .join(Case, Case.id == CaseEvent.case_id)
+            .where(CaseEvent.action.in_(FIGURE_EVENTS), *chosen)
+            .group_by(CaseEvent.case_id).subquery("case_events"))
 
 
 def _case_counts(start: datetime, end: datetime, now: datetime,
                  only: ColumnElement[bool] | None) -> dict[Key, Counts]:
-    conditions = case_conditions(now)
+    chosen = [Case.created_at >= start, Case.created_at < end, *([] if only is None else [only])]
+    events = _event_facts(chosen)
+    conditions = case_conditions(now, overdue={
+        stage: func.coalesce(events.c[stage], 0) == 1 for stage in ("sign", "handle")})
     flag_columns = [case((conditions[name], 1), else_=0).label(name)
                     for name in (*FLAGS, "effective", "never_reopened", "expired")]
     seconds = case((conditions["handled"], _seconds_between(Case.dispatched_at, Case.replied_at)),
                    else_=None)
     facts = (select(Case.department_id.label("department_id"), *_dimension_columns(),
-                    *flag_columns, rating_rank().label("rating"), seconds.label("seconds"))
-             .where(Case.created_at >= start, Case.created_at < end,
-                    *([] if only is None else [only])).cte("facts"))
+                    *flag_columns, events.c.rating.label("rating"), seconds.label("seconds"))
+             .select_from(Case).outerjoin(events, events.c.case_id == Case.id)
+             .where(*chosen).cte("facts").prefix_with("MATERIALIZED"))
     f = facts.c
     rated = rating_conditions(f.rating, effective=f.effective == 1, closed=f.closed == 1,
                               never_reopened=f.never_reopened == 1, expired=f.expired == 1)
@@ -260,29 +299,34 @@ def _pair_counts(start: datetime, end: datetime,
                  only: ColumnElement[bool] | None) -> dict[Key, Counts]:
     dispatch = aliased(CaseEvent)
     ret = aliased(CaseEvent)
-    pairs = (select(dispatch.case_id, dispatch.department_id).distinct()
-             .join(Case, Case.id == dispatch.case_id)
-             .where(dispatch.action == A.DISPATCH, dispatch.department_id.is_not(None),
-                    Case.created_at >= start, Case.created_at < end, Case.status != S.MERGED,
-                    *([] if only is None else [only]))
-             .subquery())
-    returned = (exists().where(ret.case_id == pairs.c.case_id, ret.action == A.RETURN,
-                               ret.data["department"].as_string() == Department.code))
-    source = (select(pairs.c.department_id.label("department_id"), *_dimension_columns(),
-                     case((returned, 1), else_=0).label("ret"))
-              .join(Case, Case.id == pairs.c.case_id)
-              .join(Department, Department.id == pairs.c.department_id)
+    returned = exists().where(ret.case_id == dispatch.case_id, ret.action == A.RETURN,
+                              ret.data["department"].as_string() == Department.code)
+    # one row per dispatch (a case dispatched twice to a department has two), with the
+    # case's dimensions read along; a case counts once per department it was dispatched to
+    # (count distinct within a cell: a case lies in one cell per department)
+    source = (select(dispatch.department_id.label("department_id"), *_dimension_columns(),
+                     dispatch.case_id.label("case_id"),
+                     case((returned, dispatch.case_id), else_=None).label("returned"))
+              .join(Case, Case.id == dispatch.case_id)
+              .join(Department, Department.id == dispatch.department_id)
+              .where(dispatch.action == A.DISPATCH,
+                     Case.created_at >= start, Case.created_at < end, Case.status != S.MERGED,
+                     *([] if only is None else [only]))
               .cte("pairs"))
-    measures = [func.count().label("assigned"), func.sum(source.c.ret).label("returned_by")]
+    measures = [func.count(source.c.case_id.distinct()).label("assigned"),
+                func.count(source.c.returned.distinct()).label("returned_by")]
     return _collect(union_all(*_grouped(source, measures)))
 
 
 def _collect(statement) -> dict[Key, Counts]:
+    result = db.session.execute(statement)
+    columns = list(result.keys())  # once: a row's own keys() costs as much as its values
+    dept, dim, value = (columns.index(name) for name in ("department_id", "dimension", "value"))
+    measures = [(i, name) for i, name in enumerate(columns) if i not in (dept, dim, value)]
     out: dict[Key, Counts] = {}
-    for row in db.session.execute(statement).mappings():
-        key = (row["department_id"], row["dimension"], row["value"] or "")
-        out[key] = Counter({k: int(v or 0) for k, v in row.items()
-                            if k not in ("department_id", "dimension", "value")})
+    for row in result:
+        out[(row[dept], row[dim], row[value] or "")] = Counter(
+            {name: int(row[i] or 0) for i, name in measures})
     return out
 
 

@@ -28,7 +28,7 @@ from hotline.models import (
 )
 from hotline.services import directory, kpi, text_search
 from hotline.services.actors import Actor
-from hotline.services.cases import visible_cases
+from hotline.services.cases import visible_cases, visible_condition
 from hotline.services.validation import calendar_date, choice, optional_text, whole_number
 
 
@@ -145,15 +145,18 @@ def queue_condition(name: str, now: datetime):
 def queue_counts(actor: Actor) -> dict[str, int]:
     """How many cases the actor may see wait in each queue: the list's header.
 
-    Every queue holds open cases only, so only they are counted (``ix_case_status_id``):
-    the cost follows the open cases, not the archive (a scan of every case before: 2.3 s
-    on every list page at a million cases)."""
+    Every queue holds open cases only, so only they are counted, from an index that holds
+    the open cases with every column the queues and the visibility read
+    (``ix_case_open_queues``; PostgreSQL: an index-only scan): the cost follows the open
+    cases, not the archive (a scan of every case before: 2.3 s on every list page at a
+    million cases), and reads no case row. The actor's visibility is a condition on the
+    same rows, not a second look-up of each case."""
     now = utcnow()
-    visible = visible_cases(actor).subquery()
+    visible = visible_condition(actor)
     row = db.session.execute(select(*(
         func.count().filter(queue_condition(name, now)) for name in QUEUES
-    )).select_from(Case).where(Case.status.in_(OPEN_STATUSES),
-                               Case.id.in_(select(visible.c.id)))).one()
+    )).select_from(Case).where(Case.status.in_(sorted(OPEN_STATUSES)),
+                               *([] if visible is None else [visible]))).one()
     return dict(zip(QUEUES, (n or 0 for n in row), strict=True))
 
 

@@ -20,14 +20,26 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    any_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from hotline.extensions import db
 from hotline.models import (
+    SETTLED_STATUSES,
+    UNSETTLED_STATUSES,
     Case,
     CaseEvent,
-    CaseStatus,
     StatsDaily,
     StatsMonthly,
     StatsState,
@@ -37,8 +49,8 @@ from hotline.services.kpi import COUNTS, Counts, count_window
 from hotline.services.periods import Period, day_start, local_date, next_month, split_months
 
 LOOKBACK_EVENTS = 2000  # events re-examined at each refresh, for transactions committed late
-SETTLED = (CaseStatus.CLOSED, CaseStatus.MERGED)  # the statuses the rollup keeps
-UNSETTLED = tuple(status for status in CaseStatus if status not in SETTLED)
+SETTLED = SETTLED_STATUSES  # the statuses the rollup keeps (closed, merged)
+UNSETTLED = UNSETTLED_STATUSES
 
 
 def state() -> StatsState | None:
@@ -133,18 +145,28 @@ def _days_to_refresh(current: StatsState | None, full: bool, first: datetime | N
 # ---------------------------------------------------------------- reading the rollup
 
 def _changed_since(current: StatsState, *conditions):
+    # never correlated: it may sit inside a query that reads case_event itself
     return select(CaseEvent.case_id).where(CaseEvent.id > (current.event_watermark or 0),
-                                           *conditions)
+                                           *conditions).correlate(None)
 
 
 def unsettled(current: StatsState) -> ColumnElement[bool]:
     """The cases of a rolled-up day that its rows do not hold: not settled now, or changed
     since the rollup (then not settled when it was built, on a day that is not
-    :func:`resettled`). Written as a set of ids, so that the database starts from the few
-    unsettled cases (``ix_case_status_id``), not from every case of a long period."""
-    other = aliased(Case)
-    return Case.id.in_(select(other.id).where(other.status.in_(UNSETTLED))
-                       .union(_changed_since(current)))
+    :func:`resettled`).
+
+    Written so that the database starts from the period's few unsettled cases
+    (``ix_case_unsettled_created``, a partial index over the open cases by registration
+    time), not from every case of a long period: on PostgreSQL the changed cases are an
+    array of ids (``id = ANY(ARRAY(...))``) so that both halves are index scans ORed into
+    one bitmap; ``id IN (...)`` made it read the whole period and keep the few."""
+    changed = _changed_since(current)
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = func.array(changed.scalar_subquery(), type_=ARRAY(Integer))
+        was_changed = Case.id == any_(ids)
+    else:
+        was_changed = Case.id.in_(changed)
+    return or_(Case.status.in_(UNSETTLED), was_changed)
 
 
 def resettled(current: StatsState) -> ColumnElement[bool]:

@@ -9,9 +9,12 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
 from hotline.extensions import db
-from hotline.models import Case, utcnow
+from hotline.models import Case, User, utcnow
+from hotline.services import cases, queries
+from hotline.services.actors import Actor
 
 
 def _case(api, **fields) -> str:
@@ -58,6 +61,22 @@ def test_each_queue_lists_its_cases_and_the_header_counts_them(client, auth, que
         others = set(queues.values()) - {queues[name]}
         if name != "due_today":  # the due-today case may also be... only itself
             assert not any(n in listed for n in others), name
+
+
+@pytest.mark.parametrize("username", ["supervisor", "urban", "housing"])
+def test_header_counts_equal_a_count_of_each_queue_among_the_visible_cases(queues, username):
+    """The header counts the open cases from one index with the visibility as a condition;
+    each count must equal the queue's cases among every case the actor may see."""
+    actor = Actor.from_user(db.session.query(User).filter_by(username=username).one())
+    counts = queries.queue_counts(actor)
+    now = utcnow()
+    for name in queries.QUEUES:
+        expected = db.session.scalar(select(func.count()).select_from(
+            cases.visible_cases(actor).where(queries.queue_condition(name, now)).subquery()))
+        assert counts[name] == expected, (username, name)
+    assert sum(counts.values()) > 0
+    if username == "housing":  # HOUSING sees its own two, not URBAN's three
+        assert (counts["overdue"], counts["due_today"], counts["extension"]) == (1, 1, 0)
 
 
 def test_pending_extension_filter_on_the_page_and_the_api(client, auth, api, queues):
