@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -41,7 +41,10 @@ def next_case_number(session: Session, now: datetime, tz: str) -> str:
         # number costs one short statement on the transaction's own connection (before:
         # an upsert of the day's counter row, on a second connection in autocommit so that
         # the hot row was locked for one statement only).
-        name = day_sequence(engine, day)
+        # a day the nightly tidy may drop (a case numbered for a past day) is looked up
+        # every time, never trusted from this process's memory
+        oldest_kept = _oldest_kept(datetime.now(UTC), tz)
+        name = day_sequence(engine, day, remember=day >= oldest_kept)
         sequence = session.connection().exec_driver_sql(
             f"SELECT nextval('\"{name}\"')").scalar_one()
     else:
@@ -56,10 +59,11 @@ def next_case_number(session: Session, now: datetime, tz: str) -> str:
     return f"{day}{sequence:0{SEQUENCE_DIGITS}d}"
 
 
-def day_sequence(engine: Engine, day: str) -> str:
+def day_sequence(engine: Engine, day: str, *, remember: bool = True) -> str:
     """The name of ``day``'s sequence (PostgreSQL), created when this process first needs
     it: on a connection of its own, committed at once, so that no rollback of the caller's
-    transaction takes it away."""
+    transaction takes it away. ``remember``: trust it to exist from then on (a day the
+    nightly tidy keeps)."""
     if not (len(day) == 8 and day.isdigit()):
         raise ValueError(f"not a day: {day!r}")
     name = SEQUENCE_PREFIX + day
@@ -69,8 +73,15 @@ def day_sequence(engine: Engine, day: str) -> str:
     with _READY_LOCK:
         if key not in _READY:
             _create_sequence(engine, day, name)
-            _READY.add(key)
+            if remember:
+                _READY.add(key)
     return name
+
+
+def _oldest_kept(now: datetime, tz: str, keep_days: int = KEEP_DAYS) -> str:
+    """The first local day whose sequence the nightly tidy keeps."""
+    today = now.astimezone(ZoneInfo(tz)).date()
+    return (today - timedelta(days=keep_days - 1)).strftime("%Y%m%d")
 
 
 def _create_sequence(engine: Engine, day: str, name: str) -> None:
@@ -111,8 +122,7 @@ def drop_old_sequences(session: Session, now: datetime, tz: str,
     day's numbers anyway. None on SQLite."""
     if session.get_bind().dialect.name != "postgresql":
         return []
-    today = now.astimezone(ZoneInfo(tz)).date()
-    oldest_kept = SEQUENCE_PREFIX + (today - timedelta(days=keep_days - 1)).strftime("%Y%m%d")
+    oldest_kept = SEQUENCE_PREFIX + _oldest_kept(now, tz, keep_days)
     connection = session.connection()
     names = [name for (name,) in connection.exec_driver_sql(
         "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE %(prefix)s"

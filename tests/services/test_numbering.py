@@ -131,3 +131,24 @@ def test_the_tidy_is_scheduled_nightly(app):
 
     entry = schedule.entry("numbering-tidy")
     assert entry.job == "workflows.jobs.tidy_numbering" and entry.at == "STATS_REFRESH_AT"
+
+
+@pytest.mark.committing
+def test_a_past_days_sequence_dropped_by_another_process_is_made_again(app):
+    """The nightly tidy runs in a worker: a process that numbered a case of a past day
+    (an import, a test) must not trust its memory that the day's sequence exists."""
+    _postgresql_only()
+    year = random.randrange(1990, 2020)
+    day, now = f"{year}0315", datetime(year, 3, 15, 4, 0, tzinfo=UTC)
+    try:
+        with unit_of_work():
+            [first] = _numbers(1, now)
+        with db.engine.connect() as conn:  # the worker's tidy, committed elsewhere
+            conn.execute(text(f'DROP SEQUENCE "{numbering.SEQUENCE_PREFIX}{day}"'))
+            conn.commit()
+        with unit_of_work():
+            [again] = _numbers(1, now)
+        # made again after the day's cases (none here): numbering goes on, no error
+        assert first.startswith(day) and again.startswith(day)
+    finally:
+        _drop(day)
