@@ -41,13 +41,18 @@ MAP_COLUMNS = ("lat", "lon", "district", "street", "geo_accuracy", "status", "ca
                "department_id")
 SEARCH_TEXT_SQL = "(title || ' ' || content || ' ' || coalesce(address, ''))"
 # The events the oversight figures read besides dispatches and returns (services/kpi.py).
+def _sql_in(column: str, values) -> str:
+    """``column IN ('a', 'b')`` for an index's WHERE, from enum members."""
+    return "{} IN ({})".format(column, ", ".join(f"'{v.value}'" for v in values))
+
+
 FIGURE_EVENTS = (CaseAction.DEADLINE_OVERDUE, CaseAction.FEEDBACK)
-FIGURE_EVENTS_SQL = "action IN ({})".format(", ".join(f"'{a.value}'" for a in FIGURE_EVENTS))
-OPEN_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)))
+FIGURE_EVENTS_SQL = _sql_in("action", FIGURE_EVENTS)
+OPEN_SQL = _sql_in("status", sorted(OPEN_STATUSES))
 # What the supervisor's queue counts read of an open case (services/queries.py).
 QUEUE_COLUMNS = ("department_id", "via_department_id", "id", "sign_deadline", "handle_deadline",
                  "pending_extension_days", "return_count", "reopen_count")
-UNSETTLED_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in UNSETTLED_STATUSES))
+UNSETTLED_SQL = _sql_in("status", UNSETTLED_STATUSES)
 
 
 def due_index(name: str, column: str, marker: str | None, statuses: str) -> Index:

@@ -103,9 +103,16 @@ def _event(action: CaseAction, *conditions) -> ColumnElement[bool]:
     return exists().where(CaseEvent.case_id == Case.id, CaseEvent.action == action, *conditions)
 
 
+def _overdue_mark(stage: str) -> ColumnElement[bool]:
+    """``CaseEvent`` is an overdue mark of ``stage`` (sign, handle) since the case's last
+    dispatch."""
+    return and_(CaseEvent.action == A.DEADLINE_OVERDUE,
+                CaseEvent.data["stage"].as_string() == stage,
+                _before(Case.dispatched_at, CaseEvent.at))
+
+
 def _overdue_since_dispatch(stage: str) -> ColumnElement[bool]:
-    return _event(A.DEADLINE_OVERDUE, CaseEvent.data["stage"].as_string() == stage,
-                  CaseEvent.at > Case.dispatched_at)
+    return exists().where(CaseEvent.case_id == Case.id, _overdue_mark(stage))
 
 
 def _rank():
@@ -250,10 +257,7 @@ def _event_facts(chosen: list[ColumnElement[bool]]):
     case that has such events: an overdue mark per stage since the last dispatch (1/0) and
     the worst rating (NULL: none). One GROUP BY over the few events that carry them
     (``ix_case_event_figures``), instead of three look-ups per case."""
-    stage = CaseEvent.data["stage"].as_string()
-    overdue = and_(CaseEvent.action == A.DEADLINE_OVERDUE, _before(Case.dispatched_at,
-                                                                   CaseEvent.at))
-    marks = {name: func.max(case((and_(overdue, stage == name), 1), else_=0)).label(name)
+    marks = {name: func.max(case((_overdue_mark(name), 1), else_=0)).label(name)
              for name in ("sign", "handle")}
     rating = func.max(case((CaseEvent.action == A.FEEDBACK, _rank()), else_=None))
     return (select(CaseEvent.case_id.label("case_id"), *marks.values(), rating.label("rating"))
