@@ -15,6 +15,8 @@ from pathlib import Path
 
 import psycopg
 
+from hotline.services.numbering import SEQUENCE_PREFIX
+
 ROOT = Path(__file__).resolve().parent.parent
 # BENCH_DB_NAME lets engineers sharing one PostgreSQL keep separate bench databases.
 DB_NAME = os.environ.get("BENCH_DB_NAME", "hotline_bench")
@@ -477,7 +479,11 @@ def generate(n_cases: int, *, days: int = 730) -> dict[str, float]:
                    END AS status
             FROM b_gen b
             JOIN b_slot s ON s.slot = floor(b.r1 * 1000)::int
-            LEFT JOIN case_number_counter cnt ON cnt.day = b.day""",
+            LEFT JOIN (SELECT day, max(last) AS last
+                       FROM (SELECT day, last FROM case_number_counter
+                             UNION ALL
+                             SELECT left(number, 8), right(number, 6)::int FROM "case") known
+                       GROUP BY day) cnt ON cnt.day = b.day""",
              {"case_base": case_base})
 
         step("cases", """
@@ -603,6 +609,14 @@ def generate(n_cases: int, *, days: int = 730) -> dict[str, float]:
             ON CONFLICT (day) DO UPDATE SET last = greatest(case_number_counter.last,
                                                             excluded.last)""",
              {"case_base": case_base})
+        # A day's case-number sequence (hotline.services.numbering) that the demo seed already
+        # created must continue after the generated numbers of its day, as the counter does.
+        for (name,) in cur.execute(
+                "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE %s",
+                (SEQUENCE_PREFIX + "%",)).fetchall():
+            cur.execute(f'SELECT setval(\'"{name}"\', greatest((SELECT last_value FROM "{name}"), '
+                        "(SELECT last FROM case_number_counter WHERE day = %s)))",
+                        (name[len(SEQUENCE_PREFIX):],))
         for table in ("case", "citizen", "case_event"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                         f"(SELECT max(id) FROM \"{table}\"))")
