@@ -86,11 +86,18 @@ def _adapt_to_size(vectorizer, n_samples: int):
 
 
 class StackedTextClassifier(ClassifierMixin, BaseEstimator):
-    """Stack one linear SVM per text view under a multinomial logistic regression.
+    """Stack linear models per text view under a multinomial logistic regression.
 
     Each view (a vectorizer: character n-grams, jieba words, the subject line...) gets its own
-    LinearSVC; out-of-fold SVM scores train the logistic regression, which both combines the views
-    and turns scores into calibrated probabilities (multi-class Platt scaling).
+    LinearSVC and, with ``nb_svm``, a second one over the same features scaled per class by
+    their naive-Bayes log-count ratio (NBSVM, Wang & Manning 2012: words that mark a class
+    weigh more before the SVM sees them). Out-of-fold scores of every block train the logistic
+    regression, which both combines them and turns scores into calibrated probabilities
+    (multi-class Platt scaling).
+
+    Both blocks of a view are linear in its TF-IDF vector (the NB scaling folds into the
+    weights), so a view's weights are one matrix whatever the blocks: prediction costs one
+    vectorisation and one product a view.
 
     Parameters
     ----------
@@ -100,15 +107,29 @@ class StackedTextClassifier(ClassifierMixin, BaseEstimator):
     cv : folds used to produce out-of-fold scores (reduced when a class is smaller).
     class_weight : passed to each LinearSVC.
     random_state : seed of the fold shuffling.
+    nb_svm : add the naive-Bayes-scaled SVM block to every view.
+    nb_alpha : additive smoothing of the naive-Bayes feature counts.
     """
 
-    def __init__(self, views, C=1.0, final_C=0.3, cv=5, class_weight=None, random_state=0):
+    def __init__(
+        self,
+        views,
+        C=1.0,
+        final_C=0.3,
+        cv=5,
+        class_weight=None,
+        random_state=0,
+        nb_svm=False,
+        nb_alpha=1.0,
+    ):
         self.views = views
         self.C = C
         self.final_C = final_C
         self.cv = cv
         self.class_weight = class_weight
         self.random_state = random_state
+        self.nb_svm = nb_svm
+        self.nb_alpha = nb_alpha
 
     def _svm(self) -> LinearSVC:
         return LinearSVC(C=self.C, class_weight=self.class_weight)
@@ -134,33 +155,73 @@ class StackedTextClassifier(ClassifierMixin, BaseEstimator):
             matrix = vectorizer.fit_transform(X)
             _drop_stop_words(vectorizer)
             oof_blocks.append(self._out_of_fold(matrix, y, folds))
-            svm = self._svm().fit(matrix, y)
+            coef_t, intercept = self._fit_view(matrix, y)
             self.views_.append((name, vectorizer))
             # Stored transposed, contiguous and in float32: the weights are most of the model
             # file (classes × features), and float32 halves it with no change in predictions
             # beyond the sixth decimal.
-            self.coefs_.append(np.ascontiguousarray(svm.coef_.T, dtype=np.float32))
-            self.intercepts_.append(svm.intercept_.astype(np.float64))
+            self.coefs_.append(np.ascontiguousarray(coef_t, dtype=np.float32))
+            self.intercepts_.append(intercept.astype(np.float64))
         self._fit_final(np.hstack(oof_blocks), y, folds)
         return self
 
+    def _fit_view(self, matrix, y) -> tuple[np.ndarray, np.ndarray]:
+        """Weights (features × scores) and intercepts of one view's blocks, side by side."""
+        svm = self._svm().fit(matrix, y)
+        coef_t, intercept = svm.coef_.T, svm.intercept_
+        if self.nb_svm:
+            nb_coef_t, nb_intercept = self._fit_nb(matrix, y)
+            coef_t = np.hstack([coef_t, nb_coef_t])
+            intercept = np.concatenate([intercept, nb_intercept])
+        return coef_t, intercept
+
+    def _fit_nb(self, matrix, y) -> tuple[np.ndarray, np.ndarray]:
+        """One binary SVM a score column over the features scaled by that class's NB ratio;
+        the scaling folded into the weights (``(x * r) @ w == x @ (r * w)``)."""
+        targets = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
+        # Documents of each target class that hold each feature (NBSVM's binarised counts),
+        # all classes in one product; the rest of the data's are the total minus them.
+        inside_all = np.equal.outer(targets, y).astype(np.float64)
+        present = (matrix > 0).astype(np.float64)
+        per_class = np.asarray((present.T @ inside_all.T).T)
+        total = np.asarray(present.sum(axis=0)).ravel()
+        coef_t = np.zeros((matrix.shape[1], len(targets)))
+        intercept = np.zeros(len(targets))
+        class_weight = self.class_weight if self.class_weight == "balanced" else None
+        for column, label in enumerate(targets):
+            inside = y == label
+            p = self.nb_alpha + per_class[column]
+            q = self.nb_alpha + total - per_class[column]
+            ratio = np.log((p / p.sum()) / (q / q.sum()))
+            svm = LinearSVC(C=self.C, class_weight=class_weight)
+            svm.fit(matrix.multiply(ratio).tocsr(), inside)
+            coef_t[:, column] = ratio * svm.coef_[0]
+            intercept[column] = svm.intercept_[0]
+        return coef_t, intercept
+
     def _combiner(self) -> LogisticRegression:
-        return LogisticRegression(C=self.final_C, max_iter=2000)
+        # Newton-CG reaches the same optimum as lbfgs in a tenth of the iterations here (10
+        # against 171 with the NB blocks' 180 scores of 30 classes: 0.4 s against several).
+        return LogisticRegression(C=self.final_C, max_iter=2000, solver="newton-cg")
 
     def _fit_final(self, oof: np.ndarray, y: np.ndarray, folds) -> None:
         """Fit the combiner on the out-of-fold view scores (subclasses may learn more here)."""
         self.final_ = self._combiner().fit(oof, y)
 
     def _out_of_fold(self, matrix, y, folds) -> np.ndarray:
+        # Every block refitted on the fold's training part (the NB ratios too: they read the
+        # labels, so ratios of all the data would leak the held-out fold's labels).
         scores = np.zeros((len(y), self._n_scores()))
         for train, test in folds:
-            svm = self._svm().fit(matrix[train], y[train])
-            scores[test] = _as_2d(svm.decision_function(matrix[test]))
+            coef_t, intercept = self._fit_view(matrix[train], y[train])
+            scores[test] = np.asarray(matrix[test] @ coef_t) + intercept
         return scores
 
     def _n_scores(self) -> int:
-        # A binary LinearSVC returns one score column, a multi-class one a column per class.
-        return 1 if len(self.classes_) == 2 else len(self.classes_)
+        # A binary LinearSVC returns one score column, a multi-class one a column per class;
+        # the NB block as many again.
+        per_block = 1 if len(self.classes_) == 2 else len(self.classes_)
+        return per_block * (2 if self.nb_svm else 1)
 
     def _stacked_scores(self, X) -> np.ndarray:
         # A plain attribute test: check_is_fitted costs a tenth of a millisecond per request.
@@ -256,7 +317,3 @@ def _logistic_proba(scores: np.ndarray) -> np.ndarray:
         return np.column_stack([1.0 - positive, positive])
     shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
-
-
-def _as_2d(scores: np.ndarray) -> np.ndarray:
-    return scores.reshape(-1, 1) if scores.ndim == 1 else scores

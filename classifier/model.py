@@ -73,7 +73,7 @@ def build_pipeline(random_state: int = 0) -> Pipeline:
     return Pipeline(
         [
             ("normalize", TextNormalizer(max_chars=MAX_CHARS)),
-            ("classify", StackedTextClassifier(views, random_state=random_state)),
+            ("classify", StackedTextClassifier(views, random_state=random_state, nb_svm=True)),
         ]
     )
 

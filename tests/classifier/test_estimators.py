@@ -20,6 +20,8 @@ def test_init_only_stores_parameters():
         "cv",
         "class_weight",
         "random_state",
+        "nb_svm",
+        "nb_alpha",
     }
     assert not [k for k in vars(est) if k.endswith("_")]
     clone(est)
@@ -95,3 +97,40 @@ def test_unfitted_estimator_raises():
 
     with pytest.raises(NotFittedError):
         _stack().predict(["停水"])
+
+
+_TEXTS = ["停水", "没水", "水停了", "停电", "没电", "电停了", "好吵", "太吵了", "吵死了"]
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_nb_block_is_an_nbsvm_folded_into_the_view_weights(n_classes):
+    from sklearn.svm import LinearSVC
+
+    texts = _TEXTS[: 3 * n_classes]
+    labels = np.array((["w"] * 3 + ["p"] * 3 + ["n"] * 3)[: 3 * n_classes])
+    est = StackedTextClassifier(
+        [("char", TfidfVectorizer(analyzer="char"))], nb_svm=True, nb_alpha=1.0
+    ).fit(texts, labels)
+    (_, vectorizer), coef_t = est.views_[0], est.coefs_[0]
+    n_svm = 1 if n_classes == 2 else n_classes
+    assert coef_t.shape == (len(vectorizer.vocabulary_), 2 * n_svm)
+    matrix = vectorizer.transform(["停水了", "吵", "电"])
+    present = (vectorizer.transform(texts) > 0).toarray()
+    targets = est.classes_[1:] if n_classes == 2 else est.classes_
+    for column, label in enumerate(targets):
+        # the NBSVM the long way: scale each feature by its log-count ratio, fit, score
+        p = 1.0 + present[labels == label].sum(axis=0)
+        q = 1.0 + present[labels != label].sum(axis=0)
+        ratio = np.log((p / p.sum()) / (q / q.sum()))
+        svm = LinearSVC().fit(vectorizer.transform(texts).multiply(ratio).tocsr(), labels == label)
+        expected = svm.decision_function(matrix.multiply(ratio).tocsr())
+        got = np.asarray(matrix @ coef_t[:, n_svm + column]) + est.intercepts_[0][n_svm + column]
+        assert np.allclose(got, expected, atol=1e-4)
+    assert est.final_.coef_.shape[1] == 2 * n_svm  # the combiner reads both blocks
+    assert est.predict(["停水了"])[0] == "w"
+
+
+def test_the_routing_pipeline_stacks_svm_and_nb_blocks(model):
+    clf = model.pipeline.named_steps["classify"]
+    assert clf.nb_svm
+    assert all(coef.shape[1] == 2 * len(clf.classes_) for coef in clf.coefs_)
