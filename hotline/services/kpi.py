@@ -256,7 +256,8 @@ def _event_facts(chosen: list[ColumnElement[bool]]):
     """What the figures read from the events of the cases meeting ``chosen``, one row per
     case that has such events: an overdue mark per stage since the last dispatch (1/0) and
     the worst rating (NULL: none). One GROUP BY over the few events that carry them
-    (``ix_case_event_figures``), instead of three look-ups per case."""
+    (``ix_case_event_figure_facts``, which carries what is read of them), instead of three
+    look-ups per case."""
     marks = {name: func.max(case((_overdue_mark(name), 1), else_=0)).label(name)
              for name in ("sign", "handle")}
     rating = func.max(case((CaseEvent.action == A.FEEDBACK, _rank()), else_=None))
