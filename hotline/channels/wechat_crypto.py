@@ -79,8 +79,9 @@ class WechatCrypto:
         text back. Raises ``SignatureError`` or ``ParseError`` as :meth:`decrypt_push`."""
         if not (msg_signature and timestamp and nonce and echostr):
             raise SignatureError("msg_signature, timestamp, nonce and echostr are required")
-        # a "+" the platform left unescaped in the query string arrives as a space
-        encrypt = echostr.strip().replace(" ", "+")
+        # a "+" the platform left unescaped in the query string arrives as a space, first or
+        # last too (base64 can start with "+"), so spaces become "+" before anything is trimmed
+        encrypt = echostr.replace(" ", "+").strip()
         expected = signature(self.token, timestamp, nonce, encrypt)
         if not hmac.compare_digest(expected.encode(), msg_signature.strip().lower().encode()):
             raise SignatureError("msg_signature does not match")

@@ -4,6 +4,7 @@ return, the console's prefill rules, the supervisor's queues and tools."""
 from __future__ import annotations
 
 import re
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from hotline.models import Case, utcnow
 from tests.browser.conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.committing]  # a live server thread
-NOTES = Path("/work/wt/notes")
+# screenshots to look at after a run, in the temporary folder (a fixed path failed on a new machine)
+NOTES = Path(tempfile.gettempdir()) / "hotline-screenshots"
 
 
 def fresh(number: str) -> Case:
@@ -96,7 +98,7 @@ def test_supervisor_queues_filters_export_and_bulk(page, api, tmp_path):
         link.click()
         expect(page.locator("table.table tbody")).to_contain_text(number)
         assert page.locator("table.table tbody tr").count() == 1, name
-    NOTES.mkdir(exist_ok=True)
+    NOTES.mkdir(parents=True, exist_ok=True)
     page.goto("/cases")
     page.screenshot(path=str(NOTES / "issue-12-supervisor-queues.png"), full_page=True)
 
@@ -170,7 +172,7 @@ def test_printable_case_sheet(page, api):
     assert "13800001111" not in text  # masked as on the case page
     page.emulate_media(media="print")
     expect(page.locator(".screen-only")).to_be_hidden()
-    NOTES.mkdir(exist_ok=True)
+    NOTES.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(NOTES / "issue-12-case-sheet-print.png"), full_page=True)
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")

@@ -57,6 +57,19 @@ def test_an_unescaped_plus_in_the_echostr_still_decrypts(client, wecom):
     assert client.get("/channels/wechat?" + raw).status_code == 200
 
 
+def test_a_leading_unescaped_plus_is_not_trimmed_away(client, wecom):
+    # one ciphertext in 64 starts with "+"; sent raw, it arrives as a leading space
+    for _ in range(3000):
+        params = verification("echo-" + secrets.token_hex(4))
+        if params["echostr"].startswith("+"):
+            break
+    raw = "&".join(f"{k}={v}" for k, v in params.items())
+    assert params["echostr"].startswith("+")
+    answer = client.get("/channels/wechat?" + raw)
+    assert answer.status_code == 200
+    assert answer.get_data(as_text=True).startswith("echo-")
+
+
 @pytest.mark.parametrize("tamper", ["signature", "corp", "stale", "no_key"])
 def test_a_wrong_signature_corp_or_old_timestamp_is_refused(client, wecom, tamper):
     params = verification("123456", corp_id="wwother000000000" if tamper == "corp" else CORP_ID,
