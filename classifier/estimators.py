@@ -181,15 +181,14 @@ class StackedTextClassifier(ClassifierMixin, BaseEstimator):
         targets = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
         # Documents of each target class that hold each feature (NBSVM's binarised counts),
         # all classes in one product; the rest of the data's are the total minus them.
-        inside_all = np.equal.outer(targets, y).astype(np.float64)
+        inside_all = np.equal.outer(targets, y)
         present = (matrix > 0).astype(np.float64)
-        per_class = np.asarray((present.T @ inside_all.T).T)
+        per_class = np.asarray((present.T @ inside_all.T.astype(np.float64)).T)
         total = np.asarray(present.sum(axis=0)).ravel()
         coef_t = np.zeros((matrix.shape[1], len(targets)))
         intercept = np.zeros(len(targets))
         class_weight = self.class_weight if self.class_weight == "balanced" else None
-        for column, label in enumerate(targets):
-            inside = y == label
+        for column, inside in enumerate(inside_all):
             p = self.nb_alpha + per_class[column]
             q = self.nb_alpha + total - per_class[column]
             ratio = np.log((p / p.sum()) / (q / q.sum()))
