@@ -49,9 +49,12 @@ def _sql_in(column: str, values) -> str:
 FIGURE_EVENTS = (CaseAction.DEADLINE_OVERDUE, CaseAction.FEEDBACK)
 FIGURE_EVENTS_SQL = _sql_in("action", FIGURE_EVENTS)
 OPEN_SQL = _sql_in("status", sorted(OPEN_STATUSES))
-# What the supervisor's queue counts read of an open case (services/queries.py).
-QUEUE_COLUMNS = ("department_id", "via_department_id", "id", "sign_deadline", "handle_deadline",
-                 "pending_extension_days", "return_count", "reopen_count")
+# The supervisor's queue counts (services/queries.py) read each queue from an index that
+# holds its cases only, with the columns the actor's visibility reads.
+VISIBILITY_COLUMNS = ("department_id", "via_department_id", "id")
+# An open case waiting on a supervisor: an extension request, a return, a reopening.
+FLAGGED_SQL = "pending_extension_days IS NOT NULL OR return_count > 0 OR reopen_count > 0"
+FLAGGED_COLUMNS = ("pending_extension_days", "return_count", "reopen_count")
 UNSETTLED_SQL = _sql_in("status", UNSETTLED_STATUSES)
 
 
@@ -194,10 +197,22 @@ class Case(Base):
               postgresql_include=["handle_deadline", "pending_extension_days"]),
         Index("ix_case_status_id", "status", "id"),
         Index("ix_case_created_at", "created_at"),
-        # The queues' counts on the list's header read the open cases from this index alone
-        # (PostgreSQL: an index-only scan), never the rows.
-        Index("ix_case_open_queues", "status", postgresql_include=list(QUEUE_COLUMNS),
-              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+        # The queues' counts on the list's header read each queue's cases from an index
+        # that holds only them (PostgreSQL: an index-only scan), never the rows: the open
+        # cases waiting on a supervisor, and each running clock by its deadline, so that a
+        # count reads the overdue and the due-today cases, not every open one.
+        Index("ix_case_open_flagged", "status",
+              postgresql_include=[*FLAGGED_COLUMNS, *VISIBILITY_COLUMNS],
+              postgresql_where=text(f"{OPEN_SQL} AND ({FLAGGED_SQL})"),
+              sqlite_where=text(f"{OPEN_SQL} AND ({FLAGGED_SQL})")),
+        Index("ix_case_sign_clock", "sign_deadline",
+              postgresql_include=list(VISIBILITY_COLUMNS),
+              postgresql_where=text("status = 'dispatched'"),
+              sqlite_where=text("status = 'dispatched'")),
+        Index("ix_case_handle_clock", "handle_deadline",
+              postgresql_include=list(VISIBILITY_COLUMNS),
+              postgresql_where=text("status = 'in_progress'"),
+              sqlite_where=text("status = 'in_progress'")),
         # The oversight figures count a period's unsettled cases live (services/rollup.py):
         # found from this index, their number, not the period's, sets the cost.
         Index("ix_case_unsettled_created", "created_at",

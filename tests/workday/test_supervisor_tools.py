@@ -79,6 +79,42 @@ def test_header_counts_equal_a_count_of_each_queue_among_the_visible_cases(queue
         assert (counts["overdue"], counts["due_today"], counts["extension"]) == (1, 1, 0)
 
 
+def test_header_counts_each_running_clock_up_to_the_end_of_the_local_day(api, world):
+    """The header counts overdue and due-today cases as ranges of each clock's deadline
+    (sign while dispatched, handle while in progress); a deadline that has passed on a case
+    whose clock has stopped, or one at local midnight or later, is in neither."""
+    from hotline.services.queries import _local_day_end
+
+    now = utcnow()
+    midnight = _local_day_end(now)
+    made = {}
+    for name, action, deadline in (
+            ("sign_overdue", None, now - timedelta(days=400)),
+            ("sign_today", None, now + (midnight - now) / 2),
+            ("sign_midnight", None, midnight),
+            ("handle_overdue", "accept", now - timedelta(minutes=1)),
+            ("handle_today", "accept", midnight - timedelta(seconds=1)),
+            ("handle_tomorrow", "accept", midnight + timedelta(hours=3)),
+            ("replied_late", "reply", now - timedelta(days=2))):
+        number = _case(api, department="URBAN", content=f"时钟 {name}")
+        if action:
+            api("urban").act(number, "accept")
+        if action == "reply":
+            api("urban").act(number, "reply", content="已处理")
+        case = db.session.query(Case).filter_by(number=number).one()
+        case.sign_deadline = case.handle_deadline = deadline
+        made[name] = number
+    db.session.commit()
+    actor = Actor.from_user(db.session.query(User).filter_by(username="supervisor").one())
+    counts = queries.queue_counts(actor)
+    assert (counts["overdue"], counts["due_today"]) == (2, 2)
+    for name in ("overdue", "due_today"):
+        listed = {c.number for c in db.session.scalars(
+            select(Case).where(queries.queue_condition(name, utcnow())))}
+        assert listed == {made[f"sign_{name.replace('due_', '')}"],
+                          made[f"handle_{name.replace('due_', '')}"]}, name
+
+
 def test_pending_extension_filter_on_the_page_and_the_api(client, auth, api, queues):
     body = api("supervisor").get("/api/v1/cases?pending=extension").get_json()
     assert _numbers(body) == {queues["extension"]}
