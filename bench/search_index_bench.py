@@ -144,7 +144,8 @@ def sql(words: list[str], bigram: bool) -> tuple[str, list]:
         params.append("%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     long = [w for w in words if len(w) >= 2]
     if bigram and long:
-        conds.append(f"hotline_bigrams({HAYSTACK}) @> ("
+        # the index's expression (hotline/models/case_search.py): bigrams and id block
+        conds.append(f"hotline_search_keys({HAYSTACK}, id) @> ("
                      + " || ".join("hotline_bigrams(%s)" for _ in long) + ")")
         params.extend(long)
     return (f'SELECT id FROM "case" WHERE {" AND ".join(conds)} ORDER BY id DESC LIMIT 51',

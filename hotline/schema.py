@@ -18,7 +18,8 @@ def alembic_config() -> Config:
 
 # Indexes the migrations build on PostgreSQL only (an operator class SQLite lacks); the models
 # do not declare them, so comparing the models with a database must leave them out.
-POSTGRESQL_ONLY_INDEXES = frozenset({"ix_case_search_trgm", "ix_case_search_bigram"})
+POSTGRESQL_ONLY_INDEXES = frozenset({"ix_case_search_trgm", "ix_case_search_bigram",
+                                     "ix_case_search_keys"})
 # The SQLite text search's FTS5 table and the shadow tables FTS5 keeps for it
 # (hotline/models/case_search.py): built by DDL, not declared as models.
 SEARCH_TABLE_PREFIX = "case_fts"

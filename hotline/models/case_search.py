@@ -7,9 +7,11 @@ many, never too few:
 - **PostgreSQL: a bigram GIN index** (like Lucene's CJKAnalyzer, made without extensions).
   ``hotline_bigrams(text)`` is the array of every two consecutive characters of
   ``lower(text)`` (「玉林北路」 -> {玉林, 林北, 北路}); the index is over
-  ``hotline_bigrams(search_text)`` and a word of two or more characters asks for the cases
-  whose array contains all the word's bigrams (``@>``). A text containing the word contains
-  its bigrams, and ``lower()`` is what ILIKE compares with, so nothing matching is lost.
+  ``hotline_search_keys(search_text, id)`` (the bigrams and one key for the case's block of
+  ids) and a word of two or more characters asks for the cases whose array contains all the
+  word's bigrams (``@>``); a window of ids asks for its blocks too (``&&``). A text
+  containing the word contains its bigrams, and ``lower()`` is what ILIKE compares with,
+  so nothing matching is lost.
   Two-character Chinese words (「噪音」, 「漏水」), which pg_trgm cannot index, are single keys.
 - **SQLite: an FTS5 table with the trigram tokenizer** (``case_fts``, external content over
   ``case``, kept in step by triggers). A word of three or more characters is a phrase
@@ -39,9 +41,27 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
                   greatest(2 * length(t) - 2, 0)),
            '(..)', '\\1' || chr(1), 'g'), chr(1)), '')
 $$"""
-PG_INDEX_NAME = "ix_case_search_bigram"
-PG_INDEX_EXPRESSION = f"hotline_bigrams({SEARCH_TEXT_SQL})"
+# The index's keys of a case: its bigrams and the block of ids it lies in, a key no bigram
+# can be (\x01 and the block's number: a bigram never holds \x01). A search window of the
+# archive asks for its blocks beside its bigrams, and GIN skips to the postings in them,
+# instead of reading every posting of the bigrams in the whole archive (text_search.py).
+PG_KEYS_FUNCTION = """
+CREATE OR REPLACE FUNCTION hotline_search_keys(t text, id bigint) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT hotline_bigrams(t) || (chr(1) || (id / 100000)::text)
+$$"""
+#: the ids of one block (the divisor in PG_KEYS_FUNCTION)
+BLOCK_IDS = 100_000
+PG_INDEX_NAME = "ix_case_search_keys"
+PG_INDEX_EXPRESSION = f"hotline_search_keys({SEARCH_TEXT_SQL}, id)"
 PG_INDEX = f'CREATE INDEX IF NOT EXISTS {PG_INDEX_NAME} ON "case" USING gin ({PG_INDEX_EXPRESSION})'
+# The index before the blocks (migration 1f6b2d9c4e73; replaced by 8d4b1e7a2c95).
+PG_OLD_INDEX_NAME = "ix_case_search_bigram"
+
+
+def block_keys(low: int, high: int) -> list[str]:
+    """The index keys of the blocks holding the ids ``low <= id < high``."""
+    return [f"\x01{block}" for block in range(low // BLOCK_IDS, (high - 1) // BLOCK_IDS + 1)]
 
 SQLITE_TABLE = "case_fts"
 SQLITE_DDL = (
@@ -79,6 +99,7 @@ def install(connection) -> None:
     drops the triggers with the old table and must call this again."""
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(PG_FUNCTION)
+        connection.exec_driver_sql(PG_KEYS_FUNCTION)
         connection.exec_driver_sql(PG_INDEX)
     elif connection.dialect.name == "sqlite":
         for statement in SQLITE_DDL:
@@ -88,7 +109,9 @@ def install(connection) -> None:
 
 def uninstall(connection) -> None:
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {PG_INDEX_NAME}")
+        for name in (PG_INDEX_NAME, PG_OLD_INDEX_NAME):
+            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS hotline_search_keys(text, bigint)")
         connection.exec_driver_sql("DROP FUNCTION IF EXISTS hotline_bigrams(text)")
     elif connection.dialect.name == "sqlite":
         for statement in SQLITE_DROP:

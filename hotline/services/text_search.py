@@ -37,9 +37,13 @@ SCAN_BUDGET = 50_000
 # Each later window spans at most this many times the ids already searched (fewer when the
 # matches found so far predict the page sooner).
 WINDOW_GROWTH = 10
+# A window of up to this many blocks of ids (case_search.BLOCK_IDS) asks the index for them;
+# a wider one reads the bigrams' postings of the whole archive and ANDs them with its ids.
+WINDOW_BLOCKS = 16
 
 
-def text_condition(text: str, *, indexed: bool = True, hidden: bool = False):
+def text_condition(text: str, *, indexed: bool = True,
+                   window: tuple[int, int] | None = None):
     """Cases whose number is ``text``, or whose title, content and address together contain
     every whitespace-separated word of it (「玉林北路 噪音」).
 
@@ -48,14 +52,25 @@ def text_condition(text: str, *, indexed: bool = True, hidden: bool = False):
     on PostgreSQL the bigrams of every word of two or more characters, on SQLite an FTS5
     trigram phrase per word of three or more. The index may offer too many cases, never too
     few, so the results are the ILIKE's alone. ``indexed=False`` leaves the index out (the
-    newest-cases window). ``hidden=True`` gives PostgreSQL the bigrams as a sub-select, which
-    its planner cannot look into (the id windows, see ``_pg_bigrams``).
+    newest-cases window). ``window``, the ids ``(low, high)`` of one window of the archive,
+    keeps to the ids from ``low`` up (``high`` is the caller's); through PostgreSQL's index
+    it asks for the window's blocks of ids and gives the bigrams as a sub-select (see
+    ``_pg_bigrams``).
     """
     terms = text.split()[:MAX_SEARCH_TERMS]
     haystack = Case.search_text()
+    blocks = _window_blocks(terms, window) if indexed else None
     words = and_(*(_contains(haystack, t) for t in terms),
-                 *(_index_condition(terms, haystack, hidden) if indexed else ()))
-    return or_(Case.number == text, words) if len(terms) == 1 else words
+                 *(_index_condition(terms, haystack, window is not None, blocks)
+                   if indexed else ()))
+    condition = or_(Case.number == text, words) if len(terms) == 1 else words
+    if window is None:
+        return condition
+    # With the window's blocks the index scan keeps to them already: the floor is then a
+    # filter (``+ 0``), not a range of the primary key that PostgreSQL would AND with the
+    # index's bitmap (a bitmap of 90,000 ids: 3-4 ms, more than the window's own matches).
+    floor = Case.id + 0 if blocks else Case.id
+    return and_(condition, floor >= window[0])
 
 
 def _contains(haystack, term: str):
@@ -68,10 +83,11 @@ def _contains(haystack, term: str):
     return haystack.ilike(pattern, escape="\\")
 
 
-def _index_condition(terms: list[str], haystack, hidden: bool) -> list:
+def _index_condition(terms: list[str], haystack, windowed: bool,
+                     blocks: list[str] | None) -> list:
     engine = db.session.get_bind().dialect.name
     if engine == "postgresql":
-        return _pg_bigrams(terms, haystack, hidden)
+        return _pg_bigrams(terms, haystack, windowed=windowed, blocks=blocks)
     if engine == "sqlite":
         phrases = [t for t in terms if len(t) >= 3]
         if not phrases:
@@ -83,33 +99,64 @@ def _index_condition(terms: list[str], haystack, hidden: bool) -> list:
     return []
 
 
-def _pg_bigrams(terms: list[str], haystack, hidden: bool) -> list:
-    """``hotline_bigrams(search_text) @> the bigrams of every word of two or more characters``.
+def _indexed_words(terms: list[str]) -> list[str]:
+    """The words PostgreSQL's index is asked for: two or more characters, no \\x01."""
+    return [t for t in terms if len(t) >= 2 and "\x01" not in t]
 
-    With ``hidden`` (the id windows) the wanted bigrams are a scalar sub-select, and only the
+
+def _window_blocks(terms: list[str], window: tuple[int, int] | None) -> list[str] | None:
+    """The index keys of the window's blocks of ids, when its search goes through
+    PostgreSQL's index and it spans at most ``WINDOW_BLOCKS`` blocks; otherwise None."""
+    if window is None or not _indexed_words(terms) or (
+            db.session.get_bind().dialect.name != "postgresql"):
+        return None
+    keys = case_search.block_keys(*window)
+    return keys if len(keys) <= WINDOW_BLOCKS else None
+
+
+def _pg_bigrams(terms: list[str], haystack, *, windowed: bool = False,
+                blocks: list[str] | None = None) -> list:
+    """``hotline_search_keys(search_text, id) @> the bigrams of every word of two or more
+    characters``, and ``&& the keys of the window's blocks`` when ``blocks`` are given.
+
+    In a window (``windowed``) the wanted bigrams are a scalar sub-select, and only the
     rarest bigram of each word (``RAREST_BIGRAMS``). PostgreSQL plans the sub-select before
     knowing its value and takes the default share of matching cases (0.5 %) instead of
     multiplying the shares of the bigrams, which for words that are common but rare together
-    predicts a handful of cases where there are thousands. With that estimate it ANDs the
-    index's bitmap with the id range of the window (``BitmapAnd``) and reads only the
-    window's candidates; with a handful predicted it would read every match of the archive
-    and drop those outside the window afterwards. The index's own work (every posting of
-    every bigram asked for) grows with the archive; one bigram a word halves it, and within
-    a window the other bigrams of a word narrow little (they occur together).
+    predicts a handful of cases where there are thousands; with a handful predicted it would
+    read every match of the archive and drop those outside the window afterwards.
+
+    The window's blocks (``case_search.block_keys``) are keys of the same index: GIN
+    intersects the bigrams' postings with the blocks' and skips to the window's part of each
+    list, so a window costs its own matches, not the archive's (at 10,000,000 cases the
+    window of 「宽巷子 烧烤」 read 4,765 postings of the archive in 10 ms, now 46 in 0.5 ms).
+    A window of more blocks (the oldest part of a long archive) asks for none: the index's
+    bitmap is ANDed with the id range (``BitmapAnd``), reading every posting of the rarest
+    bigrams, which one bigram a word halves (within a window the other bigrams of a word
+    narrow little: they occur together).
     """
-    long = [t for t in terms if len(t) >= 2 and "\x01" not in t]
+    long = _indexed_words(terms)
     if not long:
         return []
-    if hidden:
-        shares = _bigram_shares()
-        known = {b: shares[b] for t in long for b in _bigrams(t) if b in shares}
-        wanted = text_clause(RAREST_BIGRAMS).bindparams(
-            bigram_words=long, share_keys=list(known), share_values=list(known.values()))
-    else:
+    keys = func.hotline_search_keys(haystack, Case.id)
+    if not windowed:
         wanted = func.hotline_bigrams(long[0])
         for term in long[1:]:
             wanted = wanted.op("||")(func.hotline_bigrams(term))
-    return [func.hotline_bigrams(haystack).op("@>")(wanted)]
+        return [keys.op("@>")(wanted)]
+    shares = _bigram_shares()
+    known = {b: shares[b] for t in long for b in _bigrams(t) if b in shares}
+    wanted = text_clause(RAREST_BIGRAMS).bindparams(
+        bigram_words=long, share_keys=list(known), share_values=list(known.values()))
+    condition = [keys.op("@>")(wanted)]
+    if blocks:
+        condition.append(keys.op("&&")(
+            text_clause(WINDOW_BLOCK_KEYS).bindparams(window_blocks=blocks)))
+    return condition
+
+
+# The keys of a window's blocks, a sub-select like the bigrams: planned at the default share.
+WINDOW_BLOCK_KEYS = "(SELECT CAST(:window_blocks AS text[]))"
 
 
 # The rarest bigram of each word: the bigrams are the database's (hotline_bigrams, its lower()),
@@ -155,15 +202,16 @@ def newest_first(build: Callable[..., object], *, before: int | None, limit: int
                  options=()) -> list[Case]:
     """The ``limit`` largest ids (newest cases) of a text search, below ``before`` when given.
 
-    ``build(indexed=..., hidden=...)`` is the search's SELECT of cases (every filter applied,
+    ``build(indexed=..., window=...)`` is the search's SELECT of cases (every filter applied,
     no order), its words given to ``text_condition`` with these arguments. The ids below the
     cursor are searched in windows, newest first, each through the ids the windows before
     left:
 
     1. the newest ``SEARCH_WINDOW`` cases, read in id order without the index, and more such
        windows while the matches found predict the page within ``SCAN_BUDGET`` ids;
-    2. then through the index, ANDed with the window's id range, each window at most
-       ``WINDOW_GROWTH`` times the span already searched;
+    2. then through the index (with the window's blocks of ids, or ANDed with its id range
+       when it spans more), each window at most ``WINDOW_GROWTH`` times the span already
+       searched;
     3. the last window has no lower bound (the rest of the archive, through the index).
 
     A window that holds the rest of the page ends the search: every window before held fewer
@@ -180,9 +228,9 @@ def newest_first(build: Callable[..., object], *, before: int | None, limit: int
         high = top - span
         low = high - step
         last = low <= 1  # ids start at 1: this window reaches the oldest case
-        query = build(indexed=indexed, hidden=indexed and not last).where(Case.id < high)
-        if not last:
-            query = query.where(Case.id >= low)
+        # the window's floor is the text condition's (it knows what the index reads)
+        query = build(indexed=indexed, window=None if last else (low, high)
+                      ).where(Case.id < high)
         rows.extend(db.session.scalars(query.options(*options).order_by(Case.id.desc())
                                        .limit(limit - len(rows))))
         if last:

@@ -164,7 +164,53 @@ def test_the_windows_ask_the_index_for_one_bigram_a_word(api, made, monkeypatch)
     shares = {"玉林": 0.3, "林北": 0.001, "北路": 0.2, "wi": 0.5, "if": 0.01, "fi": 0.2}
     monkeypatch.setattr(text_search, "_bigram_shares", lambda: shares)
     chosen = db.session.scalar(select(text_search._pg_bigrams(
-        ["玉林北路", "噪音", "WiFi"], Case.search_text(), hidden=True)[0].right))
+        ["玉林北路", "噪音", "WiFi"], Case.search_text(), windowed=True)[0].right))
     # the rarest of each word (a bigram the statistics do not list counts as rarest), in
     # lower case as the index holds them
     assert chosen == ["林北", "噪音", "if"]
+
+
+def test_a_window_asks_the_index_for_the_blocks_of_its_ids(api, made):
+    """A window of the archive asks PostgreSQL's index for the keys of its blocks of ids,
+    which are the keys the database gives each case (the two must agree, or the window would
+    miss its cases); a window wider than WINDOW_BLOCKS blocks asks for none."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the search keys are PostgreSQL's")
+    from hotline.models import case_search
+    from hotline.services import text_search
+
+    size = case_search.BLOCK_IDS
+    assert case_search.block_keys(2 * size + 5, 4 * size + 1) == ["\x012", "\x013", "\x014"]
+    assert case_search.block_keys(2 * size, 3 * size) == ["\x012"]
+    for case_id in (1, size - 1, size, 7 * size + 3):
+        keys = db.session.scalar(text("SELECT hotline_search_keys('玉林北路', :id)"),
+                                 {"id": case_id})
+        assert keys == ["玉林", "林北", "北路", *case_search.block_keys(case_id, case_id + 1)]
+    words = ["玉林北路", "噪音"]
+    narrow = text_search._window_blocks(words, (size, 3 * size))
+    assert narrow == ["\x011", "\x012"]
+    asked = text_search._pg_bigrams(words, Case.search_text(), windowed=True, blocks=narrow)
+    assert db.session.scalar(select(asked[1].right)) == narrow
+    assert text_search._window_blocks(
+        words, (1, (text_search.WINDOW_BLOCKS + 1) * size)) is None  # too wide
+    assert text_search._window_blocks(["路", "灯"], (size, 3 * size)) is None  # no index word
+
+
+def test_a_window_through_the_blocks_reads_the_floor_as_a_filter(api, made):
+    """With the blocks, the window's floor is ``id + 0 >= low``, so PostgreSQL does not AND
+    the index's bitmap with a range of the primary key; without them it is the plain
+    range, which the scan windows and SQLite read from the key."""
+    from hotline.models import case_search
+    from hotline.services import text_search
+
+    size = case_search.BLOCK_IDS
+    blocked = str(text_search.text_condition("玉林北路 噪音", window=(size, 2 * size))
+                  .compile(dialect=db.session.get_bind().dialect))
+    plain = str(text_search.text_condition("玉林北路 噪音", indexed=False,
+                                           window=(size, 2 * size))
+                .compile(dialect=db.session.get_bind().dialect))
+    assert '"case".id >=' in plain and '"case".id + ' not in plain
+    if db.session.get_bind().dialect.name == "postgresql":
+        assert '"case".id + ' in blocked
+    else:
+        assert '"case".id + ' not in blocked and '"case".id >=' in blocked
