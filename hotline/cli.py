@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import click
 
+from hotline import heap
 from hotline.app import create_app
 from hotline.errors import ServiceError
 from hotline.unit_of_work import unit_of_work
@@ -139,6 +140,7 @@ def serve(host: str, port: int, workers: int) -> None:
     children = [subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env,
                                  preexec_fn=broker.die_with_starter())  # noqa: PLW1509
                 for _ in range(workers)]
+    heap.settle()
     _print_banner(host, port)
     signal.signal(signal.SIGTERM, _interrupt)  # stopped like Ctrl-C: workers and Redis too
     try:
@@ -181,9 +183,14 @@ def _print_banner(host: str, port: int) -> None:
 @click.option("--burst", is_flag=True, help="Work off the queues, then stop.")
 def worker(burst: bool) -> None:
     """Run an RQ worker with its scheduler; jieba and the model are loaded once, before forking."""
+    from workflows import context
     from workflows.worker import run_worker
 
-    run_worker(create_app(), burst=burst)
+    app = create_app()
+    context.use_app(app)
+    context.preload()
+    heap.settle()  # after the preload: the forked work horses share it, uncopied
+    run_worker(app, burst=burst)
 
 
 @main.group()
