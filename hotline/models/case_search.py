@@ -33,22 +33,25 @@ from hotline.models.case import SEARCH_TEXT_SQL, Case
 # last dropped, a \x01 after every two characters, split there. 「玉林北路」 -> 玉玉林林北北路路 ->
 # 玉林林北北路 -> {玉林, 林北, 北路}. A text containing \x01 loses the bigrams around it, so
 # a word containing \x01 is not looked up in the index (queries.py).
-PG_FUNCTION = """
-CREATE OR REPLACE FUNCTION hotline_bigrams(t text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT array_remove(string_to_array(regexp_replace(
+BIGRAMS_SQL = """array_remove(string_to_array(regexp_replace(
            substr(regexp_replace(lower(t), '(.)', '\\1\\1', 'g'), 2,
                   greatest(2 * length(t) - 2, 0)),
-           '(..)', '\\1' || chr(1), 'g'), chr(1)), '')
+           '(..)', '\\1' || chr(1), 'g'), chr(1)), '')"""
+PG_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION hotline_bigrams(t text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT {BIGRAMS_SQL}
 $$"""
 # The index's keys of a case: its bigrams and the block of ids it lies in, a key no bigram
 # can be (\x01 and the block's number: a bigram never holds \x01). A search window of the
 # archive asks for its blocks beside its bigrams, and GIN skips to the postings in them,
 # instead of reading every posting of the bigrams in the whole archive (text_search.py).
-PG_KEYS_FUNCTION = """
+# Its body repeats the bigrams' expression instead of calling hotline_bigrams: pg_restore
+# builds the index with an empty search_path, where only pg_catalog's functions are found.
+PG_KEYS_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION hotline_search_keys(t text, id bigint) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT hotline_bigrams(t) || (chr(1) || (id / 100000)::text)
+  SELECT {BIGRAMS_SQL} || (chr(1) || (id / 100000)::text)
 $$"""
 #: the ids of one block (the divisor in PG_KEYS_FUNCTION)
 BLOCK_IDS = 100_000
