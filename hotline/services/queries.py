@@ -178,6 +178,9 @@ def queue_counts(actor: Actor) -> dict[str, int]:
     flagged = tally("flagged", (Case.status.in_(sorted(OPEN_STATUSES)), or_(
         Case.pending_extension_days.is_not(None), Case.return_count > 0,
         Case.reopen_count > 0)), **{name: queue_condition(name, now) for name in FLAGGED_QUEUES})
+    # Each clock is read once, up to the end of the local day, and split at now: the terms
+    # of _overdue_on and _due_today_on without their state, which the partial index implies
+    # and does not hold (naming it again in a FILTER reads every row: 137 ms at 10M, not 6).
     clocks = [tally(f"clock_{status.value}", (Case.status == status, deadline < day_end),
                     overdue=deadline < now, due_today=deadline >= now)
               for status, deadline in CLOCKS]
